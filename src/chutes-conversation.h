@@ -1,0 +1,51 @@
+/* chutes-conversation.h: a conversation and the sending of its next turn
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "chutes-account.h"
+#include "chutes-gateway.h"
+#include "chutes-message.h"
+
+G_BEGIN_DECLS
+
+#define CHUTES_TYPE_CONVERSATION (chutes_conversation_get_type ())
+G_DECLARE_FINAL_TYPE (ChutesConversation, chutes_conversation, CHUTES, CONVERSATION, GObject)
+
+/* Properties: "model" (string, read-write), "busy" (boolean, read-only:
+ * a reply is on its way), "quota-remaining" (int64, -1 unknown),
+ * "thinking" (boolean, read-write). The messages are a GListModel of
+ * ChutesMessage (chutes_conversation_get_messages). */
+ChutesConversation *chutes_conversation_new           (ChutesGateway      *gateway,
+                                                       ChutesAccount      *account);
+
+GListModel         *chutes_conversation_get_messages  (ChutesConversation *self);
+const char         *chutes_conversation_get_model     (ChutesConversation *self);
+void                chutes_conversation_set_model     (ChutesConversation *self,
+                                                       const char         *model);
+gboolean            chutes_conversation_get_busy      (ChutesConversation *self);
+
+/* Appends a user message with @text and a streaming assistant message, and
+ * sends the whole conversation so far. Gets the access token from the
+ * account; on a 401 before anything arrived, refreshes once
+ * (chutes_account_refresh_async) and retries once. On failure the
+ * assistant message keeps its partial text, becomes FAILED and holds the
+ * error's message, and the task fails with the error. Completes when the
+ * reply is complete, failed or stopped (stopping is not an error). */
+void                chutes_conversation_send_async    (ChutesConversation *self,
+                                                       const char         *text,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean            chutes_conversation_send_finish   (ChutesConversation *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
+
+/* Stops the reply in progress; its text so far stays, status STOPPED. */
+void                chutes_conversation_stop          (ChutesConversation *self);
+
+/* Removes every message (stops first). */
+void                chutes_conversation_clear         (ChutesConversation *self);
+
+G_END_DECLS

@@ -1,0 +1,66 @@
+/* chutes-message.h: one message of a conversation
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CHUTES_MESSAGE_ROLE_SYSTEM,
+  CHUTES_MESSAGE_ROLE_USER,
+  CHUTES_MESSAGE_ROLE_ASSISTANT,
+} ChutesMessageRole;
+
+typedef enum
+{
+  CHUTES_MESSAGE_STATUS_COMPLETE,
+  CHUTES_MESSAGE_STATUS_PENDING,    /* sent, nothing received yet */
+  CHUTES_MESSAGE_STATUS_STREAMING,
+  CHUTES_MESSAGE_STATUS_STOPPED,    /* the person pressed Stop; partial text kept */
+  CHUTES_MESSAGE_STATUS_FAILED,     /* "error" holds why; partial text kept */
+} ChutesMessageStatus;
+
+GType chutes_message_role_get_type   (void) G_GNUC_CONST;
+GType chutes_message_status_get_type (void) G_GNUC_CONST;
+#define CHUTES_TYPE_MESSAGE_ROLE   (chutes_message_role_get_type ())
+#define CHUTES_TYPE_MESSAGE_STATUS (chutes_message_status_get_type ())
+
+#define CHUTES_TYPE_MESSAGE (chutes_message_get_type ())
+G_DECLARE_FINAL_TYPE (ChutesMessage, chutes_message, CHUTES, MESSAGE, GObject)
+
+/* Properties: "role", "content", "reasoning", "status", "error" (string or
+ * NULL), "model" (string or NULL), "prompt-tokens", "completion-tokens"
+ * (int64, -1 unknown). All notify on change only. */
+ChutesMessage       *chutes_message_new               (ChutesMessageRole    role,
+                                                       const char          *content);
+
+ChutesMessageRole    chutes_message_get_role          (ChutesMessage       *self);
+const char          *chutes_message_get_content       (ChutesMessage       *self);
+const char          *chutes_message_get_reasoning     (ChutesMessage       *self);
+ChutesMessageStatus  chutes_message_get_status        (ChutesMessage       *self);
+const char          *chutes_message_get_error         (ChutesMessage       *self);
+const char          *chutes_message_get_model         (ChutesMessage       *self);
+gint64               chutes_message_get_prompt_tokens (ChutesMessage       *self);
+gint64               chutes_message_get_completion_tokens (ChutesMessage   *self);
+
+void                 chutes_message_append_content    (ChutesMessage       *self,
+                                                       const char          *text);
+void                 chutes_message_append_reasoning  (ChutesMessage       *self,
+                                                       const char          *text);
+void                 chutes_message_set_status        (ChutesMessage       *self,
+                                                       ChutesMessageStatus  status);
+void                 chutes_message_set_error         (ChutesMessage       *self,
+                                                       const char          *error);
+void                 chutes_message_set_model         (ChutesMessage       *self,
+                                                       const char          *model);
+void                 chutes_message_set_usage         (ChutesMessage       *self,
+                                                       gint64               prompt_tokens,
+                                                       gint64               completion_tokens);
+
+const char          *chutes_message_role_to_string    (ChutesMessageRole    role);
+
+G_END_DECLS

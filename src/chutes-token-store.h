@@ -1,0 +1,98 @@
+/* chutes-token-store.h: the only code that talks to the system keyring
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "chutes-tokens.h"
+
+G_BEGIN_DECLS
+
+#define CHUTES_TYPE_TOKEN_STORE (chutes_token_store_get_type ())
+G_DECLARE_FINAL_TYPE (ChutesTokenStore, chutes_token_store, CHUTES, TOKEN_STORE, GObject)
+
+#define CHUTES_TOKEN_STORE_DEFAULT_TIMEOUT 30
+
+/* Items are kept with libsecret's async API (the Secret portal inside
+ * Flatpak) under the schema "ai.chutes.Desktop.Secret" with attributes
+ * kind ("session" or "client-secret"), idp (the IDP base URL) and client-id,
+ * so a demo server's and chutes.ai's entries never mix. A session is one
+ * item holding access token, refresh token, absolute expiry and username,
+ * so a refreshed pair replaces the old one in a single write.
+ *
+ * Failures are CHUTES_ERROR_KEYRING_UNAVAILABLE (no Secret Service or
+ * portal) or CHUTES_ERROR_KEYRING_LOCKED (locked and not unlocked, or no
+ * answer within the timeout), with a message a person understands. Nothing
+ * is ever written anywhere else. */
+ChutesTokenStore *chutes_token_store_new                   (const char        *idp_base_url);
+
+/* "timeout" in seconds for each keyring call (default
+ * CHUTES_TOKEN_STORE_DEFAULT_TIMEOUT); a call that takes longer is
+ * cancelled and reported as CHUTES_ERROR_KEYRING_LOCKED. */
+void              chutes_token_store_set_timeout           (ChutesTokenStore  *self,
+                                                            guint              seconds);
+/* Changing the IDP (rare) scopes later calls to it. */
+void              chutes_token_store_set_idp_base_url      (ChutesTokenStore  *self,
+                                                            const char        *idp_base_url);
+
+void              chutes_token_store_save_session_async    (ChutesTokenStore  *self,
+                                                            const char        *client_id,
+                                                            const ChutesTokens *tokens,
+                                                            GCancellable      *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer           user_data);
+gboolean          chutes_token_store_save_session_finish   (ChutesTokenStore  *self,
+                                                            GAsyncResult      *result,
+                                                            GError           **error);
+
+/* NULL without an error when nothing is stored. */
+void              chutes_token_store_load_session_async    (ChutesTokenStore  *self,
+                                                            const char        *client_id,
+                                                            GCancellable      *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer           user_data);
+ChutesTokens     *chutes_token_store_load_session_finish   (ChutesTokenStore  *self,
+                                                            GAsyncResult      *result,
+                                                            GError           **error);
+
+void              chutes_token_store_clear_session_async   (ChutesTokenStore  *self,
+                                                            const char        *client_id,
+                                                            GCancellable      *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer           user_data);
+gboolean          chutes_token_store_clear_session_finish  (ChutesTokenStore  *self,
+                                                            GAsyncResult      *result,
+                                                            GError           **error);
+
+void              chutes_token_store_save_client_secret_async  (ChutesTokenStore  *self,
+                                                                const char        *client_id,
+                                                                const char        *client_secret,
+                                                                GCancellable      *cancellable,
+                                                                GAsyncReadyCallback callback,
+                                                                gpointer           user_data);
+gboolean          chutes_token_store_save_client_secret_finish (ChutesTokenStore  *self,
+                                                                GAsyncResult      *result,
+                                                                GError           **error);
+
+/* NULL without an error when nothing is stored. */
+void              chutes_token_store_load_client_secret_async  (ChutesTokenStore  *self,
+                                                                const char        *client_id,
+                                                                GCancellable      *cancellable,
+                                                                GAsyncReadyCallback callback,
+                                                                gpointer           user_data);
+char             *chutes_token_store_load_client_secret_finish (ChutesTokenStore  *self,
+                                                                GAsyncResult      *result,
+                                                                GError           **error);
+
+void              chutes_token_store_clear_client_secret_async  (ChutesTokenStore  *self,
+                                                                 const char        *client_id,
+                                                                 GCancellable      *cancellable,
+                                                                 GAsyncReadyCallback callback,
+                                                                 gpointer           user_data);
+gboolean          chutes_token_store_clear_client_secret_finish (ChutesTokenStore  *self,
+                                                                 GAsyncResult      *result,
+                                                                 GError           **error);
+
+G_END_DECLS

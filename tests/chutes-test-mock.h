@@ -1,0 +1,75 @@
+/* chutes-test-mock.h: start the mock Chutes server and play the browser
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "chutes-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ChutesTestMock ChutesTestMock;
+
+/* A free TCP port on 127.0.0.1 (bound and released; good enough for tests). */
+guint           chutes_test_find_free_port          (void);
+
+/* Spawns $MOCK_CHUTES --port 0 plus the given extra arguments
+ * (NULL-terminated), waits for its "READY http://127.0.0.1:PORT" line and
+ * returns. Aborts the test when it does not start within 10 s. */
+ChutesTestMock *chutes_test_mock_start              (const char     *first_arg,
+                                                     ...) G_GNUC_NULL_TERMINATED;
+/* "http://127.0.0.1:PORT" (the IDP base); the gateway is at that + "/v1". */
+const char     *chutes_test_mock_get_url            (ChutesTestMock *mock);
+const char     *chutes_test_mock_get_api_url        (ChutesTestMock *mock);
+const char     *chutes_test_mock_get_client_id      (ChutesTestMock *mock);
+const char     *chutes_test_mock_get_client_secret  (ChutesTestMock *mock);
+
+/* Sets CHUTES_IDP_BASE_URL, CHUTES_API_BASE_URL, CHUTES_OAUTH_CLIENT_ID,
+ * CHUTES_OAUTH_CLIENT_SECRET and (when not NULL) CHUTES_OAUTH_REDIRECT_URI
+ * for this process, then returns a ChutesConfig reading them. */
+ChutesConfig   *chutes_test_mock_new_config         (ChutesTestMock *mock,
+                                                     const char     *redirect_uri);
+
+/* POST /_mock/control with key/value pairs (NULL-terminated), e.g.
+ * ("fail", "chat-401", "count", "1", NULL). Blocking; fine in tests since
+ * the mock is another process. */
+void            chutes_test_mock_control            (ChutesTestMock *mock,
+                                                     const char     *first_key,
+                                                     ...) G_GNUC_NULL_TERMINATED;
+/* GET /_mock/stats, one counter. */
+gint64          chutes_test_mock_get_stat           (ChutesTestMock *mock,
+                                                     const char     *name);
+/* POST /idp/token/introspect: is @token still active? */
+gboolean        chutes_test_mock_token_is_active    (ChutesTestMock *mock,
+                                                     const char     *token);
+
+/* Plays the browser in a worker thread: GET @authorize_url, then submit
+ * the consent form with @decision ("allow" or "deny"), then follow the
+ * redirect to the loopback callback and return that page's body; with a
+ * redirect-less IDP error page, return that. @status_out gets the last
+ * HTTP status. */
+void            chutes_test_mock_play_browser_async (ChutesTestMock *mock,
+                                                     const char     *authorize_url,
+                                                     const char     *decision,
+                                                     GCancellable   *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer        user_data);
+char           *chutes_test_mock_play_browser_finish (ChutesTestMock *mock,
+                                                      GAsyncResult  *result,
+                                                      guint         *status_out,
+                                                      GError       **error);
+
+/* Kills the mock and frees. */
+void            chutes_test_mock_free               (ChutesTestMock *mock);
+
+/* Runs the default main context until *@flag becomes TRUE, aborting the
+ * test after @timeout_seconds. */
+void            chutes_test_wait_for                (gboolean       *flag,
+                                                     guint           timeout_seconds);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
+
+G_END_DECLS
