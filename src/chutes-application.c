@@ -1,0 +1,579 @@
+/* chutes-application.c: owns the long-lived objects and the app actions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "chutes-application.h"
+#include "chutes-error.h"
+#include "chutes-http.h"
+#include "chutes-util.h"
+#include "chutes-window.h"
+
+struct _ChutesApplication
+{
+  AdwApplication    parent_instance;
+
+  GSettings        *settings;
+  SoupSession      *session;
+  ChutesConfig     *config;
+  ChutesIdpClient  *idp;
+  ChutesTokenStore *store;
+  ChutesAccount    *account;
+  ChutesGateway    *gateway;
+
+  GCancellable     *cancellable;
+
+  char             *sign_in_error;
+  char             *keyring_problem;
+
+  guint             ready : 1;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesApplication, chutes_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_READY,
+  PROP_SIGN_IN_ERROR,
+  PROP_KEYRING_PROBLEM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+chutes_application_set_sign_in_error (ChutesApplication *self,
+                                      const char        *message)
+{
+  if (chutes_set_str (&self->sign_in_error, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_ERROR]);
+}
+
+static void
+chutes_application_set_keyring_problem (ChutesApplication *self,
+                                        const char        *message)
+{
+  if (chutes_set_str (&self->keyring_problem, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEYRING_PROBLEM]);
+}
+
+static void
+chutes_application_update_actions (ChutesApplication *self)
+{
+  ChutesAccountState state = chutes_account_get_state (self->account);
+  gboolean has_client = chutes_config_has_client (self->config);
+  struct {
+    const char *name;
+    gboolean    enabled;
+  } actions[] = {
+    { "sign-in", self->ready && has_client && state == CHUTES_ACCOUNT_STATE_SIGNED_OUT },
+    { "cancel-sign-in", state == CHUTES_ACCOUNT_STATE_SIGNING_IN },
+    { "sign-out", state == CHUTES_ACCOUNT_STATE_SIGNED_IN },
+    { "change-client", self->ready && has_client && state == CHUTES_ACCOUNT_STATE_SIGNED_OUT &&
+                       !chutes_config_client_from_environment (self->config) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), actions[i].name);
+
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (action), actions[i].enabled);
+    }
+}
+
+static void
+chutes_application_set_ready (ChutesApplication *self)
+{
+  if (self->ready)
+    return;
+
+  self->ready = TRUE;
+  chutes_application_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+}
+
+static void
+sign_in_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ChutesApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_account_sign_in_finish (CHUTES_ACCOUNT (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+        {
+          g_debug ("Sign-in failed: %s", error->message);
+          chutes_application_set_sign_in_error (self, error->message);
+        }
+      return;
+    }
+
+  g_debug ("Signed in");
+}
+
+static void
+sign_in_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+
+  chutes_application_set_sign_in_error (self, NULL);
+  chutes_account_sign_in_async (self->account,
+                                NULL,
+                                sign_in_cb,
+                                g_object_ref (self));
+}
+
+static void
+cancel_sign_in_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+
+  chutes_account_cancel_sign_in (self->account);
+}
+
+static void
+sign_out_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_account_sign_out_finish (CHUTES_ACCOUNT (object), result, &error))
+    g_debug ("Sign-out finished with: %s", error->message);
+}
+
+static void
+sign_out_action (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+
+  chutes_application_set_sign_in_error (self, NULL);
+  chutes_account_sign_out_async (self->account, NULL, sign_out_cb, NULL);
+}
+
+static void
+clear_client_secret_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_token_store_clear_client_secret_finish (CHUTES_TOKEN_STORE (object), result, &error))
+    g_debug ("Could not clear the stored client secret: %s", error->message);
+}
+
+static void
+change_client_action (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+  g_autofree char *client_id = g_strdup (chutes_config_get_client_id (self->config));
+
+  chutes_application_set_sign_in_error (self, NULL);
+  chutes_config_forget_client (self->config);
+
+  if (client_id != NULL)
+    chutes_token_store_clear_client_secret_async (self->store, client_id, NULL,
+                                                  clear_client_secret_cb, NULL);
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+  static const char *developers[] = { "The Chutes desktop developers", NULL };
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  adw_show_about_window (window,
+                         "application-name", _("Chutes"),
+                         "application-icon", APP_ID,
+                         "developer-name", _("The Chutes desktop developers"),
+                         "version", PACKAGE_VERSION,
+                         "website", "https://chutes.ai",
+                         "comments", _("Chat with Chutes models under your own account."),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         /* Translators: replace with your names, one per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+
+  chutes_account_cancel_sign_in (self->account);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    gtk_window_destroy (l->data);
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "sign-in", sign_in_action },
+  { "cancel-sign-in", cancel_sign_in_action },
+  { "sign-out", sign_out_action },
+  { "change-client", change_client_action },
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+static void
+account_notify_cb (ChutesApplication *self)
+{
+  chutes_application_update_actions (self);
+  chutes_application_set_keyring_problem (self,
+                                          chutes_account_get_keyring_problem (self->account));
+}
+
+static void
+session_ended_cb (ChutesApplication *self,
+                  const char        *message)
+{
+  chutes_application_set_sign_in_error (self, message);
+}
+
+static void
+restore_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ChutesApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_account_restore_finish (CHUTES_ACCOUNT (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Could not restore the session: %s", error->message);
+      chutes_application_set_sign_in_error (self, error->message);
+    }
+
+  chutes_application_set_ready (self);
+}
+
+static void
+load_client_secret_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ChutesApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = chutes_token_store_load_client_secret_finish (CHUTES_TOKEN_STORE (object), result, &error);
+
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Could not load the client secret: %s", error->message);
+      chutes_application_set_keyring_problem (self, error->message);
+    }
+
+  if (secret != NULL)
+    {
+      chutes_config_set_client_secret (self->config, secret);
+      chutes_secret_free (secret);
+    }
+
+  chutes_account_restore_async (self->account, self->cancellable, restore_cb, g_object_ref (self));
+}
+
+/* At start: the client secret (unless the environment gave it), then the
+ * stored session, then the window can pick its page. */
+static void
+chutes_application_load (ChutesApplication *self)
+{
+  const char *client_id = chutes_config_get_client_id (self->config);
+
+  if (client_id != NULL && *client_id != '\0' &&
+      chutes_config_get_client_secret (self->config) == NULL)
+    chutes_token_store_load_client_secret_async (self->store, client_id, self->cancellable,
+                                                 load_client_secret_cb, g_object_ref (self));
+  else
+    chutes_account_restore_async (self->account, self->cancellable, restore_cb, g_object_ref (self));
+}
+
+static void
+chutes_application_startup (GApplication *application)
+{
+  ChutesApplication *self = CHUTES_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (chutes_application_parent_class)->startup (application);
+
+  gtk_window_set_default_icon_name (APP_ID);
+
+  self->settings = g_settings_new (BASE_APP_ID);
+  self->session = chutes_http_session_new ();
+  self->config = chutes_config_new (self->settings);
+  self->idp = chutes_idp_client_new (self->session, self->config);
+  self->store = chutes_token_store_new (chutes_config_get_idp_base_url (self->config));
+  self->account = chutes_account_new (self->idp, self->store);
+  self->gateway = chutes_gateway_new (self->session, self->config);
+  self->cancellable = g_cancellable_new ();
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  g_signal_connect_object (self->account, "notify", G_CALLBACK (account_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-ended", G_CALLBACK (session_ended_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->config, "notify::has-client",
+                           G_CALLBACK (chutes_application_update_actions), self,
+                           G_CONNECT_SWAPPED);
+
+  chutes_application_update_actions (self);
+  chutes_application_load (self);
+}
+
+static void
+chutes_application_activate (GApplication *application)
+{
+  ChutesApplication *self = CHUTES_APPLICATION (application);
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (chutes_window_new (self));
+
+  gtk_window_present (window);
+}
+
+static void
+chutes_application_shutdown (GApplication *application)
+{
+  ChutesApplication *self = CHUTES_APPLICATION (application);
+
+  g_cancellable_cancel (self->cancellable);
+
+  G_APPLICATION_CLASS (chutes_application_parent_class)->shutdown (application);
+}
+
+static int
+chutes_application_handle_local_options (GApplication *application,
+                                         GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return 0;
+    }
+
+  return -1;
+}
+
+static void
+chutes_application_dispose (GObject *object)
+{
+  ChutesApplication *self = (ChutesApplication *)object;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->gateway);
+  g_clear_object (&self->account);
+  g_clear_object (&self->store);
+  g_clear_object (&self->idp);
+  g_clear_object (&self->config);
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->sign_in_error, g_free);
+  g_clear_pointer (&self->keyring_problem, g_free);
+
+  G_OBJECT_CLASS (chutes_application_parent_class)->dispose (object);
+}
+
+static void
+chutes_application_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ChutesApplication *self = CHUTES_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_READY:
+      g_value_set_boolean (value, self->ready);
+      break;
+
+    case PROP_SIGN_IN_ERROR:
+      g_value_set_string (value, self->sign_in_error);
+      break;
+
+    case PROP_KEYRING_PROBLEM:
+      g_value_set_string (value, self->keyring_problem);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_application_class_init (ChutesApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = chutes_application_dispose;
+  object_class->get_property = chutes_application_get_property;
+
+  app_class->startup = chutes_application_startup;
+  app_class->activate = chutes_application_activate;
+  app_class->shutdown = chutes_application_shutdown;
+  app_class->handle_local_options = chutes_application_handle_local_options;
+
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_SIGN_IN_ERROR] =
+    g_param_spec_string ("sign-in-error", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_KEYRING_PROBLEM] =
+    g_param_spec_string ("keyring-problem", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static const GOptionEntry main_entries[] = {
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the program version and exit"), NULL },
+  { NULL }
+};
+
+static void
+chutes_application_init (ChutesApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Chat with Chutes models under your own account."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+    _("Environment:\n"
+      "  CHUTES_OAUTH_CLIENT_ID, CHUTES_OAUTH_CLIENT_SECRET   the OAuth app to sign in with\n"
+      "  CHUTES_OAUTH_SCOPES          scopes (default: openid profile chutes:invoke)\n"
+      "  CHUTES_OAUTH_REDIRECT_URI    the one registered loopback redirect URI to use\n"
+      "  CHUTES_IDP_BASE_URL          identity provider (default: https://api.chutes.ai)\n"
+      "  CHUTES_API_BASE_URL          model gateway (default: https://llm.chutes.ai/v1)"));
+}
+
+ChutesApplication *
+chutes_application_new (void)
+{
+  return g_object_new (CHUTES_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/ai/chutes/Desktop",
+                       NULL);
+}
+
+GSettings *
+chutes_application_get_settings (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+ChutesConfig *
+chutes_application_get_config (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->config;
+}
+
+ChutesIdpClient *
+chutes_application_get_idp_client (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->idp;
+}
+
+ChutesTokenStore *
+chutes_application_get_token_store (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->store;
+}
+
+ChutesAccount *
+chutes_application_get_account (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->account;
+}
+
+ChutesGateway *
+chutes_application_get_gateway (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->gateway;
+}
+
+gboolean
+chutes_application_get_ready (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), FALSE);
+  return self->ready;
+}
+
+const char *
+chutes_application_get_sign_in_error (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->sign_in_error;
+}
+
+static void
+save_client_secret_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ChutesApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_token_store_save_client_secret_finish (CHUTES_TOKEN_STORE (object), result, &error))
+    {
+      g_debug ("Could not store the client secret: %s", error->message);
+      chutes_application_set_keyring_problem (self, error->message);
+    }
+}
+
+void
+chutes_application_set_client (ChutesApplication *self,
+                               const char        *client_id,
+                               const char        *client_secret)
+{
+  g_return_if_fail (CHUTES_IS_APPLICATION (self));
+  g_return_if_fail (client_id != NULL && client_secret != NULL);
+
+  chutes_application_set_sign_in_error (self, NULL);
+  chutes_config_set_client (self->config, client_id, client_secret);
+  chutes_token_store_save_client_secret_async (self->store, client_id, client_secret, NULL,
+                                               save_client_secret_cb, g_object_ref (self));
+}

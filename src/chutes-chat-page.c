@@ -1,0 +1,478 @@
+/* chutes-chat-page.c: the conversation view, composer and model picker
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "chutes-chat-page.h"
+#include "chutes-message-row.h"
+#include "chutes-model.h"
+
+/* Within this many pixels of the end, the list follows a growing reply. */
+#define STICK_TO_BOTTOM_SLACK 48.0
+
+struct _ChutesChatPage
+{
+  GtkWidget           parent_instance;
+
+  ChutesApplication  *application;
+  ChutesConversation *conversation;
+  GListModel         *models;
+  GCancellable       *models_cancellable;
+
+  GtkScrolledWindow  *scroller;
+  GtkListView        *message_list;
+  AdwStatusPage      *empty_status;
+  GtkLabel           *models_error_label;
+  GtkTextView        *composer;
+  GtkLabel           *placeholder_label;
+  GtkStack           *send_stack;
+  GtkDropDown        *model_dropdown;
+  GtkLabel           *status_label;
+
+  guint               stick_to_bottom : 1;
+  guint               models_loading : 1;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesChatPage, chutes_chat_page, GTK_TYPE_WIDGET)
+
+static void chutes_chat_page_load_models (ChutesChatPage *self);
+
+static gboolean
+chutes_chat_page_composer_is_empty (ChutesChatPage *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+
+  return *g_strstrip (text) == '\0';
+}
+
+static void
+chutes_chat_page_update_actions (ChutesChatPage *self)
+{
+  gboolean busy = self->conversation && chutes_conversation_get_busy (self->conversation);
+  gboolean has_model = self->conversation && chutes_conversation_get_model (self->conversation);
+  gboolean empty = chutes_chat_page_composer_is_empty (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send", !busy && has_model && !empty);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.stop", busy);
+  gtk_stack_set_visible_child_name (self->send_stack, busy ? "stop" : "send");
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder_label), empty);
+}
+
+static void
+chutes_chat_page_update_empty (ChutesChatPage *self)
+{
+  guint n = self->conversation
+    ? g_list_model_get_n_items (chutes_conversation_get_messages (self->conversation)) : 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_status), n == 0);
+}
+
+static void
+chutes_chat_page_update_status (ChutesChatPage *self)
+{
+  gint64 remaining = -1;
+
+  if (self->conversation != NULL)
+    g_object_get (self->conversation, "quota-remaining", &remaining, NULL);
+
+  if (remaining >= 0)
+    {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, remaining);
+      /* Translators: %s is the number of requests the account's quota still allows */
+      g_autofree char *text = g_strdup_printf (_("Quota left: %s"), number);
+
+      gtk_label_set_text (self->status_label, text);
+    }
+  else
+    gtk_label_set_text (self->status_label, "");
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(ChutesChatPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The failed message itself shows what went wrong, partial text kept. */
+  if (!chutes_conversation_send_finish (CHUTES_CONVERSATION (object), result, &error))
+    g_debug ("Reply failed: %s", error->message);
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (widget);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  if (self->conversation == NULL ||
+      chutes_conversation_get_busy (self->conversation) ||
+      chutes_conversation_get_model (self->conversation) == NULL)
+    return;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_strstrip (text);
+  if (*text == '\0')
+    return;
+
+  gtk_text_buffer_set_text (buffer, "", 0);
+  self->stick_to_bottom = TRUE;
+
+  chutes_conversation_send_async (self->conversation, text, NULL, send_cb, g_object_ref (self));
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (widget);
+
+  if (self->conversation != NULL)
+    chutes_conversation_stop (self->conversation);
+}
+
+static gboolean
+composer_key_pressed_cb (ChutesChatPage  *self,
+                         guint            keyval,
+                         guint            keycode,
+                         GdkModifierType  state,
+                         GtkEventControllerKey *controller)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return GDK_EVENT_PROPAGATE;
+
+  /* Shift+Enter (and Ctrl+Enter) insert a new line. */
+  if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK))
+    return GDK_EVENT_PROPAGATE;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "chat.send", NULL);
+  return GDK_EVENT_STOP;
+}
+
+static void
+adjustment_changed_cb (ChutesChatPage *self,
+                       GParamSpec     *pspec,
+                       GtkAdjustment  *adjustment)
+{
+  if (self->stick_to_bottom)
+    gtk_adjustment_set_value (adjustment,
+                              gtk_adjustment_get_upper (adjustment) -
+                              gtk_adjustment_get_page_size (adjustment));
+}
+
+static void
+adjustment_value_changed_cb (ChutesChatPage *self,
+                             GtkAdjustment  *adjustment)
+{
+  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  self->stick_to_bottom = gtk_adjustment_get_value (adjustment) >= bottom - STICK_TO_BOTTOM_SLACK;
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+  gtk_list_item_set_child (item, chutes_message_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                  gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+model_selected_cb (ChutesChatPage *self)
+{
+  ChutesModel *model = gtk_drop_down_get_selected_item (self->model_dropdown);
+  GSettings *settings;
+
+  if (model == NULL || self->conversation == NULL)
+    return;
+
+  chutes_conversation_set_model (self->conversation, chutes_model_get_id (model));
+
+  settings = chutes_application_get_settings (self->application);
+  g_settings_set_string (settings, "last-model", chutes_model_get_id (model));
+  chutes_chat_page_update_actions (self);
+}
+
+static void
+list_models_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ChutesChatPage) self = user_data;
+  g_autoptr(GListModel) models = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last = NULL;
+  guint selected = 0;
+
+  models = chutes_gateway_list_models_finish (CHUTES_GATEWAY (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->models_loading = FALSE;
+
+  if (models == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not load the list of models: %s"),
+                                                  error->message);
+
+      gtk_label_set_text (self->models_error_label, message);
+      gtk_widget_set_visible (GTK_WIDGET (self->models_error_label), TRUE);
+      return;
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->models_error_label), FALSE);
+  g_set_object (&self->models, models);
+
+  last = g_settings_get_string (chutes_application_get_settings (self->application), "last-model");
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
+
+      if (g_strcmp0 (chutes_model_get_id (model), last) == 0)
+        {
+          selected = i;
+          break;
+        }
+    }
+
+  gtk_drop_down_set_model (self->model_dropdown, models);
+  if (g_list_model_get_n_items (models) > 0)
+    gtk_drop_down_set_selected (self->model_dropdown, selected);
+  model_selected_cb (self);
+}
+
+static void
+chutes_chat_page_load_models (ChutesChatPage *self)
+{
+  if (self->application == NULL || self->models != NULL || self->models_loading)
+    return;
+
+  self->models_loading = TRUE;
+  g_cancellable_cancel (self->models_cancellable);
+  g_clear_object (&self->models_cancellable);
+  self->models_cancellable = g_cancellable_new ();
+
+  chutes_gateway_list_models_async (chutes_application_get_gateway (self->application),
+                                    self->models_cancellable,
+                                    list_models_cb,
+                                    g_object_ref (self));
+}
+
+static gboolean
+focus_composer_idle (gpointer user_data)
+{
+  ChutesChatPage *self = user_data;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chutes_chat_page_map (GtkWidget *widget)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (widget);
+
+  GTK_WIDGET_CLASS (chutes_chat_page_parent_class)->map (widget);
+
+  chutes_chat_page_load_models (self);
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_composer_idle,
+                   g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+chutes_chat_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (CHUTES_CHAT_PAGE (widget)->composer));
+}
+
+static void
+account_state_cb (ChutesChatPage *self,
+                  GParamSpec     *pspec,
+                  ChutesAccount  *account)
+{
+  /* A new person may sign in next: nothing of this conversation stays. */
+  if (chutes_account_get_state (account) == CHUTES_ACCOUNT_STATE_SIGNED_OUT)
+    {
+      chutes_conversation_clear (self->conversation);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
+    }
+}
+
+static void
+chutes_chat_page_dispose (GObject *object)
+{
+  ChutesChatPage *self = (ChutesChatPage *)object;
+
+  if (self->models_cancellable != NULL)
+    g_cancellable_cancel (self->models_cancellable);
+  g_clear_object (&self->models_cancellable);
+
+  if (self->conversation != NULL)
+    chutes_conversation_stop (self->conversation);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_CHAT_PAGE);
+
+  g_clear_object (&self->conversation);
+  g_clear_object (&self->models);
+  self->application = NULL;
+
+  G_OBJECT_CLASS (chutes_chat_page_parent_class)->dispose (object);
+}
+
+static void
+chutes_chat_page_class_init (ChutesChatPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = chutes_chat_page_dispose;
+  widget_class->map = chutes_chat_page_map;
+  widget_class->grab_focus = chutes_chat_page_grab_focus;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-chat-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, message_list);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, empty_status);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, models_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, composer);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, placeholder_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, send_stack);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
+
+  gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "chat.stop", NULL);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "chatpage");
+}
+
+static void
+chutes_chat_page_init (ChutesChatPage *self)
+{
+  GtkListItemFactory *factory;
+  GtkEventController *controller;
+  GtkAdjustment *adjustment;
+  g_autoptr(GtkExpression) expression = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+
+  self->stick_to_bottom = TRUE;
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->message_list, factory);
+  g_object_unref (factory);
+
+  expression = gtk_property_expression_new (CHUTES_TYPE_MODEL, NULL, "id");
+  gtk_drop_down_set_expression (self->model_dropdown, expression);
+  g_signal_connect_object (self->model_dropdown, "notify::selected",
+                           G_CALLBACK (model_selected_cb), self, G_CONNECT_SWAPPED);
+
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "key-pressed",
+                           G_CALLBACK (composer_key_pressed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->composer), controller);
+
+  g_signal_connect_object (gtk_text_view_get_buffer (self->composer), "changed",
+                           G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
+
+  adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (adjustment, "notify::upper",
+                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "notify::page-size",
+                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "value-changed",
+                           G_CALLBACK (adjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
+
+  chutes_chat_page_update_actions (self);
+}
+
+void
+chutes_chat_page_set_application (ChutesChatPage    *self,
+                                  ChutesApplication *application)
+{
+  ChutesAccount *account;
+  GListModel *messages;
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
+  g_return_if_fail (CHUTES_IS_APPLICATION (application));
+  g_return_if_fail (self->application == NULL);
+
+  self->application = application;
+  account = chutes_application_get_account (application);
+  self->conversation = chutes_conversation_new (chutes_application_get_gateway (application),
+                                                account);
+  messages = chutes_conversation_get_messages (self->conversation);
+
+  selection = gtk_no_selection_new (g_object_ref (messages));
+  gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (selection));
+
+  g_signal_connect_object (messages, "items-changed",
+                           G_CALLBACK (chutes_chat_page_update_empty), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::busy",
+                           G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::quota-remaining",
+                           G_CALLBACK (chutes_chat_page_update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (account, "notify::state",
+                           G_CALLBACK (account_state_cb), self, G_CONNECT_SWAPPED);
+
+  chutes_chat_page_update_empty (self);
+  chutes_chat_page_update_actions (self);
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    chutes_chat_page_load_models (self);
+}
+
+ChutesConversation *
+chutes_chat_page_get_conversation (ChutesChatPage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_CHAT_PAGE (self), NULL);
+
+  return self->conversation;
+}

@@ -1,0 +1,266 @@
+/* chutes-message-row.c: one message in the chat list
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "chutes-message-row.h"
+
+struct _ChutesMessageRow
+{
+  GtkWidget      parent_instance;
+
+  ChutesMessage *message;
+  GSignalGroup  *signals;
+
+  GtkWidget     *bubble;
+  GtkLabel      *author_label;
+  GtkLabel      *content_label;
+  GtkWidget     *status_box;
+  GtkSpinner    *spinner;
+  GtkImage      *status_icon;
+  GtkLabel      *status_label;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesMessageRow, chutes_message_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+chutes_message_row_update_content (ChutesMessageRow *self)
+{
+  const char *content = self->message ? chutes_message_get_content (self->message) : NULL;
+
+  /* Plain text, never markup: model output is shown literally. */
+  gtk_label_set_text (self->content_label, content ? content : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->content_label), content != NULL && *content != '\0');
+}
+
+static void
+chutes_message_row_update_status (ChutesMessageRow *self)
+{
+  ChutesMessageStatus status = CHUTES_MESSAGE_STATUS_COMPLETE;
+  const char *text = NULL;
+  const char *icon = NULL;
+  gboolean spinning = FALSE;
+
+  if (self->message != NULL)
+    status = chutes_message_get_status (self->message);
+
+  switch (status)
+    {
+    case CHUTES_MESSAGE_STATUS_PENDING:
+      spinning = TRUE;
+      text = _("Waiting for the model…");
+      break;
+
+    case CHUTES_MESSAGE_STATUS_STREAMING:
+      spinning = TRUE;
+      break;
+
+    case CHUTES_MESSAGE_STATUS_STOPPED:
+      icon = "media-playback-stop-symbolic";
+      text = _("Stopped");
+      break;
+
+    case CHUTES_MESSAGE_STATUS_FAILED:
+      icon = "dialog-warning-symbolic";
+      text = chutes_message_get_error (self->message);
+      if (text == NULL)
+        text = _("The reply failed.");
+      break;
+
+    case CHUTES_MESSAGE_STATUS_COMPLETE:
+    default:
+      break;
+    }
+
+  gtk_spinner_set_spinning (self->spinner, spinning);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), spinning);
+
+  if (icon != NULL)
+    gtk_image_set_from_icon_name (self->status_icon, icon);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_icon), icon != NULL);
+
+  gtk_label_set_text (self->status_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL);
+
+  gtk_widget_set_visible (self->status_box, spinning || text != NULL);
+
+  if (status == CHUTES_MESSAGE_STATUS_FAILED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+}
+
+static void
+chutes_message_row_update_author (ChutesMessageRow *self)
+{
+  const char *author = "";
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "user");
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "assistant");
+
+  if (self->message == NULL)
+    return;
+
+  switch (chutes_message_get_role (self->message))
+    {
+    case CHUTES_MESSAGE_ROLE_USER:
+      author = _("You");
+      gtk_widget_add_css_class (GTK_WIDGET (self), "user");
+      break;
+
+    case CHUTES_MESSAGE_ROLE_SYSTEM:
+      author = _("System");
+      break;
+
+    case CHUTES_MESSAGE_ROLE_ASSISTANT:
+    default:
+      author = chutes_message_get_model (self->message);
+      if (author == NULL)
+        author = _("Assistant");
+      gtk_widget_add_css_class (GTK_WIDGET (self), "assistant");
+      break;
+    }
+
+  gtk_label_set_text (self->author_label, author);
+}
+
+static void
+chutes_message_row_dispose (GObject *object)
+{
+  ChutesMessageRow *self = (ChutesMessageRow *)object;
+
+  g_signal_group_set_target (self->signals, NULL);
+  g_clear_object (&self->message);
+  g_clear_object (&self->signals);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_MESSAGE_ROW);
+
+  G_OBJECT_CLASS (chutes_message_row_parent_class)->dispose (object);
+}
+
+static void
+chutes_message_row_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ChutesMessageRow *self = CHUTES_MESSAGE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MESSAGE:
+      g_value_set_object (value, self->message);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_message_row_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  ChutesMessageRow *self = CHUTES_MESSAGE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MESSAGE:
+      chutes_message_row_set_message (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_message_row_class_init (ChutesMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = chutes_message_row_dispose;
+  object_class->get_property = chutes_message_row_get_property;
+  object_class->set_property = chutes_message_row_set_property;
+
+  properties[PROP_MESSAGE] =
+    g_param_spec_object ("message", NULL, NULL,
+                         CHUTES_TYPE_MESSAGE,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, author_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, content_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_box);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_label);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+}
+
+static void
+chutes_message_row_init (ChutesMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->signals = g_signal_group_new (CHUTES_TYPE_MESSAGE);
+  g_signal_group_connect_swapped (self->signals, "notify::content",
+                                  G_CALLBACK (chutes_message_row_update_content), self);
+  g_signal_group_connect_swapped (self->signals, "notify::status",
+                                  G_CALLBACK (chutes_message_row_update_status), self);
+  g_signal_group_connect_swapped (self->signals, "notify::error",
+                                  G_CALLBACK (chutes_message_row_update_status), self);
+  g_signal_group_connect_swapped (self->signals, "notify::model",
+                                  G_CALLBACK (chutes_message_row_update_author), self);
+}
+
+GtkWidget *
+chutes_message_row_new (void)
+{
+  return g_object_new (CHUTES_TYPE_MESSAGE_ROW, NULL);
+}
+
+ChutesMessage *
+chutes_message_row_get_message (ChutesMessageRow *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE_ROW (self), NULL);
+
+  return self->message;
+}
+
+void
+chutes_message_row_set_message (ChutesMessageRow *self,
+                                ChutesMessage    *message)
+{
+  g_return_if_fail (CHUTES_IS_MESSAGE_ROW (self));
+  g_return_if_fail (!message || CHUTES_IS_MESSAGE (message));
+
+  if (!g_set_object (&self->message, message))
+    return;
+
+  g_signal_group_set_target (self->signals, message);
+
+  chutes_message_row_update_author (self);
+  chutes_message_row_update_content (self);
+  chutes_message_row_update_status (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}

@@ -1,0 +1,299 @@
+/* chutes-setup-page.c: first run, choosing the OAuth app to sign in with
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "chutes-error.h"
+#include "chutes-setup-page.h"
+
+struct _ChutesSetupPage
+{
+  GtkWidget             parent_instance;
+
+  ChutesApplication    *application;
+  GCancellable         *cancellable;
+
+  AdwEntryRow          *client_id_row;
+  AdwPasswordEntryRow  *client_secret_row;
+  AdwPasswordEntryRow  *api_key_row;
+  AdwEntryRow          *app_name_row;
+  GtkSpinner           *register_spinner;
+  GtkLabel             *error_label;
+  GtkLabel             *redirect_label;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesSetupPage, chutes_setup_page, GTK_TYPE_WIDGET)
+
+static char *
+dup_entry_text (gpointer row)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+}
+
+static void
+chutes_setup_page_show_error (ChutesSetupPage *self,
+                              const char      *message)
+{
+  gtk_label_set_text (self->error_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+/* The rules Chutes applies to app names: 3-64 letters, digits, spaces,
+ * "-" and ".". */
+static gboolean
+app_name_is_valid (const char *name)
+{
+  glong n = g_utf8_strlen (name, -1);
+
+  if (n < 3 || n > 64)
+    return FALSE;
+
+  for (const char *p = name; *p; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != ' ' && *p != '-' && *p != '.')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static char *
+default_app_name (void)
+{
+  g_autoptr(GString) name = g_string_new ("Chutes Desktop ");
+
+  for (const char *p = g_get_host_name (); *p && name->len < 64; p++)
+    {
+      if (g_ascii_isalnum (*p) || *p == '-' || *p == '.')
+        g_string_append_c (name, *p);
+    }
+
+  g_strchomp (name->str);
+  return g_strndup (name->str, 64);
+}
+
+static void
+chutes_setup_page_update (ChutesSetupPage *self)
+{
+  g_autofree char *client_id = dup_entry_text (self->client_id_row);
+  g_autofree char *secret = dup_entry_text (self->client_secret_row);
+  g_autofree char *api_key = dup_entry_text (self->api_key_row);
+  g_autofree char *name = dup_entry_text (self->app_name_row);
+  gboolean busy = self->cancellable != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save",
+                                 !busy && *client_id != '\0' && *secret != '\0');
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.register",
+                                 !busy && *api_key != '\0' && *name != '\0');
+  gtk_spinner_set_spinning (self->register_spinner, busy);
+}
+
+static void
+entries_changed_cb (ChutesSetupPage *self)
+{
+  chutes_setup_page_update (self);
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  ChutesSetupPage *self = CHUTES_SETUP_PAGE (widget);
+  g_autofree char *client_id = dup_entry_text (self->client_id_row);
+  g_autofree char *secret = dup_entry_text (self->client_secret_row);
+
+  if (!g_str_has_prefix (client_id, "cid_") || strchr (client_id, ' ') != NULL)
+    {
+      chutes_setup_page_show_error (self, _("A Chutes client ID starts with “cid_” and has no spaces."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->client_id_row));
+      return;
+    }
+
+  if (!g_str_has_prefix (secret, "csc_") || strchr (secret, ' ') != NULL)
+    {
+      chutes_setup_page_show_error (self, _("A Chutes client secret starts with “csc_” and has no spaces."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->client_secret_row));
+      return;
+    }
+
+  chutes_setup_page_show_error (self, NULL);
+  chutes_application_set_client (self->application, client_id, secret);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), "");
+  explicit_bzero (secret, strlen (secret));
+}
+
+static void
+register_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(ChutesSetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client_id = NULL;
+  char *client_secret = NULL;
+
+  if (!chutes_idp_client_register_app_finish (CHUTES_IDP_CLIENT (object), result,
+                                              &client_id, &client_secret, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      g_clear_object (&self->cancellable);
+      chutes_setup_page_update (self);
+      chutes_setup_page_show_error (self, error->message);
+
+      if (g_error_matches (error, CHUTES_ERROR, CHUTES_ERROR_CONFLICT))
+        gtk_widget_grab_focus (GTK_WIDGET (self->app_name_row));
+      else if (g_error_matches (error, CHUTES_ERROR, CHUTES_ERROR_UNAUTHORIZED))
+        gtk_widget_grab_focus (GTK_WIDGET (self->api_key_row));
+      return;
+    }
+
+  g_clear_object (&self->cancellable);
+  chutes_setup_page_update (self);
+  chutes_setup_page_show_error (self, NULL);
+
+  /* The API key has done its one job. */
+  gtk_editable_set_text (GTK_EDITABLE (self->api_key_row), "");
+
+  chutes_application_set_client (self->application, client_id, client_secret);
+  chutes_secret_free (client_secret);
+}
+
+static void
+register_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  ChutesSetupPage *self = CHUTES_SETUP_PAGE (widget);
+  ChutesIdpClient *idp = chutes_application_get_idp_client (self->application);
+  ChutesConfig *config = chutes_application_get_config (self->application);
+  g_autofree char *api_key = dup_entry_text (self->api_key_row);
+  g_autofree char *name = dup_entry_text (self->app_name_row);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_has_prefix (api_key, "cpk_"))
+    {
+      chutes_setup_page_show_error (self, _("A Chutes API key starts with “cpk_”. Create one in your "
+                                            "account settings on chutes.ai."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->api_key_row));
+      return;
+    }
+
+  if (!app_name_is_valid (name))
+    {
+      chutes_setup_page_show_error (self, _("The app name must be 3 to 64 characters long and use "
+                                            "only letters, digits, spaces, “-” and “.”."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->app_name_row));
+      return;
+    }
+
+  if (!chutes_config_validate (config, &error))
+    {
+      chutes_setup_page_show_error (self, error->message);
+      return;
+    }
+
+  chutes_setup_page_show_error (self, NULL);
+  self->cancellable = g_cancellable_new ();
+  chutes_setup_page_update (self);
+
+  chutes_idp_client_register_app_async (idp,
+                                        api_key,
+                                        name,
+                                        chutes_config_get_redirect_uris (config),
+                                        chutes_config_get_scopes (config),
+                                        self->cancellable,
+                                        register_cb,
+                                        g_object_ref (self));
+  explicit_bzero (api_key, strlen (api_key));
+}
+
+static void
+copy_redirect_uris_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  ChutesSetupPage *self = CHUTES_SETUP_PAGE (widget);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          gtk_label_get_text (self->redirect_label));
+}
+
+static void
+chutes_setup_page_dispose (GObject *object)
+{
+  ChutesSetupPage *self = (ChutesSetupPage *)object;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_SETUP_PAGE);
+  self->application = NULL;
+
+  G_OBJECT_CLASS (chutes_setup_page_parent_class)->dispose (object);
+}
+
+static void
+chutes_setup_page_class_init (ChutesSetupPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = chutes_setup_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-setup-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, client_secret_row);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, api_key_row);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, app_name_row);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, register_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, redirect_label);
+  gtk_widget_class_bind_template_callback (widget_class, entries_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "setup.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "setup.register", NULL, register_action);
+  gtk_widget_class_install_action (widget_class, "setup.copy-redirect-uris", NULL,
+                                   copy_redirect_uris_action);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+chutes_setup_page_init (ChutesSetupPage *self)
+{
+  g_autofree char *name = default_app_name ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->app_name_row), name);
+  chutes_setup_page_update (self);
+}
+
+void
+chutes_setup_page_set_application (ChutesSetupPage   *self,
+                                   ChutesApplication *application)
+{
+  ChutesConfig *config;
+  g_autofree char *uris = NULL;
+
+  g_return_if_fail (CHUTES_IS_SETUP_PAGE (self));
+  g_return_if_fail (CHUTES_IS_APPLICATION (application));
+
+  self->application = application;
+  config = chutes_application_get_config (application);
+
+  uris = g_strjoinv ("\n", (char **) chutes_config_get_redirect_uris (config));
+  gtk_label_set_text (self->redirect_label, uris);
+
+  if (chutes_config_get_client_id (config) != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->client_id_row), chutes_config_get_client_id (config));
+}

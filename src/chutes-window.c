@@ -1,0 +1,297 @@
+/* chutes-window.c: the main window and its pages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "chutes-chat-page.h"
+#include "chutes-http.h"
+#include "chutes-setup-page.h"
+#include "chutes-window.h"
+
+struct _ChutesWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  ChutesApplication    *application;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkMenuButton        *account_button;
+  GtkLabel             *username_label;
+  GtkRevealer          *keyring_banner;
+  GtkLabel             *keyring_label;
+  GtkStack             *stack;
+  ChutesSetupPage      *setup_page;
+  AdwStatusPage        *sign_in_status;
+  GtkLabel             *sign_in_error_label;
+  GtkButton            *change_client_button;
+  GtkSpinner           *waiting_spinner;
+  GtkLabel             *authorize_label;
+  ChutesChatPage       *chat_page;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesWindow, chutes_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char *
+chutes_window_pick_page (ChutesWindow *self)
+{
+  ChutesAccount *account = chutes_application_get_account (self->application);
+  ChutesConfig *config = chutes_application_get_config (self->application);
+
+  if (!chutes_application_get_ready (self->application))
+    return "loading";
+
+  switch (chutes_account_get_state (account))
+    {
+    case CHUTES_ACCOUNT_STATE_SIGNING_IN:
+      return "waiting";
+
+    case CHUTES_ACCOUNT_STATE_SIGNED_IN:
+      return "chat";
+
+    case CHUTES_ACCOUNT_STATE_UNKNOWN:
+      return "loading";
+
+    case CHUTES_ACCOUNT_STATE_SIGNED_OUT:
+    default:
+      return chutes_config_has_client (config) ? "sign-in" : "setup";
+    }
+}
+
+static void
+chutes_window_update_account_menu (ChutesWindow *self)
+{
+  ChutesAccount *account = chutes_application_get_account (self->application);
+  const char *username = chutes_account_get_username (account);
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+  g_autofree char *heading = NULL;
+  g_autofree char *tooltip = NULL;
+
+  if (username == NULL || *username == '\0')
+    username = _("Signed in");
+
+  /* Set as plain text: a username from the network is never markup. */
+  gtk_label_set_text (self->username_label, username);
+
+  heading = g_strdup_printf (_("Signed in as %s"), username);
+  g_menu_append (section, _("_Sign Out"), "app.sign-out");
+  g_menu_append_section (menu, heading, G_MENU_MODEL (section));
+  gtk_menu_button_set_menu_model (self->account_button, G_MENU_MODEL (menu));
+
+  tooltip = g_strdup_printf (_("Account: %s"), username);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->account_button), tooltip);
+}
+
+static void
+chutes_window_update (ChutesWindow *self)
+{
+  ChutesAccount *account = chutes_application_get_account (self->application);
+  const char *page = chutes_window_pick_page (self);
+  const char *error = chutes_application_get_sign_in_error (self->application);
+  const char *uri = chutes_account_get_authorize_uri (account);
+  gboolean signed_in = g_str_equal (page, "chat");
+
+  gtk_stack_set_visible_child_name (self->stack, page);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->account_button), signed_in);
+  if (signed_in)
+    chutes_window_update_account_menu (self);
+
+  gtk_label_set_text (self->sign_in_error_label, error ? error : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_error_label), error != NULL);
+
+  gtk_label_set_text (self->authorize_label, uri ? uri : "");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-authorize-uri", uri != NULL);
+  gtk_spinner_set_spinning (self->waiting_spinner, g_str_equal (page, "waiting"));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->change_client_button),
+                          g_action_group_get_action_enabled (G_ACTION_GROUP (self->application),
+                                                             "change-client"));
+}
+
+static void
+chutes_window_update_keyring_banner (ChutesWindow *self)
+{
+  g_autofree char *problem = NULL;
+
+  g_object_get (self->application, "keyring-problem", &problem, NULL);
+
+  if (problem != NULL)
+    gtk_label_set_text (self->keyring_label, problem);
+  gtk_revealer_set_reveal_child (self->keyring_banner, problem != NULL);
+}
+
+static void
+session_ended_cb (ChutesWindow *self,
+                  const char   *message)
+{
+  AdwToast *toast = adw_toast_new (_("You were signed out"));
+
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+copy_authorize_uri_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+  ChutesAccount *account = chutes_application_get_account (self->application);
+  const char *uri = chutes_account_get_authorize_uri (account);
+
+  if (uri == NULL)
+    return;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), uri);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Link copied")));
+}
+
+static void
+chutes_window_save_size (ChutesWindow *self)
+{
+  GSettings *settings = chutes_application_get_settings (self->application);
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)))
+    {
+      g_settings_set_int (settings, "window-width", width);
+      g_settings_set_int (settings, "window-height", height);
+    }
+}
+
+static gboolean
+chutes_window_close_request (GtkWindow *window)
+{
+  chutes_window_save_size (CHUTES_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (chutes_window_parent_class)->close_request (window);
+}
+
+static void
+chutes_window_constructed (GObject *object)
+{
+  ChutesWindow *self = CHUTES_WINDOW (object);
+  ChutesConfig *config;
+  ChutesAccount *account;
+  GSettings *settings;
+
+  G_OBJECT_CLASS (chutes_window_parent_class)->constructed (object);
+
+  self->application = CHUTES_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_assert (self->application != NULL);
+
+  config = chutes_application_get_config (self->application);
+  account = chutes_application_get_account (self->application);
+  settings = chutes_application_get_settings (self->application);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  if (DEVELOPMENT_BUILD)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  if (chutes_config_is_local_server (config))
+    {
+      g_autofree char *host = chutes_http_dup_host (chutes_config_get_idp_base_url (config));
+      g_autofree char *subtitle = g_strdup_printf (_("Demo server at %s"), host);
+      g_autofree char *description =
+        g_strdup_printf (_("This is a demo. You will sign in to the local demo server at %s, "
+                           "not to chutes.ai, and replies are canned text."), host);
+
+      adw_window_title_set_subtitle (self->window_title, subtitle);
+      adw_status_page_set_description (self->sign_in_status, description);
+    }
+
+  chutes_setup_page_set_application (self->setup_page, self->application);
+  chutes_chat_page_set_application (self->chat_page, self->application);
+
+  g_signal_connect_object (self->application, "notify::ready",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->application, "notify::sign-in-error",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->application, "notify::keyring-problem",
+                           G_CALLBACK (chutes_window_update_keyring_banner), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->application, "action-enabled-changed::change-client",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (config, "notify::has-client",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (account, "notify::state",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (account, "notify::username",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (account, "notify::authorize-uri",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (account, "session-ended",
+                           G_CALLBACK (session_ended_cb), self, G_CONNECT_SWAPPED);
+
+  chutes_window_update (self);
+  chutes_window_update_keyring_banner (self);
+}
+
+static void
+chutes_window_class_init (ChutesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = chutes_window_constructed;
+  window_class->close_request = chutes_window_close_request;
+
+  g_type_ensure (CHUTES_TYPE_SETUP_PAGE);
+  g_type_ensure (CHUTES_TYPE_CHAT_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, account_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, username_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_banner);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, setup_page);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_status);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, change_client_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, waiting_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_page);
+
+  gtk_widget_class_install_action (widget_class, "win.copy-authorize-uri", NULL,
+                                   copy_authorize_uri_action);
+}
+
+static void
+chutes_window_init (ChutesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+ChutesWindow *
+chutes_window_new (ChutesApplication *application)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (application), NULL);
+
+  return g_object_new (CHUTES_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+const char *
+chutes_window_get_visible_page (ChutesWindow *self)
+{
+  g_return_val_if_fail (CHUTES_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}

@@ -1,0 +1,22 @@
+/* chutes-window.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "chutes-application.h"
+
+G_BEGIN_DECLS
+
+#define CHUTES_TYPE_WINDOW (chutes_window_get_type ())
+G_DECLARE_FINAL_TYPE (ChutesWindow, chutes_window, CHUTES, WINDOW, AdwApplicationWindow)
+
+ChutesWindow *chutes_window_new               (ChutesApplication *application);
+
+/* The name of the visible page: "loading", "setup", "sign-in", "waiting"
+ * or "chat". */
+const char   *chutes_window_get_visible_page  (ChutesWindow      *self);
+
+G_END_DECLS
