@@ -227,6 +227,26 @@ copy_redirect_uris_action (GtkWidget  *widget,
                           gtk_label_get_text (self->redirect_label));
 }
 
+static gboolean
+focus_first_entry_idle (gpointer user_data)
+{
+  ChutesSetupPage *self = user_data;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->client_id_row));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chutes_setup_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (chutes_setup_page_parent_class)->map (widget);
+
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_first_entry_idle,
+                   g_object_ref (widget), g_object_unref);
+}
+
 static void
 chutes_setup_page_dispose (GObject *object)
 {
@@ -249,6 +269,7 @@ chutes_setup_page_class_init (ChutesSetupPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = chutes_setup_page_dispose;
+  widget_class->map = chutes_setup_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-setup-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, client_id_row);
