@@ -1,0 +1,845 @@
+/* chutes-idp-client.c: the Chutes identity provider's HTTP endpoints
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One small function per endpoint (see shared/CHUTES-API.md):
+ *   GET  /idp/authorize      (only its URL: the browser goes there)
+ *   POST /idp/token          code exchange and refresh, form-encoded
+ *   POST /idp/token/revoke   RFC 7009
+ *   GET  /idp/userinfo       the username
+ *   POST /idp/apps           registers the OAuth app with a cpk_ API key
+ *
+ * Request bodies hold secrets (client secret, code, verifier, tokens, API
+ * key), so they are never logged and are wiped once the request is over;
+ * replies holding tokens are wiped once parsed.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "chutes-error.h"
+#include "chutes-http.h"
+#include "chutes-idp-client.h"
+
+/* When a token reply has no expires_in (the documented lifetime). */
+#define DEFAULT_EXPIRES_IN 3600
+
+struct _ChutesIdpClient
+{
+  GObject       parent_instance;
+
+  SoupSession  *session;
+  ChutesConfig *config;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesIdpClient, chutes_idp_client, G_TYPE_OBJECT)
+
+/* One request in flight: the task data of every call. */
+typedef struct
+{
+  SoupMessage *msg;
+  char        *host;            /* for error messages */
+  GBytes      *body;            /* secret: wiped when the call ends */
+  char        *refresh_token;   /* secret: kept when a refresh reply has none */
+  char        *app_name;        /* register: for the 409 message */
+} Call;
+
+static void
+wipe_bytes (GBytes *bytes)
+{
+  gsize size = 0;
+  gconstpointer data;
+
+  if (bytes == NULL)
+    return;
+
+  /* We created these bytes (or received them) and nobody else reads them
+   * any more; clear them before they go back to the allocator. */
+  data = g_bytes_get_data (bytes, &size);
+  if (data != NULL && size > 0)
+    explicit_bzero ((gpointer) data, size);
+}
+
+static void
+call_free (Call *call)
+{
+  g_clear_object (&call->msg);
+  g_clear_pointer (&call->host, g_free);
+  wipe_bytes (call->body);
+  g_clear_pointer (&call->body, g_bytes_unref);
+  g_clear_pointer (&call->refresh_token, chutes_secret_free);
+  g_clear_pointer (&call->app_name, g_free);
+  g_free (call);
+}
+
+/* {idp} + @path, or NULL with CHUTES_ERROR_CONFIG. */
+static char *
+idp_url (ChutesIdpClient  *self,
+         const char       *path,
+         GError          **error)
+{
+  g_autofree char *base = NULL;
+
+  base = chutes_http_check_base_url (chutes_config_get_idp_base_url (self->config),
+                                     _("identity provider"), error);
+  if (base == NULL)
+    return NULL;
+
+  return chutes_http_build_url (base, path);
+}
+
+static gboolean
+check_client (ChutesIdpClient  *self,
+              GError          **error)
+{
+  if (!chutes_config_has_client (self->config))
+    {
+      g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_CONFIG,
+                           _("No OAuth app is set up yet. Set up the app to sign in."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Sends @msg for @task; @reply_cb gets the task back as user data. The
+ * message body, when it holds secrets, is @body (wiped at the end). */
+static void
+send_call (ChutesIdpClient     *self,
+           GTask               *task,
+           SoupMessage         *msg,
+           GBytes              *body,
+           const char          *content_type,
+           GAsyncReadyCallback  reply_cb)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (call == NULL)
+    {
+      call = g_new0 (Call, 1);
+      g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+    }
+
+  call->msg = g_object_ref (msg);
+  call->host = g_strdup (g_uri_get_host (soup_message_get_uri (msg)));
+
+  if (body != NULL)
+    {
+      call->body = g_bytes_ref (body);
+      soup_message_set_request_body_from_bytes (msg, content_type, body);
+    }
+
+  g_debug ("IDP: %s %s", soup_message_get_method (msg),
+           g_uri_get_path (soup_message_get_uri (msg)));
+
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task),
+                                    reply_cb, g_object_ref (task));
+}
+
+/* Finishes the read. Returns the body of a 2xx reply, or NULL with the
+ * error already mapped (network, OAuth or HTTP). @status gets the HTTP
+ * status (0 when there was no reply). */
+static GBytes *
+finish_call (GObject       *source,
+             GAsyncResult  *result,
+             Call          *call,
+             guint         *status,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const char *path = g_uri_get_path (soup_message_get_uri (call->msg));
+
+  *status = 0;
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &local_error);
+  if (bytes == NULL)
+    {
+      g_debug ("IDP: %s failed: %s", path, local_error->message);
+      g_propagate_error (error, chutes_error_new_from_network (g_steal_pointer (&local_error),
+                                                               call->host));
+      return NULL;
+    }
+
+  *status = soup_message_get_status (call->msg);
+  g_debug ("IDP: %s -> HTTP %u", path, *status);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (*status))
+    {
+      const char *content_type =
+        soup_message_headers_get_content_type (soup_message_get_response_headers (call->msg),
+                                               NULL);
+
+      g_propagate_error (error, chutes_error_new_from_http (*status, content_type, bytes,
+                                                           call->host));
+      wipe_bytes (bytes);
+      return NULL;
+    }
+
+  return g_steal_pointer (&bytes);
+}
+
+/* The JSON object in @bytes, or NULL with CHUTES_ERROR_PROTOCOL. */
+static JsonObject *
+parse_object (GBytes      *bytes,
+              const char  *host,
+              GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+  JsonNode *root;
+
+  if (data == NULL || size == 0
+      || !json_parser_load_from_data (parser, data, size, NULL)
+      || (root = json_parser_get_root (parser)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                   /* TRANSLATORS: %s is a host name */
+                   _("%s sent a reply that Chutes for GNOME cannot read."), host);
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* A non-empty string member, or NULL. */
+static const char *
+get_string (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  const char *value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  value = json_node_get_string (node);
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* Token replies ----------------------------------------------------------- */
+
+static ChutesTokens *
+parse_tokens (GBytes      *bytes,
+              const char  *host,
+              const char  *old_refresh_token,
+              GError     **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  const char *access_token;
+  const char *refresh_token;
+  JsonNode *expires_node;
+  gint64 expires_in = DEFAULT_EXPIRES_IN;
+
+  if ((object = parse_object (bytes, host, error)) == NULL)
+    return NULL;
+
+  access_token = get_string (object, "access_token");
+  if (access_token == NULL)
+    {
+      g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                   _("%s sent a sign-in reply without an access token."), host);
+      return NULL;
+    }
+
+  expires_node = json_object_get_member (object, "expires_in");
+  if (expires_node == NULL || JSON_NODE_HOLDS_NULL (expires_node))
+    g_debug ("IDP: token reply without expires_in, assuming %d s", DEFAULT_EXPIRES_IN);
+  else if (JSON_NODE_HOLDS_VALUE (expires_node)
+           && (json_node_get_value_type (expires_node) == G_TYPE_INT64
+               || json_node_get_value_type (expires_node) == G_TYPE_DOUBLE))
+    expires_in = MAX (0, (gint64) json_node_get_double (expires_node));
+  else
+    {
+      g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                   _("%s sent a sign-in reply with an unreadable expiry time."), host);
+      return NULL;
+    }
+
+  refresh_token = get_string (object, "refresh_token");
+  if (refresh_token == NULL)
+    refresh_token = old_refresh_token;
+
+  return chutes_tokens_new (access_token, refresh_token,
+                            g_get_real_time () / G_USEC_PER_SEC + expires_in,
+                            get_string (object, "scope"), NULL);
+}
+
+static void
+token_reply_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  ChutesTokens *tokens = NULL;
+  guint status;
+
+  if ((bytes = finish_call (source, result, call, &status, &error)) != NULL)
+    tokens = parse_tokens (bytes, call->host, call->refresh_token, &error);
+  wipe_bytes (bytes);
+
+  if (tokens == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, tokens, (GDestroyNotify) chutes_tokens_free);
+}
+
+/* POST /idp/token with @form (which is freed and wiped). */
+static void
+post_token_request (ChutesIdpClient *self,
+                    GTask           *task,
+                    GHashTable      *form)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *url = NULL;
+  char *encoded;
+
+  if ((url = idp_url (self, "/idp/token", &error)) == NULL || !check_client (self, &error))
+    {
+      g_hash_table_unref (form);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_hash_table_insert (form, "client_id", (gpointer) chutes_config_get_client_id (self->config));
+  g_hash_table_insert (form, "client_secret",
+                       (gpointer) chutes_config_get_client_secret (self->config));
+  encoded = soup_form_encode_hash (form);
+  g_hash_table_unref (form);
+  body = g_bytes_new_take (encoded, strlen (encoded));
+
+  msg = soup_message_new (SOUP_METHOD_POST, url);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                "application/json");
+  send_call (self, task, msg, body, "application/x-www-form-urlencoded", token_reply_cb);
+}
+
+void
+chutes_idp_client_exchange_code_async (ChutesIdpClient     *self,
+                                       const char          *code,
+                                       const char          *code_verifier,
+                                       const char          *redirect_uri,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GHashTable *form;
+
+  g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
+  g_return_if_fail (code != NULL);
+  g_return_if_fail (code_verifier != NULL);
+  g_return_if_fail (redirect_uri != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_idp_client_exchange_code_async);
+
+  form = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (form, "grant_type", "authorization_code");
+  g_hash_table_insert (form, "code", (gpointer) code);
+  g_hash_table_insert (form, "code_verifier", (gpointer) code_verifier);
+  g_hash_table_insert (form, "redirect_uri", (gpointer) redirect_uri);
+  post_token_request (self, task, form);
+}
+
+ChutesTokens *
+chutes_idp_client_exchange_code_finish (ChutesIdpClient  *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+chutes_idp_client_refresh_async (ChutesIdpClient     *self,
+                                 const char          *refresh_token,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GHashTable *form;
+  Call *call;
+
+  g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
+  g_return_if_fail (refresh_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_idp_client_refresh_async);
+  call = g_new0 (Call, 1);
+  call->refresh_token = g_strdup (refresh_token);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  form = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (form, "grant_type", "refresh_token");
+  g_hash_table_insert (form, "refresh_token", call->refresh_token);
+  post_token_request (self, task, form);
+}
+
+ChutesTokens *
+chutes_idp_client_refresh_finish (ChutesIdpClient  *self,
+                                  GAsyncResult     *result,
+                                  GError          **error)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Revoke ------------------------------------------------------------------ */
+
+static void
+revoke_reply_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  bytes = finish_call (source, result, g_task_get_task_data (task), &status, &error);
+  if (bytes == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+chutes_idp_client_revoke_async (ChutesIdpClient     *self,
+                                const char          *token,
+                                const char          *hint,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *url = NULL;
+  char *encoded;
+
+  g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
+  g_return_if_fail (token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_idp_client_revoke_async);
+
+  if ((url = idp_url (self, "/idp/token/revoke", &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (hint != NULL)
+    encoded = soup_form_encode ("token", token, "token_type_hint", hint, NULL);
+  else
+    encoded = soup_form_encode ("token", token, NULL);
+  body = g_bytes_new_take (encoded, strlen (encoded));
+
+  msg = soup_message_new (SOUP_METHOD_POST, url);
+  send_call (self, task, msg, body, "application/x-www-form-urlencoded", revoke_reply_cb);
+}
+
+gboolean
+chutes_idp_client_revoke_finish (ChutesIdpClient  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Userinfo ---------------------------------------------------------------- */
+
+static void
+userinfo_reply_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *username;
+  guint status;
+
+  if ((bytes = finish_call (source, result, call, &status, &error)) == NULL
+      || (object = parse_object (bytes, call->host, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  username = get_string (object, "username");
+  if (username == NULL)
+    {
+      g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                               _("%s did not say who is signed in."), call->host);
+      return;
+    }
+
+  g_task_return_pointer (task, g_strdup (username), g_free);
+}
+
+void
+chutes_idp_client_userinfo_async (ChutesIdpClient     *self,
+                                  const char          *access_token,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *authorization = NULL;
+
+  g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
+  g_return_if_fail (access_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_idp_client_userinfo_async);
+
+  if ((url = idp_url (self, "/idp/userinfo", &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  msg = soup_message_new (SOUP_METHOD_GET, url);
+  authorization = g_strconcat ("Bearer ", access_token, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  explicit_bzero (authorization, strlen (authorization));
+  send_call (self, task, msg, NULL, NULL, userinfo_reply_cb);
+}
+
+char *
+chutes_idp_client_userinfo_finish (ChutesIdpClient  *self,
+                                   GAsyncResult     *result,
+                                   GError          **error)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* App registration --------------------------------------------------------- */
+
+typedef struct
+{
+  char *client_id;
+  char *client_secret;   /* secret */
+} Registration;
+
+static void
+registration_free (Registration *registration)
+{
+  g_free (registration->client_id);
+  chutes_secret_free (registration->client_secret);
+  g_free (registration);
+}
+
+/* A 4xx from /idp/apps in words about the app, not about a sign-in. */
+static GError *
+registration_error (guint       status,
+                    GError     *http_error,
+                    const char *app_name)
+{
+  switch (status)
+    {
+    case SOUP_STATUS_CONFLICT:
+      g_error_free (http_error);
+      return g_error_new (CHUTES_ERROR, CHUTES_ERROR_CONFLICT,
+                          _("An app called “%s” already exists on Chutes. "
+                            "Choose another name."),
+                          app_name);
+    case SOUP_STATUS_UNAUTHORIZED:
+      g_error_free (http_error);
+      return g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_UNAUTHORIZED,
+                                  _("The API key was refused."));
+    default:
+      /* 403 (privileged scope) and 422 (validation) keep Chutes' own words. */
+      return http_error;
+    }
+}
+
+static void
+register_reply_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  Registration *registration;
+  const char *client_id;
+  const char *client_secret;
+  guint status;
+
+  if ((bytes = finish_call (source, result, call, &status, &error)) == NULL)
+    {
+      g_task_return_error (task, registration_error (status, g_steal_pointer (&error),
+                                                     call->app_name));
+      return;
+    }
+
+  object = parse_object (bytes, call->host, &error);
+  client_id = object != NULL ? get_string (object, "client_id") : NULL;
+  client_secret = object != NULL ? get_string (object, "client_secret") : NULL;
+
+  if (object != NULL && (client_id == NULL || client_secret == NULL))
+    g_set_error (&error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                 _("%s registered the app but did not send its client ID and secret."),
+                 call->host);
+
+  if (error != NULL)
+    {
+      wipe_bytes (bytes);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  registration = g_new0 (Registration, 1);
+  registration->client_id = g_strdup (client_id);
+  registration->client_secret = g_strdup (client_secret);
+  wipe_bytes (bytes);
+
+  g_task_return_pointer (task, registration, (GDestroyNotify) registration_free);
+}
+
+void
+chutes_idp_client_register_app_async (ChutesIdpClient     *self,
+                                      const char          *api_key,
+                                      const char          *name,
+                                      const char * const  *redirect_uris,
+                                      const char          *scopes,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_auto(GStrv) scope_list = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *authorization = NULL;
+  Call *call;
+  char *json;
+
+  g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
+  g_return_if_fail (api_key != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (redirect_uris != NULL);
+  g_return_if_fail (scopes != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_idp_client_register_app_async);
+  call = g_new0 (Call, 1);
+  call->app_name = g_strdup (name);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  if ((url = idp_url (self, "/idp/apps", &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "description");
+  json_builder_add_string_value (builder, "Chutes for GNOME, a desktop chat client");
+  json_builder_set_member_name (builder, "homepage_url");
+  json_builder_add_string_value (builder, "https://chutes.ai");
+  json_builder_set_member_name (builder, "redirect_uris");
+  json_builder_begin_array (builder);
+  for (guint i = 0; redirect_uris[i] != NULL; i++)
+    json_builder_add_string_value (builder, redirect_uris[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "allowed_scopes");
+  json_builder_begin_array (builder);
+  scope_list = g_strsplit_set (scopes, " \t\n", -1);
+  for (guint i = 0; scope_list[i] != NULL; i++)
+    if (*scope_list[i] != '\0')
+      json_builder_add_string_value (builder, scope_list[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, FALSE);
+  body = g_bytes_new_take (json, strlen (json));
+
+  msg = soup_message_new (SOUP_METHOD_POST, url);
+  authorization = g_strconcat ("Bearer ", api_key, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  explicit_bzero (authorization, strlen (authorization));
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                "application/json");
+  send_call (self, task, msg, body, "application/json", register_reply_cb);
+}
+
+gboolean
+chutes_idp_client_register_app_finish (ChutesIdpClient  *self,
+                                       GAsyncResult     *result,
+                                       char            **client_id,
+                                       char            **client_secret,
+                                       GError          **error)
+{
+  Registration *registration;
+
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  registration = g_task_propagate_pointer (G_TASK (result), error);
+  if (registration == NULL)
+    return FALSE;
+
+  if (client_id != NULL)
+    *client_id = g_steal_pointer (&registration->client_id);
+  if (client_secret != NULL)
+    *client_secret = g_steal_pointer (&registration->client_secret);
+  registration_free (registration);
+
+  return TRUE;
+}
+
+/* Authorize URL ----------------------------------------------------------- */
+
+char *
+chutes_idp_client_build_authorize_url (ChutesIdpClient *self,
+                                       const char      *redirect_uri,
+                                       const char      *state,
+                                       const char      *code_challenge)
+{
+  const char *names[] = { "response_type", "client_id", "redirect_uri", "scope", "state",
+                          "code_challenge", "code_challenge_method" };
+  const char *values[G_N_ELEMENTS (names)];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GString *result;
+
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
+  g_return_val_if_fail (redirect_uri != NULL, NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+  g_return_val_if_fail (code_challenge != NULL, NULL);
+
+  if ((url = idp_url (self, "/idp/authorize", &error)) == NULL)
+    {
+      g_debug ("IDP: no authorize URL: %s", error->message);
+      return NULL;
+    }
+
+  values[0] = "code";
+  values[1] = chutes_config_get_client_id (self->config);
+  values[2] = redirect_uri;
+  values[3] = chutes_config_get_scopes (self->config);
+  values[4] = state;
+  values[5] = code_challenge;
+  values[6] = "S256";
+
+  /* Every value fully escaped: only unreserved characters stay as they
+   * are, so a space in the scopes becomes %20 and ":" or "/" are escaped. */
+  result = g_string_new (url);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_string_append_c (result, i == 0 ? '?' : '&');
+      g_string_append (result, names[i]);
+      g_string_append_c (result, '=');
+      g_string_append_uri_escaped (result, values[i] != NULL ? values[i] : "", NULL, FALSE);
+    }
+
+  return g_string_free (result, FALSE);
+}
+
+/* Object ------------------------------------------------------------------ */
+
+SoupSession *
+chutes_idp_client_get_session (ChutesIdpClient *self)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
+
+  return self->session;
+}
+
+ChutesConfig *
+chutes_idp_client_get_config (ChutesIdpClient *self)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
+
+  return self->config;
+}
+
+static void
+chutes_idp_client_dispose (GObject *object)
+{
+  ChutesIdpClient *self = CHUTES_IDP_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->config);
+
+  G_OBJECT_CLASS (chutes_idp_client_parent_class)->dispose (object);
+}
+
+static void
+chutes_idp_client_class_init (ChutesIdpClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = chutes_idp_client_dispose;
+}
+
+static void
+chutes_idp_client_init (ChutesIdpClient *self)
+{
+}
+
+ChutesIdpClient *
+chutes_idp_client_new (SoupSession  *session,
+                       ChutesConfig *config)
+{
+  ChutesIdpClient *self;
+
+  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
+  g_return_val_if_fail (CHUTES_IS_CONFIG (config), NULL);
+
+  self = g_object_new (CHUTES_TYPE_IDP_CLIENT, NULL);
+  self->session = g_object_ref (session);
+  self->config = g_object_ref (config);
+
+  return self;
+}
