@@ -65,6 +65,27 @@ char           *chutes_test_mock_play_browser_finish (ChutesTestMock *mock,
 /* Kills the mock and frees. */
 void            chutes_test_mock_free               (ChutesTestMock *mock);
 
+/* Additions (helper A) */
+
+/* Stops the mock process (SIGTERM, then SIGKILL after 5 s) but keeps
+ * @mock: its URLs now point at a closed port, for "server gone" tests.
+ * Asserts that the mock exited cleanly. Safe to call twice;
+ * chutes_test_mock_free() afterwards is still needed. */
+void            chutes_test_mock_stop               (ChutesTestMock *mock);
+
+/* The username of the person who signs in ("alice" unless --user). */
+const char     *chutes_test_mock_get_username       (ChutesTestMock *mock);
+
+/* Signs in without any app code, blocking: authorize with a fresh PKCE
+ * pair on the mock's first redirect URI (nothing needs to listen there),
+ * allow, exchange the code. @scope NULL means "openid profile
+ * chutes:invoke". Returns the access token and, when @refresh_token_out is
+ * not NULL, the refresh token. Aborts the test on any failure. For tests
+ * that need a valid token but are not about signing in. */
+char           *chutes_test_mock_sign_in            (ChutesTestMock *mock,
+                                                     const char     *scope,
+                                                     char          **refresh_token_out);
+
 /* Runs the default main context until *@flag becomes TRUE, aborting the
  * test after @timeout_seconds. */
 void            chutes_test_wait_for                (gboolean       *flag,
