@@ -1,0 +1,521 @@
+/* test-conversation.c: sending turns of a conversation as a signed-in person
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "chutes-conversation.h"
+#include "chutes-error.h"
+#include "chutes-http.h"
+#include "chutes-test-mock.h"
+
+#define MODEL "deepseek-ai/DeepSeek-V3-0324"
+
+typedef struct
+{
+  ChutesTestMock     *mock;
+  ChutesConfig       *config;
+  SoupSession        *session;
+  ChutesAccount      *account;
+  ChutesGateway      *gateway;
+  ChutesConversation *conversation;
+
+  gboolean            browser_done;
+  gboolean            signed_in;
+  guint               busy_notifies;
+} Fixture;
+
+static void
+browser_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+  guint status = 0;
+
+  page = chutes_test_mock_play_browser_finish (fixture->mock, result, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  fixture->browser_done = TRUE;
+}
+
+static void
+on_authorize_uri (ChutesAccount *account,
+                  GParamSpec    *pspec,
+                  Fixture       *fixture)
+{
+  const char *uri = chutes_account_get_authorize_uri (account);
+
+  if (uri == NULL || fixture->browser_done)
+    return;
+
+  chutes_test_mock_play_browser_async (fixture->mock, uri, "allow", NULL, browser_cb, fixture);
+}
+
+static void
+sign_in_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chutes_account_sign_in_finish (CHUTES_ACCOUNT (object), result, &error));
+  g_assert_no_error (error);
+  fixture->signed_in = TRUE;
+}
+
+static void
+on_busy (ChutesConversation *conversation,
+         GParamSpec         *pspec,
+         Fixture            *fixture)
+{
+  fixture->busy_notifies++;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(ChutesIdpClient) idp = NULL;
+  g_autoptr(ChutesTokenStore) store = NULL;
+
+  fixture->mock = chutes_test_mock_start ("--reply-words", "0", NULL);
+  fixture->config = chutes_test_mock_new_config (fixture->mock, NULL);
+  fixture->session = chutes_http_session_new ();
+
+  /* Signed in the real way: the flow, the browser (played here), the
+   * keyring. */
+  idp = chutes_idp_client_new (fixture->session, fixture->config);
+  store = chutes_token_store_new (chutes_config_get_idp_base_url (fixture->config));
+  fixture->account = chutes_account_new (idp, store);
+  chutes_account_set_flow_options (fixture->account, FALSE, 30);
+  g_signal_connect (fixture->account, "notify::authorize-uri",
+                    G_CALLBACK (on_authorize_uri), fixture);
+  chutes_account_sign_in_async (fixture->account, NULL, sign_in_cb, fixture);
+  chutes_test_wait_for (&fixture->signed_in, 30);
+  chutes_test_wait_for (&fixture->browser_done, 30);
+  g_assert_cmpint (chutes_account_get_state (fixture->account), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+
+  fixture->gateway = chutes_gateway_new (fixture->session, fixture->config);
+  fixture->conversation = chutes_conversation_new (fixture->gateway, fixture->account);
+  chutes_conversation_set_model (fixture->conversation, MODEL);
+  g_signal_connect (fixture->conversation, "notify::busy", G_CALLBACK (on_busy), fixture);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_assert_false (chutes_conversation_get_busy (fixture->conversation));
+  g_assert_finalize_object (fixture->conversation);
+  g_clear_object (&fixture->gateway);
+  g_clear_object (&fixture->account);
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->config);
+  g_clear_pointer (&fixture->mock, chutes_test_mock_free);
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Send;
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Send *send = user_data;
+
+  send->ok = chutes_conversation_send_finish (CHUTES_CONVERSATION (object), result, &send->error);
+  send->done = TRUE;
+}
+
+static void
+send_and_wait (Fixture      *fixture,
+               const char   *text,
+               GCancellable *cancellable,
+               Send         *send)
+{
+  memset (send, 0, sizeof *send);
+  chutes_conversation_send_async (fixture->conversation, text, cancellable, send_cb, send);
+  g_assert_true (chutes_conversation_get_busy (fixture->conversation));
+  chutes_test_wait_for (&send->done, 30);
+  g_assert_false (chutes_conversation_get_busy (fixture->conversation));
+}
+
+static ChutesMessage *
+get_message (Fixture *fixture,
+             guint    position)
+{
+  GListModel *messages = chutes_conversation_get_messages (fixture->conversation);
+  ChutesMessage *message = g_list_model_get_item (messages, position);
+
+  g_assert_nonnull (message);
+  g_object_unref (message);    /* the list keeps it */
+  return message;
+}
+
+static char *
+expected_reply (const char *said,
+                guint       n_messages)
+{
+  return g_strdup_printf ("You said: \"%s\". This conversation has %u message%s so far.",
+                          said, n_messages, n_messages == 1 ? "" : "s");
+}
+
+/* The statuses the newest assistant message goes through. */
+typedef struct
+{
+  GArray        *statuses;
+  ChutesMessage *message;
+} StatusTrail;
+
+static void
+on_status (ChutesMessage *message,
+           GParamSpec    *pspec,
+           StatusTrail   *trail)
+{
+  ChutesMessageStatus status = chutes_message_get_status (message);
+
+  g_array_append_val (trail->statuses, status);
+}
+
+static void
+on_items_changed (GListModel  *model,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  StatusTrail *trail)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (model, i);
+      ChutesMessageStatus status;
+
+      if (chutes_message_get_role (message) != CHUTES_MESSAGE_ROLE_ASSISTANT)
+        continue;
+
+      g_array_set_size (trail->statuses, 0);
+      trail->message = message;
+      status = chutes_message_get_status (message);
+      g_array_append_val (trail->statuses, status);
+      g_signal_connect (message, "notify::status", G_CALLBACK (on_status), trail);
+    }
+}
+
+static void
+test_multi_turn (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  GListModel *messages = chutes_conversation_get_messages (fixture->conversation);
+  g_autofree char *first = expected_reply ("First question", 1);
+  g_autofree char *second = expected_reply ("Second question", 3);
+  StatusTrail trail = { g_array_new (FALSE, FALSE, sizeof (ChutesMessageStatus)), NULL };
+  ChutesMessage *reply;
+  Send send;
+
+  g_signal_connect (messages, "items-changed", G_CALLBACK (on_items_changed), &trail);
+  g_assert_cmpint (g_list_model_get_n_items (messages), ==, 0);
+
+  send_and_wait (fixture, "First question", NULL, &send);
+  g_assert_no_error (send.error);
+  g_assert_true (send.ok);
+  g_assert_cmpuint (fixture->busy_notifies, ==, 2);
+
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
+  g_assert_cmpint (chutes_message_get_role (get_message (fixture, 0)), ==, CHUTES_MESSAGE_ROLE_USER);
+  g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 0)), ==, "First question");
+
+  reply = get_message (fixture, 1);
+  g_assert_cmpint (chutes_message_get_role (reply), ==, CHUTES_MESSAGE_ROLE_ASSISTANT);
+  g_assert_cmpstr (chutes_message_get_content (reply), ==, first);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_COMPLETE);
+  g_assert_null (chutes_message_get_error (reply));
+  g_assert_cmpstr (chutes_message_get_model (reply), ==, MODEL);
+  g_assert_cmpint (chutes_message_get_prompt_tokens (reply), >, 0);
+  g_assert_cmpint (chutes_message_get_completion_tokens (reply), >, 0);
+
+  /* Pending until the first words, streaming, then complete. */
+  g_assert_true (trail.message == reply);
+  g_assert_cmpuint (trail.statuses->len, ==, 3);
+  g_assert_cmpint (g_array_index (trail.statuses, ChutesMessageStatus, 0), ==, CHUTES_MESSAGE_STATUS_PENDING);
+  g_assert_cmpint (g_array_index (trail.statuses, ChutesMessageStatus, 1), ==, CHUTES_MESSAGE_STATUS_STREAMING);
+  g_assert_cmpint (g_array_index (trail.statuses, ChutesMessageStatus, 2), ==, CHUTES_MESSAGE_STATUS_COMPLETE);
+
+  /* The second turn carries the first one: three messages reach the model. */
+  send_and_wait (fixture, "Second question", NULL, &send);
+  g_assert_no_error (send.error);
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 4);
+  g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 3)), ==, second);
+
+  {
+    gint64 quota_remaining = 0;
+
+    g_object_get (fixture->conversation, "quota-remaining", &quota_remaining, NULL);
+    g_assert_cmpint (quota_remaining, ==, 998);
+  }
+
+  g_signal_handlers_disconnect_by_data (messages, &trail);
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    g_signal_handlers_disconnect_by_data (get_message (fixture, i), &trail);
+  g_array_unref (trail.statuses);
+}
+
+static void
+test_one_send_at_a_time (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  GListModel *messages = chutes_conversation_get_messages (fixture->conversation);
+  Send first = { FALSE, };
+  Send second = { FALSE, };
+
+  chutes_conversation_send_async (fixture->conversation, "One", NULL, send_cb, &first);
+  chutes_conversation_send_async (fixture->conversation, "Two", NULL, send_cb, &second);
+  chutes_test_wait_for (&second.done, 10);
+  g_assert_error (second.error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_assert_false (first.done);
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
+
+  chutes_test_wait_for (&first.done, 30);
+  g_assert_no_error (first.error);
+  g_clear_error (&second.error);
+}
+
+static void
+stop_after_some_text (ChutesMessage      *message,
+                      GParamSpec         *pspec,
+                      ChutesConversation *conversation)
+{
+  if (strlen (chutes_message_get_content (message)) > 20 &&
+      chutes_conversation_get_busy (conversation))
+    chutes_conversation_stop (conversation);
+}
+
+static void
+watch_reply_for_stop (GListModel         *model,
+                      guint               position,
+                      guint               removed,
+                      guint               added,
+                      ChutesConversation *conversation)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (model, i);
+
+      if (chutes_message_get_role (message) == CHUTES_MESSAGE_ROLE_ASSISTANT)
+        g_signal_connect_object (message, "notify::content",
+                                 G_CALLBACK (stop_after_some_text), conversation, 0);
+    }
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_stop_keeps_partial_text (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  GListModel *messages = chutes_conversation_get_messages (fixture->conversation);
+  g_autofree char *content = NULL;
+  gboolean waited = FALSE;
+  ChutesMessage *reply;
+  Send send;
+
+  /* A long, slow reply, stopped once some of it is there. */
+  chutes_test_mock_control (fixture->mock, "reply-words", "60", "stream-delay-ms", "40", NULL);
+  g_signal_connect_object (messages, "items-changed",
+                           G_CALLBACK (watch_reply_for_stop), fixture->conversation, 0);
+
+  send_and_wait (fixture, "Tell me everything", NULL, &send);
+
+  /* Stopping is not an error. */
+  g_assert_no_error (send.error);
+  g_assert_true (send.ok);
+
+  reply = get_message (fixture, 1);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_STOPPED);
+  g_assert_null (chutes_message_get_error (reply));
+  content = g_strdup (chutes_message_get_content (reply));
+  g_assert_true (g_str_has_prefix (content, "You said: \"Tell me everything\"."));
+  g_assert_cmpuint (strlen (content), <, 100);
+
+  /* Nothing is added after the stop. */
+  g_timeout_add (300, set_flag_cb, &waited);
+  chutes_test_wait_for (&waited, 5);
+  g_assert_cmpstr (chutes_message_get_content (reply), ==, content);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_STOPPED);
+
+  g_signal_handlers_disconnect_by_data (messages, fixture->conversation);
+}
+
+static void
+test_failure_keeps_partial_text (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autofree char *next = expected_reply ("Try again", 2);
+  ChutesMessage *reply;
+  Send send;
+
+  chutes_test_mock_control (fixture->mock, "fail", "chat-midstream-error", "count", "1", NULL);
+  send_and_wait (fixture, "Break please", NULL, &send);
+
+  g_assert_false (send.ok);
+  g_assert_error (send.error, CHUTES_ERROR, CHUTES_ERROR_STREAM);
+
+  reply = get_message (fixture, 1);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (chutes_message_get_error (reply), ==, send.error->message);
+  g_assert_true (g_str_has_prefix (chutes_message_get_content (reply), "You said: "));
+  g_clear_error (&send.error);
+
+  /* The failed reply is not sent back to the model: two user messages. */
+  send_and_wait (fixture, "Try again", NULL, &send);
+  g_assert_no_error (send.error);
+  g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 3)), ==, next);
+  /* The failed one stays as it was. */
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_FAILED);
+}
+
+static void
+test_http_failure_is_shown (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  ChutesMessage *reply;
+  Send send;
+
+  chutes_test_mock_control (fixture->mock, "fail", "chat-402", "count", "1", NULL);
+  send_and_wait (fixture, "Anything", NULL, &send);
+
+  g_assert_error (send.error, CHUTES_ERROR, CHUTES_ERROR_PAYMENT_REQUIRED);
+  reply = get_message (fixture, 1);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (chutes_message_get_content (reply), ==, "");
+  g_assert_nonnull (strstr (chutes_message_get_error (reply), "Quota exceeded"));
+  g_clear_error (&send.error);
+}
+
+static void
+test_refresh_once_on_401 (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autofree char *expected = expected_reply ("After a refresh", 1);
+  gint64 refreshes = chutes_test_mock_get_stat (fixture->mock, "token_refreshes");
+  gint64 requests = chutes_test_mock_get_stat (fixture->mock, "chat_requests");
+  ChutesMessage *reply;
+  Send send;
+
+  chutes_test_mock_control (fixture->mock, "fail", "chat-401", "count", "1", NULL);
+  send_and_wait (fixture, "After a refresh", NULL, &send);
+
+  g_assert_no_error (send.error);
+  g_assert_true (send.ok);
+  reply = get_message (fixture, 1);
+  g_assert_cmpstr (chutes_message_get_content (reply), ==, expected);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_COMPLETE);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "token_refreshes"), ==, refreshes + 1);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "chat_requests"), ==, requests + 2);
+  g_assert_cmpint (chutes_account_get_state (fixture->account), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+}
+
+static void
+test_second_401_fails (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  gint64 refreshes = chutes_test_mock_get_stat (fixture->mock, "token_refreshes");
+  gint64 requests = chutes_test_mock_get_stat (fixture->mock, "chat_requests");
+  ChutesMessage *reply;
+  Send send;
+
+  chutes_test_mock_control (fixture->mock, "fail", "chat-401", "count", "2", NULL);
+  send_and_wait (fixture, "Refused twice", NULL, &send);
+
+  g_assert_error (send.error, CHUTES_ERROR, CHUTES_ERROR_UNAUTHORIZED);
+  reply = get_message (fixture, 1);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (chutes_message_get_error (reply), ==, send.error->message);
+  /* Exactly one refresh and one retry, no loop. */
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "token_refreshes"), ==, refreshes + 1);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "chat_requests"), ==, requests + 2);
+  g_clear_error (&send.error);
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_caller_cancel (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Send send;
+
+  chutes_test_mock_control (fixture->mock, "fail", "chat-stall", "count", "1", NULL);
+  g_timeout_add (300, cancel_cb, cancellable);
+  send_and_wait (fixture, "Never mind", cancellable, &send);
+
+  g_assert_error (send.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (chutes_message_get_status (get_message (fixture, 1)), ==,
+                   CHUTES_MESSAGE_STATUS_STOPPED);
+  g_clear_error (&send.error);
+}
+
+static void
+test_clear (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  GListModel *messages = chutes_conversation_get_messages (fixture->conversation);
+  g_autofree char *expected = expected_reply ("Fresh start", 1);
+  Send send;
+
+  send_and_wait (fixture, "Something", NULL, &send);
+  g_assert_no_error (send.error);
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
+
+  chutes_conversation_clear (fixture->conversation);
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 0);
+
+  /* The model sees only what came after. */
+  send_and_wait (fixture, "Fresh start", NULL, &send);
+  g_assert_no_error (send.error);
+  g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 1)), ==, expected);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/conversation/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("multi-turn-sends-the-whole-conversation", test_multi_turn);
+  ADD ("second-send-while-busy-is-refused", test_one_send_at_a_time);
+  ADD ("stop-keeps-partial-text", test_stop_keeps_partial_text);
+  ADD ("failure-keeps-partial-text-and-error", test_failure_keeps_partial_text);
+  ADD ("http-failure-is-shown-on-the-reply", test_http_failure_is_shown);
+  ADD ("expired-token-is-refreshed-once", test_refresh_once_on_401);
+  ADD ("second-401-fails-without-looping", test_second_401_fails);
+  ADD ("caller-cancel-stops-the-reply", test_caller_cancel);
+  ADD ("clear-starts-afresh", test_clear);
+
+#undef ADD
+
+  return g_test_run ();
+}
