@@ -1,0 +1,1540 @@
+/* chutes-account.c: the signed-in person, their tokens, refresh and sign-out
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The session lives in memory (self->tokens) and, when the keyring works,
+ * in the keyring too. Three things change it, each settling whatever was
+ * waiting on the old one:
+ *
+ *  - a refresh (one at a time: callers queue as "waiters", and the new pair
+ *    is in the keyring before any waiter gets the new access token; a
+ *    refused refresh ends the session);
+ *  - a sign-in that succeeded (saved before we become signed in);
+ *  - a sign-out (immediate in memory, then revocation and keyring clearing).
+ *
+ * session_serial changes whenever the session is replaced or dropped, so the
+ * late result of something started for an older session is ignored.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "chutes-account.h"
+#include "chutes-error.h"
+#include "chutes-oauth-flow.h"
+#include "chutes-util.h"
+
+/* Revocation at sign-out may not hold anything up for longer. */
+#define REVOKE_TIMEOUT_SECONDS 5
+
+struct _ChutesAccount
+{
+  GObject             parent_instance;
+
+  ChutesIdpClient    *idp;
+  ChutesTokenStore   *store;
+
+  ChutesAccountState  state;
+  ChutesTokens       *tokens;
+  char               *username;
+  char               *keyring_problem;
+  char               *authorize_uri;
+  gboolean            persistent;
+
+  gboolean            open_browser;
+  guint               flow_timeout;
+
+  guint               session_serial;
+  guint               sign_out_serial;
+
+  /* The sign-in in progress, if any; sign_in_serial names it. */
+  guint               sign_in_serial;
+  gboolean            signing_in;
+  ChutesAccountState  state_before_sign_in;
+  ChutesOAuthFlow    *flow;
+  GCancellable       *sign_in_cancellable;
+  /* A replaced flow frees the loopback port only once it has returned, so
+   * the flow that replaces it waits here until then. */
+  guint               flows_running;
+  GTask              *queued_sign_in;
+
+  /* The refresh in flight, if any, and who waits for it. */
+  GCancellable       *refresh_cancellable;
+  GPtrArray          *waiters;
+
+  GCancellable       *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesAccount, chutes_account, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_IDP_CLIENT,
+  PROP_TOKEN_STORE,
+  PROP_STATE,
+  PROP_USERNAME,
+  PROP_PERSISTENT,
+  PROP_KEYRING_PROBLEM,
+  PROP_AUTHORIZE_URI,
+  N_PROPS
+};
+
+enum {
+  SESSION_ENDED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+GType
+chutes_account_state_get_type (void)
+{
+  static gsize type_id = 0;
+  static const GEnumValue values[] = {
+    { CHUTES_ACCOUNT_STATE_UNKNOWN, "CHUTES_ACCOUNT_STATE_UNKNOWN", "unknown" },
+    { CHUTES_ACCOUNT_STATE_SIGNED_OUT, "CHUTES_ACCOUNT_STATE_SIGNED_OUT", "signed-out" },
+    { CHUTES_ACCOUNT_STATE_SIGNING_IN, "CHUTES_ACCOUNT_STATE_SIGNING_IN", "signing-in" },
+    { CHUTES_ACCOUNT_STATE_SIGNED_IN, "CHUTES_ACCOUNT_STATE_SIGNED_IN", "signed-in" },
+    { 0, NULL, NULL }
+  };
+
+  if (g_once_init_enter (&type_id))
+    {
+      GType id = g_enum_register_static (g_intern_static_string ("ChutesAccountState"), values);
+
+      g_once_init_leave (&type_id, id);
+    }
+
+  return type_id;
+}
+
+/* Properties, notified only on change. */
+static void
+account_update_username (ChutesAccount *self)
+{
+  const char *username = NULL;
+
+  if (self->state == CHUTES_ACCOUNT_STATE_SIGNED_IN && self->tokens != NULL)
+    username = self->tokens->username;
+
+  if (chutes_set_str (&self->username, username))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+}
+
+static void
+account_set_state (ChutesAccount      *self,
+                   ChutesAccountState  state)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->state != state)
+    {
+      g_debug ("Account state %d -> %d", self->state, state);
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+
+  account_update_username (self);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* While a sign-in runs, other events change the state it returns to when
+ * it fails or is cancelled, not the visible SIGNING_IN. */
+static void
+account_apply_state (ChutesAccount      *self,
+                     ChutesAccountState  state)
+{
+  if (self->signing_in)
+    self->state_before_sign_in = state;
+  else
+    account_set_state (self, state);
+}
+
+static void
+account_set_authorize_uri (ChutesAccount *self,
+                           const char    *uri)
+{
+  if (chutes_set_str (&self->authorize_uri, uri))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
+}
+
+/* The outcome of the last keyring write or read. A cancel says nothing. */
+static void
+account_note_keyring_result (ChutesAccount *self,
+                             const GError  *error)
+{
+  gboolean persistent = (error == NULL);
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (error != NULL)
+    g_debug ("The keyring cannot be used: %s", error->message);
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->persistent != persistent)
+    {
+      self->persistent = persistent;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PERSISTENT]);
+    }
+
+  if (chutes_set_str (&self->keyring_problem, error != NULL ? error->message : NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEYRING_PROBLEM]);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* The keyring is scoped by the configured IDP and client. */
+static const char *
+account_get_client_id (ChutesAccount *self)
+{
+  ChutesConfig *config = chutes_idp_client_get_config (self->idp);
+
+  chutes_token_store_set_idp_base_url (self->store, chutes_config_get_idp_base_url (config));
+
+  return chutes_config_get_client_id (config);
+}
+
+static GError *
+not_signed_in_error (void)
+{
+  return g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_UNAUTHORIZED,
+                              _("You're not signed in to Chutes."));
+}
+
+static GError *
+cancelled_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                              _("The operation was cancelled"));
+}
+
+/* Ending tokens we no longer use: revoke both (each bounded in time) and,
+ * if asked, clear the keyring item. Never fails. */
+typedef struct
+{
+  guint         pending;
+  GCancellable *revoke_cancellable;
+  GSource      *caller_source;
+  GSource      *timeout_source;
+} Discard;
+
+static void
+discard_free (Discard *discard)
+{
+  if (discard->caller_source != NULL)
+    g_source_destroy (discard->caller_source);
+  g_clear_pointer (&discard->caller_source, g_source_unref);
+  if (discard->timeout_source != NULL)
+    g_source_destroy (discard->timeout_source);
+  g_clear_pointer (&discard->timeout_source, g_source_unref);
+  g_clear_object (&discard->revoke_cancellable);
+  g_free (discard);
+}
+
+static gboolean
+cancel_cancellable_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+caller_cancelled_cb (GCancellable *caller,
+                     gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* @target is cancelled (from the main loop, never inside
+ * g_cancellable_cancel()) when @caller is. Destroy the returned source to
+ * stop. */
+static GSource *
+chain_cancellable (GCancellable *caller,
+                   GCancellable *target)
+{
+  GSource *source;
+
+  if (caller == NULL)
+    return NULL;
+
+  source = g_cancellable_source_new (caller);
+  g_source_set_callback (source, G_SOURCE_FUNC (caller_cancelled_cb), target, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+
+  return source;
+}
+
+static void
+discard_step_done (GTask *task)
+{
+  Discard *discard = g_task_get_task_data (task);
+
+  if (--discard->pending == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_discard_revoked (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_idp_client_revoke_finish (CHUTES_IDP_CLIENT (source), result, &error))
+    g_debug ("Could not revoke a token: %s", error->message);
+
+  discard_step_done (task);
+}
+
+static void
+on_discard_cleared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error))
+    g_debug ("Could not remove the session from the keyring: %s", error->message);
+
+  discard_step_done (task);
+}
+
+static void
+account_discard_async (ChutesAccount       *self,
+                       ChutesTokens        *tokens,
+                       gboolean             clear_keyring,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(ChutesTokens) owned = tokens;
+  g_autoptr(GTask) task = NULL;
+  const char *client_id;
+  Discard *discard;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, account_discard_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  discard = g_new0 (Discard, 1);
+  discard->pending = 1;
+  discard->revoke_cancellable = g_cancellable_new ();
+  discard->caller_source = chain_cancellable (cancellable, discard->revoke_cancellable);
+  discard->timeout_source = g_timeout_source_new (REVOKE_TIMEOUT_SECONDS * 1000);
+  g_source_set_callback (discard->timeout_source, cancel_cancellable_cb,
+                         discard->revoke_cancellable, NULL);
+  g_source_attach (discard->timeout_source, g_main_context_get_thread_default ());
+  g_task_set_task_data (task, discard, (GDestroyNotify) discard_free);
+
+  if (owned != NULL && owned->refresh_token != NULL)
+    {
+      discard->pending++;
+      chutes_idp_client_revoke_async (self->idp, owned->refresh_token, "refresh_token",
+                                      discard->revoke_cancellable,
+                                      on_discard_revoked, g_object_ref (task));
+    }
+
+  if (owned != NULL)
+    {
+      discard->pending++;
+      chutes_idp_client_revoke_async (self->idp, owned->access_token, "access_token",
+                                      discard->revoke_cancellable,
+                                      on_discard_revoked, g_object_ref (task));
+    }
+
+  client_id = account_get_client_id (self);
+  if (clear_keyring && client_id != NULL)
+    {
+      discard->pending++;
+      chutes_token_store_clear_session_async (self->store, client_id, NULL,
+                                              on_discard_cleared, g_object_ref (task));
+    }
+
+  discard_step_done (task);
+}
+
+/* Waiters for the refresh in flight. Each completes when the refresh does,
+ * or at once when its own cancellable is cancelled. */
+typedef struct
+{
+  GTask   *task;
+  GSource *cancel_source;
+  gboolean done;
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->cancel_source != NULL)
+    g_source_destroy (waiter->cancel_source);
+  g_clear_pointer (&waiter->cancel_source, g_source_unref);
+  g_clear_object (&waiter->task);
+  g_free (waiter);
+}
+
+static gboolean
+on_waiter_cancelled (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+
+  if (!waiter->done)
+    {
+      waiter->done = TRUE;
+      g_task_return_error (waiter->task, cancelled_error ());
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+account_add_waiter (ChutesAccount *self,
+                    GTask         *task)
+{
+  Waiter *waiter = g_new0 (Waiter, 1);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  waiter->task = g_object_ref (task);
+  if (cancellable != NULL)
+    {
+      waiter->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (on_waiter_cancelled),
+                             waiter, NULL);
+      g_source_attach (waiter->cancel_source, g_task_get_context (task));
+    }
+
+  g_ptr_array_add (self->waiters, waiter);
+}
+
+/* Takes the waiters away from the account (so that new callers start
+ * afresh) and forgets the refresh in flight, without cancelling it. */
+static GPtrArray *
+account_steal_waiters (ChutesAccount *self)
+{
+  GPtrArray *waiters = g_steal_pointer (&self->waiters);
+
+  self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+  g_clear_object (&self->refresh_cancellable);
+
+  return waiters;
+}
+
+/* Exactly one of @access_token and @error. */
+static void
+complete_waiters (GPtrArray    *waiters,
+                  const char   *access_token,
+                  const GError *error)
+{
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      Waiter *waiter = g_ptr_array_index (waiters, i);
+
+      if (waiter->done)
+        continue;
+
+      waiter->done = TRUE;
+      if (waiter->cancel_source != NULL)
+        g_source_destroy (waiter->cancel_source);
+
+      if (access_token != NULL)
+        g_task_return_pointer (waiter->task, g_strdup (access_token),
+                               (GDestroyNotify) chutes_secret_free);
+      else
+        g_task_return_error (waiter->task, g_error_copy (error));
+    }
+
+  g_ptr_array_unref (waiters);
+}
+
+/* For sign-out and a new sign-in: the refresh in flight is cancelled and
+ * whatever it brings back is ignored. */
+static void
+account_abandon_refresh (ChutesAccount *self,
+                         const char    *access_token,
+                         const GError  *error)
+{
+  g_autoptr(ChutesAccount) hold = g_object_ref (self);
+  GCancellable *refresh_cancellable = self->refresh_cancellable;
+
+  if (refresh_cancellable == NULL)
+    return;
+
+  g_cancellable_cancel (refresh_cancellable);
+  complete_waiters (account_steal_waiters (self), access_token, error);
+}
+
+/* The session ended without the person asking: a refresh was refused. */
+typedef struct
+{
+  GPtrArray *waiters;
+  GError    *error;
+} Ended;
+
+static void
+ended_complete (Ended *ended)
+{
+  complete_waiters (ended->waiters, NULL, ended->error);
+  g_error_free (ended->error);
+  g_free (ended);
+}
+
+static void
+on_ended_session_cleared (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error))
+    g_debug ("Could not remove the ended session from the keyring: %s", error->message);
+
+  ended_complete (user_data);
+}
+
+static void
+account_end_session (ChutesAccount *self,
+                     const GError  *error)
+{
+  g_autoptr(ChutesAccount) hold = g_object_ref (self);
+  g_autoptr(ChutesTokens) old_tokens = g_steal_pointer (&self->tokens);
+  const char *client_id;
+  Ended *ended;
+
+  g_debug ("The session was refused; signing out");
+
+  self->session_serial++;
+  ended = g_new0 (Ended, 1);
+  ended->waiters = account_steal_waiters (self);
+  ended->error = g_error_copy (error);
+
+  account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+  account_update_username (self);
+
+  /* The keyring is cleared before the waiters hear about it. */
+  client_id = account_get_client_id (self);
+  if (client_id != NULL)
+    chutes_token_store_clear_session_async (self->store, client_id, NULL,
+                                            on_ended_session_cleared, ended);
+  else
+    ended_complete (ended);
+
+  g_signal_emit (self, signals[SESSION_ENDED], 0,
+                 _("Your Chutes session has ended. Please sign in again."));
+}
+
+/* The refresh itself. */
+typedef struct
+{
+  ChutesAccount *self;
+  GCancellable  *cancellable;
+  guint          session_serial;
+} Refresh;
+
+static void
+refresh_free (Refresh *refresh)
+{
+  g_clear_object (&refresh->self);
+  g_clear_object (&refresh->cancellable);
+  g_free (refresh);
+}
+
+static gboolean
+refresh_is_stale (Refresh *refresh)
+{
+  return refresh->session_serial != refresh->self->session_serial ||
+         refresh->cancellable != refresh->self->refresh_cancellable ||
+         g_cancellable_is_cancelled (refresh->cancellable);
+}
+
+static void
+on_refreshed_saved (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  ChutesAccount *self = refresh->self;
+  g_autoptr(GError) error = NULL;
+
+  chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+
+  /* Signed out meanwhile: the new pair was revoked with the session. */
+  if (refresh_is_stale (refresh))
+    {
+      refresh_free (refresh);
+      return;
+    }
+
+  /* A keyring that fails now leaves the old, used-up pair in it: the
+   * session lives on in memory only. */
+  account_note_keyring_result (self, error);
+
+  complete_waiters (account_steal_waiters (self), self->tokens->access_token, NULL);
+  refresh_free (refresh);
+}
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  ChutesAccount *self = refresh->self;
+  g_autoptr(ChutesTokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *client_id;
+
+  tokens = chutes_idp_client_refresh_finish (CHUTES_IDP_CLIENT (source), result, &error);
+
+  if (refresh_is_stale (refresh))
+    {
+      /* The server may have answered before the cancel: nobody will use
+       * this pair. */
+      if (tokens != NULL)
+        account_discard_async (self, g_steal_pointer (&tokens), FALSE, NULL, NULL, NULL);
+      refresh_free (refresh);
+      return;
+    }
+
+  if (tokens == NULL)
+    {
+      if (g_error_matches (error, CHUTES_ERROR, CHUTES_ERROR_INVALID_GRANT))
+        {
+          account_end_session (self, error);
+        }
+      else
+        {
+          /* The tokens are kept; the next call tries again. */
+          g_debug ("Refreshing the session failed: %s", error->message);
+          complete_waiters (account_steal_waiters (self), NULL, error);
+        }
+      refresh_free (refresh);
+      return;
+    }
+
+  if (tokens->username == NULL)
+    tokens->username = g_strdup (self->tokens->username);
+
+  /* In memory at once, so a sign-out from now on revokes the new pair;
+   * handed out only once it is in the keyring. */
+  chutes_tokens_free (self->tokens);
+  self->tokens = g_steal_pointer (&tokens);
+
+  /* Without a client (forgotten meanwhile) there is nothing to store
+   * under. */
+  client_id = account_get_client_id (self);
+  if (client_id == NULL)
+    {
+      complete_waiters (account_steal_waiters (self), self->tokens->access_token, NULL);
+      refresh_free (refresh);
+      return;
+    }
+
+  chutes_token_store_save_session_async (self->store, client_id, self->tokens,
+                                         refresh->cancellable, on_refreshed_saved, refresh);
+}
+
+/* Starts the one refresh; the caller has added its waiter. */
+static void
+account_start_refresh (ChutesAccount *self)
+{
+  Refresh *refresh;
+
+  g_assert (self->refresh_cancellable == NULL);
+  g_assert (self->tokens != NULL);
+
+  if (self->tokens->refresh_token == NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_INVALID_GRANT,
+                                                     _("Your Chutes session has ended. "
+                                                       "Please sign in again."));
+
+      account_end_session (self, error);
+      return;
+    }
+
+  g_debug ("Refreshing the access token");
+
+  self->refresh_cancellable = g_cancellable_new ();
+
+  refresh = g_new0 (Refresh, 1);
+  refresh->self = g_object_ref (self);
+  refresh->cancellable = g_object_ref (self->refresh_cancellable);
+  refresh->session_serial = self->session_serial;
+
+  chutes_idp_client_refresh_async (self->idp, self->tokens->refresh_token,
+                                   refresh->cancellable, on_refreshed, refresh);
+}
+
+/* Access tokens. */
+void
+chutes_account_get_access_token_async (ChutesAccount       *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_get_access_token_async);
+
+  if (self->refresh_cancellable != NULL)
+    {
+      account_add_waiter (self, task);
+      return;
+    }
+
+  if (self->tokens == NULL)
+    {
+      g_task_return_error (task, not_signed_in_error ());
+      return;
+    }
+
+  if (!chutes_tokens_expires_within (self->tokens, CHUTES_ACCOUNT_REFRESH_MARGIN))
+    {
+      g_task_return_pointer (task, g_strdup (self->tokens->access_token),
+                             (GDestroyNotify) chutes_secret_free);
+      return;
+    }
+
+  account_add_waiter (self, task);
+  account_start_refresh (self);
+}
+
+char *
+chutes_account_get_access_token_finish (ChutesAccount  *self,
+                                        GAsyncResult   *result,
+                                        GError        **error)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+chutes_account_refresh_async (ChutesAccount       *self,
+                              const char          *rejected_token,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_refresh_async);
+
+  if (self->refresh_cancellable != NULL)
+    {
+      account_add_waiter (self, task);
+      return;
+    }
+
+  if (self->tokens == NULL)
+    {
+      g_task_return_error (task, not_signed_in_error ());
+      return;
+    }
+
+  /* Someone refreshed since @rejected_token was handed out. */
+  if (rejected_token != NULL && g_strcmp0 (rejected_token, self->tokens->access_token) != 0)
+    {
+      g_task_return_pointer (task, g_strdup (self->tokens->access_token),
+                             (GDestroyNotify) chutes_secret_free);
+      return;
+    }
+
+  account_add_waiter (self, task);
+  account_start_refresh (self);
+}
+
+char *
+chutes_account_refresh_finish (ChutesAccount  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Restoring the stored session at startup. */
+static void
+on_restore_refreshed (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChutesAccount *self = g_task_get_source_object (task);
+  guint serial = GPOINTER_TO_UINT (g_task_get_task_data (task));
+  g_autoptr(GError) error = NULL;
+  char *access_token;
+
+  access_token = g_task_propagate_pointer (G_TASK (result), &error);
+  chutes_secret_free (access_token);
+
+  /* Refused (already signed out, "session-ended" emitted), or signed out
+   * or in anew meanwhile. */
+  if (serial != self->session_serial || self->tokens == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* A network failure keeps the old tokens: the next call retries. */
+  if (error != NULL)
+    g_debug ("Could not refresh the restored session: %s", error->message);
+
+  account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_restore_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChutesAccount *self = g_task_get_source_object (task);
+  guint serial = GPOINTER_TO_UINT (g_task_get_task_data (task));
+  g_autoptr(ChutesTokens) tokens = NULL;
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = chutes_token_store_load_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Signed in or out meanwhile: that wins. */
+  if (serial != self->session_serial)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  account_note_keyring_result (self, error);
+
+  if (tokens == NULL)
+    {
+      if (error != NULL)
+        g_debug ("No session: the keyring cannot be read");
+      else
+        g_debug ("No stored session");
+      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Expired, and nothing to refresh it with. */
+  if (tokens->refresh_token == NULL && chutes_tokens_expires_within (tokens, 0))
+    {
+      g_debug ("The stored session has expired");
+      account_discard_async (self, g_steal_pointer (&tokens), TRUE, NULL, NULL, NULL);
+      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_debug ("Restored the stored session");
+  self->tokens = g_steal_pointer (&tokens);
+
+  if (self->tokens->refresh_token == NULL ||
+      !chutes_tokens_expires_within (self->tokens, CHUTES_ACCOUNT_REFRESH_MARGIN))
+    {
+      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* About to expire: refresh first, as one more waiter. */
+  inner = g_task_new (self, NULL, on_restore_refreshed, g_object_ref (task));
+  account_add_waiter (self, inner);
+  if (self->refresh_cancellable == NULL)
+    account_start_refresh (self);
+}
+
+void
+chutes_account_restore_async (ChutesAccount       *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ChutesConfig *config;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_restore_async);
+  g_task_set_task_data (task, GUINT_TO_POINTER (self->session_serial), NULL);
+
+  /* Already have a session: nothing to restore. */
+  if (self->tokens != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  config = chutes_idp_client_get_config (self->idp);
+  if (!chutes_config_has_client (config))
+    {
+      g_debug ("No OAuth client configured: signed out");
+      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  chutes_token_store_load_session_async (self->store, account_get_client_id (self), cancellable,
+                                         on_restore_loaded, g_steal_pointer (&task));
+}
+
+gboolean
+chutes_account_restore_finish (ChutesAccount  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Signing in. */
+typedef struct
+{
+  guint            serial;
+  guint            sign_out_serial;
+  ChutesOAuthFlow *flow;
+  GCancellable    *cancellable;
+  GSource         *caller_source;
+  ChutesTokens    *tokens;
+} SignIn;
+
+static void
+sign_in_free (SignIn *sign_in)
+{
+  if (sign_in->caller_source != NULL)
+    g_source_destroy (sign_in->caller_source);
+  g_clear_pointer (&sign_in->caller_source, g_source_unref);
+  g_clear_object (&sign_in->flow);
+  g_clear_object (&sign_in->cancellable);
+  g_clear_pointer (&sign_in->tokens, chutes_tokens_free);
+  g_free (sign_in);
+}
+
+static gboolean
+sign_in_is_current (ChutesAccount *self,
+                    SignIn        *sign_in)
+{
+  return self->signing_in && sign_in->serial == self->sign_in_serial;
+}
+
+/* The sign-in in progress is over (one way or another). */
+static void
+account_end_sign_in (ChutesAccount *self)
+{
+  self->signing_in = FALSE;
+  g_clear_object (&self->flow);
+  g_clear_object (&self->sign_in_cancellable);
+  account_set_authorize_uri (self, NULL);
+}
+
+/* Stops the sign-in in progress; it is no longer current first, so its
+ * completion leaves the state alone even if it runs right away. */
+static void
+account_abandon_sign_in (ChutesAccount *self)
+{
+  g_autoptr(GCancellable) cancellable = NULL;
+
+  if (!self->signing_in)
+    return;
+
+  cancellable = g_object_ref (self->sign_in_cancellable);
+  account_end_sign_in (self);
+  g_cancellable_cancel (cancellable);
+}
+
+static void
+on_flow_authorize_uri (ChutesOAuthFlow *flow,
+                       GParamSpec      *pspec,
+                       ChutesAccount   *self)
+{
+  if (flow == self->flow)
+    account_set_authorize_uri (self, chutes_oauth_flow_get_authorize_uri (flow));
+}
+
+/* The flow succeeded and the keyring was tried (@error says how it went). */
+static void
+account_commit_sign_in (GTask        *task,
+                        gboolean      saved,
+                        const GError *error)
+{
+  ChutesAccount *self = g_task_get_source_object (task);
+  SignIn *sign_in = g_task_get_task_data (task);
+  g_autoptr(ChutesTokens) old_tokens = NULL;
+
+  /* Signed out while saving: this session must not come back. */
+  if (sign_in->sign_out_serial != self->sign_out_serial)
+    {
+      account_discard_async (self, g_steal_pointer (&sign_in->tokens), saved, NULL, NULL, NULL);
+      g_task_return_error (task, cancelled_error ());
+      return;
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  account_note_keyring_result (self, error);
+
+  /* The new session replaces the old one, whose tokens are revoked, and
+   * whoever waited for a refresh of the old one gets the new token. */
+  old_tokens = g_steal_pointer (&self->tokens);
+  self->tokens = g_steal_pointer (&sign_in->tokens);
+  self->session_serial++;
+  account_abandon_refresh (self, self->tokens->access_token, NULL);
+  if (old_tokens != NULL)
+    account_discard_async (self, g_steal_pointer (&old_tokens), FALSE, NULL, NULL, NULL);
+
+  if (sign_in_is_current (self, sign_in))
+    {
+      account_end_sign_in (self);
+      account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+    }
+  else
+    {
+      /* A newer sign-in runs: this becomes what it returns to. */
+      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+
+  g_debug ("Signed in");
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_sign_in_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean saved;
+
+  saved = chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+  account_commit_sign_in (task, saved, error);
+}
+
+static void on_flow_done (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+static void
+account_run_flow (ChutesAccount *self,
+                  GTask         *task)
+{
+  SignIn *sign_in = g_task_get_task_data (task);
+
+  self->flows_running++;
+  chutes_oauth_flow_run_async (sign_in->flow, sign_in->cancellable, on_flow_done, task);
+}
+
+static void
+account_start_queued_sign_in (ChutesAccount *self)
+{
+  g_autoptr(GTask) task = NULL;
+  SignIn *sign_in;
+
+  if (self->flows_running > 0 || self->queued_sign_in == NULL)
+    return;
+
+  task = g_steal_pointer (&self->queued_sign_in);
+  sign_in = g_task_get_task_data (task);
+
+  /* Cancelled, or signed out, while it waited. */
+  if (g_cancellable_is_cancelled (sign_in->cancellable))
+    {
+      if (sign_in_is_current (self, sign_in))
+        {
+          g_object_freeze_notify (G_OBJECT (self));
+          account_end_sign_in (self);
+          account_set_state (self, self->state_before_sign_in);
+          g_object_thaw_notify (G_OBJECT (self));
+        }
+      g_task_return_error (task, cancelled_error ());
+      return;
+    }
+
+  account_run_flow (self, g_steal_pointer (&task));
+}
+
+static void
+account_handle_flow_result (GTask  *task,
+                            GError *error)
+{
+  ChutesAccount *self = g_task_get_source_object (task);
+  SignIn *sign_in = g_task_get_task_data (task);
+  const char *client_id;
+
+  if (sign_in->tokens == NULL)
+    {
+      /* Back to exactly where we were, unless a newer sign-in or a
+       * sign-out has taken over. */
+      if (sign_in_is_current (self, sign_in))
+        {
+          g_object_freeze_notify (G_OBJECT (self));
+          account_end_sign_in (self);
+          account_set_state (self, self->state_before_sign_in);
+          g_object_thaw_notify (G_OBJECT (self));
+        }
+
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Sign-in failed: %s", error->message);
+      g_task_return_error (task, g_error_copy (error));
+      return;
+    }
+
+  if (sign_in->sign_out_serial != self->sign_out_serial)
+    {
+      account_discard_async (self, g_steal_pointer (&sign_in->tokens), FALSE, NULL, NULL, NULL);
+      g_task_return_error (task, cancelled_error ());
+      return;
+    }
+
+  /* Saved before we become signed in. From here on the sign-in is no
+   * longer cancellable: the keyring call is bounded by its own timeout.
+   * (Without a client, forgotten meanwhile, there is nothing to store
+   * under.) */
+  client_id = account_get_client_id (self);
+  if (client_id == NULL)
+    {
+      account_commit_sign_in (task, FALSE, NULL);
+      return;
+    }
+
+  chutes_token_store_save_session_async (self->store, client_id,
+                                         sign_in->tokens, self->cancellable,
+                                         on_sign_in_saved, g_object_ref (task));
+}
+
+static void
+on_flow_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(ChutesAccount) self = g_object_ref (g_task_get_source_object (task));
+  SignIn *sign_in = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  sign_in->tokens = chutes_oauth_flow_run_finish (CHUTES_OAUTH_FLOW (source), result, &error);
+  self->flows_running--;
+
+  account_handle_flow_result (task, error);
+  account_start_queued_sign_in (self);
+}
+
+void
+chutes_account_sign_in_async (ChutesAccount       *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SignIn *sign_in;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_sign_in_async);
+  /* Success after the flow stands even if the caller cancels late. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* A second sign-in replaces the first, which fails as cancelled; a
+   * failure of the second returns to the state from before the first. */
+  if (self->signing_in)
+    {
+      g_debug ("A new sign-in replaces the one in progress");
+      account_abandon_sign_in (self);
+    }
+  else
+    {
+      self->state_before_sign_in = self->state;
+    }
+
+  sign_in = g_new0 (SignIn, 1);
+  sign_in->serial = ++self->sign_in_serial;
+  sign_in->sign_out_serial = self->sign_out_serial;
+  sign_in->cancellable = g_cancellable_new ();
+  sign_in->caller_source = chain_cancellable (cancellable, sign_in->cancellable);
+  sign_in->flow = chutes_oauth_flow_new (self->idp);
+  chutes_oauth_flow_set_open_browser (sign_in->flow, self->open_browser);
+  if (self->flow_timeout > 0)
+    chutes_oauth_flow_set_timeout (sign_in->flow, self->flow_timeout);
+  g_task_set_task_data (task, sign_in, (GDestroyNotify) sign_in_free);
+
+  self->signing_in = TRUE;
+  self->flow = g_object_ref (sign_in->flow);
+  self->sign_in_cancellable = g_object_ref (sign_in->cancellable);
+  g_signal_connect_object (sign_in->flow, "notify::authorize-uri",
+                           G_CALLBACK (on_flow_authorize_uri), self, 0);
+
+  account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNING_IN);
+
+  /* One that was waiting for a replaced flow to let go never started. */
+  if (self->queued_sign_in != NULL)
+    {
+      g_autoptr(GTask) never_started = g_steal_pointer (&self->queued_sign_in);
+
+      g_task_return_error (never_started, cancelled_error ());
+    }
+
+  if (self->flows_running > 0)
+    self->queued_sign_in = g_steal_pointer (&task);
+  else
+    account_run_flow (self, g_steal_pointer (&task));
+}
+
+gboolean
+chutes_account_sign_in_finish (ChutesAccount  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_account_cancel_sign_in (ChutesAccount *self)
+{
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+}
+
+/* Signing out. */
+static void
+on_signed_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  g_debug ("Sign-out finished");
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+chutes_account_sign_out_async (ChutesAccount       *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) signed_out = NULL;
+  g_autoptr(ChutesTokens) tokens = NULL;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_sign_out_async);
+  /* Signed out locally whatever happens. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  g_debug ("Signing out");
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  tokens = g_steal_pointer (&self->tokens);
+  self->session_serial++;
+  self->sign_out_serial++;
+
+  account_abandon_sign_in (self);
+  account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+
+  /* A refresh in flight must not bring the session back. */
+  signed_out = cancelled_error ();
+  account_abandon_refresh (self, NULL, signed_out);
+
+  g_object_thaw_notify (G_OBJECT (self));
+
+  account_discard_async (self, g_steal_pointer (&tokens), TRUE, cancellable,
+                         on_signed_out, g_steal_pointer (&task));
+}
+
+gboolean
+chutes_account_sign_out_finish (ChutesAccount  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Getters and options. */
+ChutesAccountState
+chutes_account_get_state (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), CHUTES_ACCOUNT_STATE_UNKNOWN);
+
+  return self->state;
+}
+
+const char *
+chutes_account_get_username (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+
+  return self->username;
+}
+
+gboolean
+chutes_account_get_persistent (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), FALSE);
+
+  return self->persistent;
+}
+
+const char *
+chutes_account_get_keyring_problem (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+
+  return self->keyring_problem;
+}
+
+const char *
+chutes_account_get_authorize_uri (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+
+  return self->authorize_uri;
+}
+
+void
+chutes_account_set_flow_options (ChutesAccount *self,
+                                 gboolean       open_browser,
+                                 guint          timeout_seconds)
+{
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+
+  self->open_browser = !!open_browser;
+  self->flow_timeout = timeout_seconds;
+}
+
+/* The object. */
+static void
+chutes_account_dispose (GObject *object)
+{
+  ChutesAccount *self = CHUTES_ACCOUNT (object);
+
+  g_cancellable_cancel (self->cancellable);
+  account_abandon_sign_in (self);
+  if (self->queued_sign_in != NULL)
+    {
+      g_autoptr(GTask) never_started = g_steal_pointer (&self->queued_sign_in);
+
+      g_task_return_error (never_started, cancelled_error ());
+    }
+
+  if (self->refresh_cancellable != NULL)
+    {
+      g_autoptr(GError) error = cancelled_error ();
+
+      account_abandon_refresh (self, NULL, error);
+    }
+
+  G_OBJECT_CLASS (chutes_account_parent_class)->dispose (object);
+}
+
+static void
+chutes_account_finalize (GObject *object)
+{
+  ChutesAccount *self = CHUTES_ACCOUNT (object);
+
+  g_clear_pointer (&self->tokens, chutes_tokens_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->keyring_problem, g_free);
+  g_clear_pointer (&self->authorize_uri, g_free);
+  g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->idp);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (chutes_account_parent_class)->finalize (object);
+}
+
+static void
+chutes_account_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  ChutesAccount *self = CHUTES_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_IDP_CLIENT:
+      g_value_set_object (value, self->idp);
+      break;
+
+    case PROP_TOKEN_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+
+    case PROP_PERSISTENT:
+      g_value_set_boolean (value, self->persistent);
+      break;
+
+    case PROP_KEYRING_PROBLEM:
+      g_value_set_string (value, self->keyring_problem);
+      break;
+
+    case PROP_AUTHORIZE_URI:
+      g_value_set_string (value, self->authorize_uri);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_account_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  ChutesAccount *self = CHUTES_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_IDP_CLIENT:
+      self->idp = g_value_dup_object (value);
+      break;
+
+    case PROP_TOKEN_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_account_class_init (ChutesAccountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = chutes_account_dispose;
+  object_class->finalize = chutes_account_finalize;
+  object_class->get_property = chutes_account_get_property;
+  object_class->set_property = chutes_account_set_property;
+
+  properties[PROP_IDP_CLIENT] =
+    g_param_spec_object ("idp-client", NULL, NULL,
+                         CHUTES_TYPE_IDP_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_TOKEN_STORE] =
+    g_param_spec_object ("token-store", NULL, NULL,
+                         CHUTES_TYPE_TOKEN_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       CHUTES_TYPE_ACCOUNT_STATE,
+                       CHUTES_ACCOUNT_STATE_UNKNOWN,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_USERNAME] =
+    g_param_spec_string ("username", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_PERSISTENT] =
+    g_param_spec_boolean ("persistent", NULL, NULL,
+                          TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_KEYRING_PROBLEM] =
+    g_param_spec_string ("keyring-problem", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_AUTHORIZE_URI] =
+    g_param_spec_string ("authorize-uri", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SESSION_ENDED] =
+    g_signal_new ("session-ended",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+chutes_account_init (ChutesAccount *self)
+{
+  self->state = CHUTES_ACCOUNT_STATE_UNKNOWN;
+  self->persistent = TRUE;
+  self->open_browser = TRUE;
+  self->cancellable = g_cancellable_new ();
+  self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+}
+
+ChutesAccount *
+chutes_account_new (ChutesIdpClient  *idp,
+                    ChutesTokenStore *store)
+{
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (idp), NULL);
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (store), NULL);
+
+  return g_object_new (CHUTES_TYPE_ACCOUNT,
+                       "idp-client", idp,
+                       "token-store", store,
+                       NULL);
+}

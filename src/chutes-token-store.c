@@ -1,0 +1,952 @@
+/* chutes-token-store.c: sessions and client secrets in the system keyring
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+
+#include "chutes-config.h"
+#include "chutes-error.h"
+#include "chutes-http.h"
+#include "chutes-token-store.h"
+#include "chutes-util.h"
+
+#define KIND_SESSION       "session"
+#define KIND_CLIENT_SECRET "client-secret"
+
+struct _ChutesTokenStore
+{
+  GObject  parent_instance;
+
+  char    *idp_base_url;
+  guint    timeout;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesTokenStore, chutes_token_store, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_IDP_BASE_URL,
+  PROP_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* One keyring call: libsecret gets a cancellable of its own, cancelled
+ * when the caller's is or when the timeout fires, so a prompt nobody
+ * answers cannot hang the application. Both are chained through GSources,
+ * so nothing ever runs inside g_cancellable_cancel(). */
+typedef enum
+{
+  KEYRING_STORE,
+  KEYRING_LOOKUP_SESSION,
+  KEYRING_LOOKUP_CLIENT_SECRET,
+  KEYRING_CLEAR,
+} KeyringOperation;
+
+typedef struct
+{
+  KeyringOperation  operation;
+  GCancellable     *cancellable;
+  GSource          *caller_source;
+  GSource          *timeout_source;
+  GHashTable       *attributes;
+  char             *label;     /* KEYRING_STORE */
+  char             *password;  /* KEYRING_STORE, wiped when freed */
+} KeyringCall;
+
+static void
+keyring_call_free (KeyringCall *call)
+{
+  if (call->caller_source != NULL)
+    g_source_destroy (call->caller_source);
+  g_clear_pointer (&call->caller_source, g_source_unref);
+  if (call->timeout_source != NULL)
+    g_source_destroy (call->timeout_source);
+  g_clear_pointer (&call->timeout_source, g_source_unref);
+  g_clear_object (&call->cancellable);
+  g_clear_pointer (&call->attributes, g_hash_table_unref);
+  g_clear_pointer (&call->label, g_free);
+  g_clear_pointer (&call->password, chutes_secret_free);
+  g_free (call);
+}
+
+static const SecretSchema *
+chutes_token_store_get_schema (void)
+{
+  static const SecretSchema schema = {
+    "ai.chutes.Desktop.Secret", SECRET_SCHEMA_NONE,
+    {
+      { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "idp", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "client-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+
+  return &schema;
+}
+
+/* The same attributes without the schema name. While a collection is
+ * locked, gnome-keyring only shows hashed attributes and a generic schema
+ * name, so this is how an item we cannot read is still found. */
+static const SecretSchema *
+chutes_token_store_get_probe_schema (void)
+{
+  static const SecretSchema schema = {
+    "ai.chutes.Desktop.Secret", SECRET_SCHEMA_DONT_MATCH_NAME,
+    {
+      { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "idp", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "client-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+
+  return &schema;
+}
+
+static gboolean
+on_caller_cancelled (GCancellable *caller,
+                     gpointer      user_data)
+{
+  KeyringCall *call = user_data;
+
+  g_cancellable_cancel (call->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_keyring_timeout (gpointer user_data)
+{
+  KeyringCall *call = user_data;
+
+  g_debug ("A keyring call got no answer in time; giving up");
+  g_cancellable_cancel (call->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Creates the task and its KeyringCall, or returns NULL after completing
+ * the task at once when the caller has already cancelled. */
+static GTask *
+keyring_task_new (ChutesTokenStore    *self,
+                  KeyringOperation     operation,
+                  const char          *kind,
+                  const char          *client_id,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag)
+{
+  g_autoptr(GTask) task = NULL;
+  KeyringCall *call;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  if (g_task_return_error_if_cancelled (task))
+    return NULL;
+
+  call = g_new0 (KeyringCall, 1);
+  call->operation = operation;
+  call->cancellable = g_cancellable_new ();
+  call->attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (call->attributes, (gpointer) "kind", g_strdup (kind));
+  g_hash_table_insert (call->attributes, (gpointer) "idp", g_strdup (self->idp_base_url));
+  g_hash_table_insert (call->attributes, (gpointer) "client-id", g_strdup (client_id));
+  g_task_set_task_data (task, call, (GDestroyNotify) keyring_call_free);
+
+  if (cancellable != NULL)
+    {
+      call->caller_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (call->caller_source, G_SOURCE_FUNC (on_caller_cancelled), call, NULL);
+      g_source_attach (call->caller_source, g_task_get_context (task));
+    }
+
+  call->timeout_source = g_timeout_source_new (CLAMP (self->timeout, 1, G_MAXUINT / 1000) * 1000);
+  g_source_set_callback (call->timeout_source, on_keyring_timeout, call, NULL);
+  g_source_attach (call->timeout_source, g_task_get_context (task));
+
+  return g_steal_pointer (&task);
+}
+
+static KeyringCall *
+keyring_task_get_call (GTask *task)
+{
+  return g_task_get_task_data (task);
+}
+
+/* Every libsecret, D-Bus or portal failure becomes one of our two codes
+ * with a sentence a person understands; the raw message only goes to the
+ * debug log (it never contains a secret). */
+static gboolean
+error_means_locked (const GError *error)
+{
+  /* Our timeout, or a prompt (or the Secret portal's dialog) dismissed. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return TRUE;
+
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMED_OUT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY))
+    return TRUE;
+
+  /* gnome-keyring, when the login collection is locked and no prompt can
+   * be shown, answers with this instead of a proper error. */
+  if (error->message != NULL &&
+      strstr (error->message, "Object does not exist at path") != NULL &&
+      strstr (error->message, "/collection/") != NULL)
+    return TRUE;
+
+  return FALSE;
+}
+
+static void
+keyring_task_return_error (GTask  *task,
+                           GError *error)
+{
+  GCancellable *caller = g_task_get_cancellable (task);
+
+  if (caller != NULL && g_cancellable_is_cancelled (caller))
+    {
+      g_error_free (error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
+                               _("The operation was cancelled"));
+      return;
+    }
+
+  g_debug ("Keyring call failed: %s (%s, %d)",
+           error->message, g_quark_to_string (error->domain), error->code);
+
+  if (error_means_locked (error))
+    g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_KEYRING_LOCKED, "%s",
+                             _("Your keyring is locked, so you'll need to sign in again "
+                               "next time. Unlock it to stay signed in."));
+  else
+    g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_KEYRING_UNAVAILABLE, "%s",
+                             _("No keyring is available, so you'll need to sign in again "
+                               "next time. Install and start GNOME Keyring (or another "
+                               "Secret Service) to stay signed in."));
+  g_error_free (error);
+}
+
+/* The session as stored: a small JSON object. json-glib keeps copies of
+ * the strings in its nodes; we overwrite them before letting go. */
+static void
+wipe_object_strings (JsonObject *object)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (object, l->data);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          char *str = (char *) json_node_get_string (node);
+
+          if (str != NULL)
+            explicit_bzero (str, strlen (str));
+        }
+    }
+}
+
+static char *
+session_to_json (const ChutesTokens *tokens)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *json;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "access_token");
+  json_builder_add_string_value (builder, tokens->access_token);
+  json_builder_set_member_name (builder, "refresh_token");
+  if (tokens->refresh_token != NULL)
+    json_builder_add_string_value (builder, tokens->refresh_token);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_int_value (builder, tokens->expires_at);
+  json_builder_set_member_name (builder, "username");
+  if (tokens->username != NULL)
+    json_builder_add_string_value (builder, tokens->username);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "scope");
+  if (tokens->scope != NULL)
+    json_builder_add_string_value (builder, tokens->scope);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, NULL);
+
+  /* Builder, generator and root share the one JsonObject. */
+  wipe_object_strings (json_node_get_object (root));
+
+  return json;
+}
+
+/* A string member, or NULL when absent or null. FALSE when it has another
+ * type. */
+static gboolean
+get_optional_string (JsonObject  *object,
+                     const char  *name,
+                     const char **value)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *value = NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+
+  *value = json_node_get_string (node);
+
+  return TRUE;
+}
+
+static ChutesTokens *
+session_from_json (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  JsonNode *expires_node;
+  const char *access_token = NULL;
+  const char *refresh_token = NULL;
+  const char *username = NULL;
+  const char *scope = NULL;
+  ChutesTokens *tokens = NULL;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL))
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  expires_node = json_object_get_member (object, "expires_at");
+
+  if (get_optional_string (object, "access_token", &access_token) &&
+      get_optional_string (object, "refresh_token", &refresh_token) &&
+      get_optional_string (object, "username", &username) &&
+      get_optional_string (object, "scope", &scope) &&
+      access_token != NULL && *access_token != '\0' &&
+      expires_node != NULL && JSON_NODE_HOLDS_VALUE (expires_node) &&
+      json_node_get_value_type (expires_node) == G_TYPE_INT64)
+    tokens = chutes_tokens_new (access_token,
+                                (refresh_token != NULL && *refresh_token != '\0')
+                                  ? refresh_token : NULL,
+                                json_node_get_int (expires_node),
+                                scope,
+                                username);
+
+  wipe_object_strings (object);
+
+  return tokens;
+}
+
+/* Completions of the libsecret calls. */
+static void
+on_password_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    keyring_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* libsecret reports "nothing found" (no error) when the item is there but
+ * its collection is locked and could not be unlocked (no prompt possible,
+ * or the person dismissed it). Looking for the item without unlocking
+ * tells the two apart. */
+static void
+on_probed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+
+  items = secret_password_search_finish (result, &error);
+
+  if (error != NULL)
+    {
+      keyring_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (items != NULL)
+    {
+      g_list_free_full (items, g_object_unref);
+      keyring_task_return_error (task, g_error_new_literal (SECRET_ERROR, SECRET_ERROR_IS_LOCKED,
+                                                            "The item is in a locked collection"));
+      return;
+    }
+
+  if (keyring_task_get_call (task)->operation == KEYRING_CLEAR)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+keyring_task_probe_locked (GTask *task)
+{
+  KeyringCall *call = keyring_task_get_call (task);
+
+  secret_password_searchv (chutes_token_store_get_probe_schema (),
+                           call->attributes,
+                           SECRET_SEARCH_ALL,
+                           call->cancellable,
+                           on_probed,
+                           task);
+}
+
+/* Removing nothing is a success too, unless something locked is left. */
+static void
+on_password_cleared (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  secret_password_clear_finish (result, &error);
+
+  if (error != NULL)
+    keyring_task_return_error (task, g_steal_pointer (&error));
+  else
+    keyring_task_probe_locked (g_steal_pointer (&task));
+}
+
+static void
+on_malformed_session_cleared (GObject      *source,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    g_debug ("Could not remove the unreadable session: %s", error->message);
+
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+/* A stored value we cannot read is removed and treated as nothing stored. */
+static void
+on_session_looked_up (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  KeyringCall *call = keyring_task_get_call (task);
+  ChutesTokens *tokens;
+  char *secret;
+
+  secret = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      keyring_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (secret == NULL)
+    {
+      keyring_task_probe_locked (g_steal_pointer (&task));
+      return;
+    }
+
+  tokens = session_from_json (secret);
+  secret_password_free (secret);
+
+  if (tokens == NULL)
+    {
+      g_debug ("The stored Chutes session cannot be read; removing it");
+      secret_password_clearv (chutes_token_store_get_schema (),
+                              call->attributes,
+                              call->cancellable,
+                              on_malformed_session_cleared,
+                              g_steal_pointer (&task));
+      return;
+    }
+
+  g_task_return_pointer (task, tokens, (GDestroyNotify) chutes_tokens_free);
+}
+
+static void
+on_client_secret_looked_up (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      keyring_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (secret == NULL)
+    {
+      keyring_task_probe_locked (g_steal_pointer (&task));
+      return;
+    }
+
+  if (*secret == '\0')
+    {
+      secret_password_free (secret);
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  /* Handed over in memory the caller frees with chutes_secret_free(). */
+  g_task_return_pointer (task, g_strdup (secret), (GDestroyNotify) chutes_secret_free);
+  secret_password_free (secret);
+}
+
+static void
+keyring_call_run (GTask *task)
+{
+  KeyringCall *call = keyring_task_get_call (task);
+  const SecretSchema *schema = chutes_token_store_get_schema ();
+
+  switch (call->operation)
+    {
+    case KEYRING_STORE:
+      secret_password_storev (schema, call->attributes, SECRET_COLLECTION_DEFAULT,
+                              call->label, call->password,
+                              call->cancellable, on_password_stored, task);
+      /* libsecret has copied it into its own secure memory. */
+      g_clear_pointer (&call->password, chutes_secret_free);
+      break;
+
+    case KEYRING_LOOKUP_SESSION:
+      secret_password_lookupv (schema, call->attributes,
+                               call->cancellable, on_session_looked_up, task);
+      break;
+
+    case KEYRING_LOOKUP_CLIENT_SECRET:
+      secret_password_lookupv (schema, call->attributes,
+                               call->cancellable, on_client_secret_looked_up, task);
+      break;
+
+    case KEYRING_CLEAR:
+      secret_password_clearv (schema, call->attributes,
+                              call->cancellable, on_password_cleared, task);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* libsecret talks to the keyring (or the Secret portal) over the session
+ * bus. GIO shares that connection process-wide and keeps the outcome of its
+ * first connection attempt for good, even a cancel; so the bus is reached
+ * without a cancellable first, and only the libsecret call itself gets
+ * ours. (Within the application the bus is long connected anyway.) */
+static void
+on_session_bus_ready (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  KeyringCall *call = keyring_task_get_call (task);
+  g_autoptr(GDBusConnection) bus = NULL;
+  GError *error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+
+  if (bus == NULL || g_cancellable_set_error_if_cancelled (call->cancellable, &error))
+    {
+      keyring_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  keyring_call_run (task);
+}
+
+static void
+keyring_task_start (GTask *task)
+{
+  g_bus_get (G_BUS_TYPE_SESSION, NULL, on_session_bus_ready, task);
+}
+
+/* The public calls. */
+void
+chutes_token_store_save_session_async (ChutesTokenStore    *self,
+                                       const char          *client_id,
+                                       const ChutesTokens  *tokens,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autofree char *host = NULL;
+  KeyringCall *call;
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (tokens != NULL && tokens->access_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, KEYRING_STORE, KIND_SESSION, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_save_session_async);
+  if (task == NULL)
+    return;
+
+  call = keyring_task_get_call (task);
+  host = chutes_http_dup_host (self->idp_base_url);
+  if (tokens->username != NULL)
+    /* Translators: the label of the keyring item, as seen in Passwords and
+     * Keys (Seahorse). The first %s is a username, the second a host name. */
+    call->label = g_strdup_printf (_("Chutes sign-in for %s (%s)"), tokens->username, host);
+  else
+    /* Translators: the label of the keyring item; %s is a host name. */
+    call->label = g_strdup_printf (_("Chutes sign-in (%s)"), host);
+  call->password = session_to_json (tokens);
+
+  keyring_task_start (task);
+}
+
+gboolean
+chutes_token_store_save_session_finish (ChutesTokenStore  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_token_store_load_session_async (ChutesTokenStore    *self,
+                                       const char          *client_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, KEYRING_LOOKUP_SESSION, KIND_SESSION, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_load_session_async);
+  if (task != NULL)
+    keyring_task_start (task);
+}
+
+ChutesTokens *
+chutes_token_store_load_session_finish (ChutesTokenStore  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+chutes_token_store_clear_session_async (ChutesTokenStore    *self,
+                                        const char          *client_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, KEYRING_CLEAR, KIND_SESSION, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_clear_session_async);
+  if (task != NULL)
+    keyring_task_start (task);
+}
+
+gboolean
+chutes_token_store_clear_session_finish (ChutesTokenStore  *self,
+                                         GAsyncResult      *result,
+                                         GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_token_store_save_client_secret_async (ChutesTokenStore    *self,
+                                             const char          *client_id,
+                                             const char          *client_secret,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_autofree char *host = NULL;
+  KeyringCall *call;
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (client_secret != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, KEYRING_STORE, KIND_CLIENT_SECRET, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_save_client_secret_async);
+  if (task == NULL)
+    return;
+
+  call = keyring_task_get_call (task);
+  host = chutes_http_dup_host (self->idp_base_url);
+  /* Translators: the label of the keyring item; %s is a host name. */
+  call->label = g_strdup_printf (_("Chutes OAuth client secret (%s)"), host);
+  call->password = g_strdup (client_secret);
+
+  keyring_task_start (task);
+}
+
+gboolean
+chutes_token_store_save_client_secret_finish (ChutesTokenStore  *self,
+                                              GAsyncResult      *result,
+                                              GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_token_store_load_client_secret_async (ChutesTokenStore    *self,
+                                             const char          *client_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, KEYRING_LOOKUP_CLIENT_SECRET, KIND_CLIENT_SECRET, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_load_client_secret_async);
+  if (task != NULL)
+    keyring_task_start (task);
+}
+
+char *
+chutes_token_store_load_client_secret_finish (ChutesTokenStore  *self,
+                                              GAsyncResult      *result,
+                                              GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+chutes_token_store_clear_client_secret_async (ChutesTokenStore    *self,
+                                              const char          *client_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, KEYRING_CLEAR, KIND_CLIENT_SECRET, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_clear_client_secret_async);
+  if (task != NULL)
+    keyring_task_start (task);
+}
+
+gboolean
+chutes_token_store_clear_client_secret_finish (ChutesTokenStore  *self,
+                                               GAsyncResult      *result,
+                                               GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The object itself. */
+void
+chutes_token_store_set_timeout (ChutesTokenStore *self,
+                                guint             seconds)
+{
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (seconds > 0);
+
+  if (self->timeout == seconds)
+    return;
+
+  self->timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+void
+chutes_token_store_set_idp_base_url (ChutesTokenStore *self,
+                                     const char       *idp_base_url)
+{
+  g_autofree char *normalized = NULL;
+  gsize len;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+
+  /* The attribute must not depend on how the URL was spelled. */
+  normalized = g_strdup (idp_base_url != NULL ? idp_base_url : CHUTES_DEFAULT_IDP_BASE_URL);
+  g_strstrip (normalized);
+  len = strlen (normalized);
+  while (len > 0 && normalized[len - 1] == '/')
+    normalized[--len] = '\0';
+
+  if (chutes_set_str (&self->idp_base_url, normalized))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDP_BASE_URL]);
+}
+
+static void
+chutes_token_store_finalize (GObject *object)
+{
+  ChutesTokenStore *self = CHUTES_TOKEN_STORE (object);
+
+  g_clear_pointer (&self->idp_base_url, g_free);
+
+  G_OBJECT_CLASS (chutes_token_store_parent_class)->finalize (object);
+}
+
+static void
+chutes_token_store_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ChutesTokenStore *self = CHUTES_TOKEN_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_IDP_BASE_URL:
+      g_value_set_string (value, self->idp_base_url);
+      break;
+
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_token_store_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  ChutesTokenStore *self = CHUTES_TOKEN_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_IDP_BASE_URL:
+      chutes_token_store_set_idp_base_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_TIMEOUT:
+      chutes_token_store_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_token_store_class_init (ChutesTokenStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = chutes_token_store_finalize;
+  object_class->get_property = chutes_token_store_get_property;
+  object_class->set_property = chutes_token_store_set_property;
+
+  properties[PROP_IDP_BASE_URL] =
+    g_param_spec_string ("idp-base-url", NULL, NULL,
+                         CHUTES_DEFAULT_IDP_BASE_URL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT |
+                         G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL,
+                       1, G_MAXUINT, CHUTES_TOKEN_STORE_DEFAULT_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT |
+                       G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+chutes_token_store_init (ChutesTokenStore *self)
+{
+  self->timeout = CHUTES_TOKEN_STORE_DEFAULT_TIMEOUT;
+}
+
+ChutesTokenStore *
+chutes_token_store_new (const char *idp_base_url)
+{
+  g_return_val_if_fail (idp_base_url != NULL, NULL);
+
+  return g_object_new (CHUTES_TYPE_TOKEN_STORE,
+                       "idp-base-url", idp_base_url,
+                       NULL);
+}
