@@ -8,6 +8,7 @@
 
 #include "chutes-application.h"
 #include "chutes-error.h"
+#include "chutes-resources.h"
 #include "chutes-http.h"
 #include "chutes-util.h"
 #include "chutes-window.h"
@@ -438,6 +439,8 @@ chutes_application_class_init (ChutesApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  chutes_register_resource ();
 
   object_class->dispose = chutes_application_dispose;
   object_class->get_property = chutes_application_get_property;

@@ -174,18 +174,17 @@ chutes_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (chutes_window_parent_class)->close_request (window);
 }
 
+/* GtkWindow:application is not a construct property, so this runs once it
+ * is set rather than in constructed(). */
 static void
-chutes_window_constructed (GObject *object)
+chutes_window_setup (ChutesWindow      *self,
+                     ChutesApplication *application)
 {
-  ChutesWindow *self = CHUTES_WINDOW (object);
   ChutesConfig *config;
   ChutesAccount *account;
   GSettings *settings;
 
-  G_OBJECT_CLASS (chutes_window_parent_class)->constructed (object);
-
-  self->application = CHUTES_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-  g_assert (self->application != NULL);
+  self->application = application;
 
   config = chutes_application_get_config (self->application);
   account = chutes_application_get_account (self->application);
@@ -242,11 +241,9 @@ chutes_window_constructed (GObject *object)
 static void
 chutes_window_class_init (ChutesWindowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = chutes_window_constructed;
   window_class->close_request = chutes_window_close_request;
 
   g_type_ensure (CHUTES_TYPE_SETUP_PAGE);
@@ -281,11 +278,16 @@ chutes_window_init (ChutesWindow *self)
 ChutesWindow *
 chutes_window_new (ChutesApplication *application)
 {
+  ChutesWindow *self;
+
   g_return_val_if_fail (CHUTES_IS_APPLICATION (application), NULL);
 
-  return g_object_new (CHUTES_TYPE_WINDOW,
+  self = g_object_new (CHUTES_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  chutes_window_setup (self, application);
+
+  return self;
 }
 
 const char *
