@@ -32,6 +32,6 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY \
       CHUTES_OAUTH_REDIRECT_URI CHUTES_IDP_BASE_URL CHUTES_API_BASE_URL || true
 
 # "--unlock" matters: without it the login collection prompts and hangs.
-exec xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- sh -c '
+exec xvfb-run -a -s "-screen 0 1280x900x24 -noreset" dbus-run-session -- sh -c '
   echo -n chutes-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   exec meson test -C "$0" --print-errorlogs --num-processes 2 "$@"' "$builddir" "$@"

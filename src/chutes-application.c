@@ -223,8 +223,9 @@ quit_action (GSimpleAction *action,
 
   chutes_account_cancel_sign_in (self->account);
 
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
-    gtk_window_destroy (l->data);
+  /* Destroying a window removes it from the list being walked. */
+  for (GList *windows; (windows = gtk_application_get_windows (GTK_APPLICATION (self)));)
+    gtk_window_destroy (windows->data);
 
   g_application_quit (G_APPLICATION (self));
 }

@@ -11,6 +11,7 @@
 #include "chutes-chat-page.h"
 #include "chutes-message-row.h"
 #include "chutes-model.h"
+#include "chutes-stack-a11y.h"
 
 /* Within this many pixels of the end, the list follows a growing reply. */
 #define STICK_TO_BOTTOM_SLACK 48.0
@@ -34,13 +35,19 @@ struct _ChutesChatPage
   GtkDropDown        *model_dropdown;
   GtkLabel           *status_label;
 
+  guint               follow_tick;
+  guint               settled_frames;
+  double              last_value;
+
   guint               stick_to_bottom : 1;
+  guint               auto_scrolling : 1;
   guint               models_loading : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesChatPage, chutes_chat_page, GTK_TYPE_WIDGET)
 
 static void chutes_chat_page_load_models (ChutesChatPage *self);
+static void chutes_chat_page_follow      (ChutesChatPage *self);
 
 static gboolean
 chutes_chat_page_composer_is_empty (ChutesChatPage *self)
@@ -133,6 +140,8 @@ send_action (GtkWidget  *widget,
 
   gtk_text_buffer_set_text (buffer, "", 0);
   self->stick_to_bottom = TRUE;
+  chutes_chat_page_follow (self);
+  chutes_stack_a11y_track (self->send_stack);
 
   chutes_conversation_send_async (self->conversation, text, NULL, send_cb, g_object_ref (self));
 }
@@ -166,24 +175,70 @@ composer_key_pressed_cb (ChutesChatPage  *self,
   return GDK_EVENT_STOP;
 }
 
-static void
-adjustment_changed_cb (ChutesChatPage *self,
-                       GParamSpec     *pspec,
-                       GtkAdjustment  *adjustment)
+/* Following the end of the conversation: GtkListView measures rows lazily,
+ * so the bottom moves for a few frames after each change. A tick callback
+ * keeps the view at the bottom until it has stayed put for a few frames,
+ * then removes itself, so an idle window does no work. */
+static gboolean
+follow_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *frame_clock,
+                gpointer       user_data)
 {
-  if (self->stick_to_bottom)
-    gtk_adjustment_set_value (adjustment,
-                              gtk_adjustment_get_upper (adjustment) -
-                              gtk_adjustment_get_page_size (adjustment));
+  ChutesChatPage *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  if (!self->stick_to_bottom)
+    {
+      self->follow_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  if (gtk_adjustment_get_value (adjustment) < bottom - 0.5)
+    {
+      self->auto_scrolling = TRUE;
+      gtk_adjustment_set_value (adjustment, bottom);
+      self->last_value = gtk_adjustment_get_value (adjustment);
+      self->auto_scrolling = FALSE;
+      self->settled_frames = 0;
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (++self->settled_frames < 3)
+    return G_SOURCE_CONTINUE;
+
+  self->follow_tick = 0;
+  return G_SOURCE_REMOVE;
 }
 
+static void
+chutes_chat_page_follow (ChutesChatPage *self)
+{
+  self->settled_frames = 0;
+
+  if (self->stick_to_bottom && self->follow_tick == 0)
+    self->follow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->scroller),
+                                                      follow_tick_cb, self, NULL);
+}
+
+/* Only the person scrolling up stops the view from following; reaching
+ * the bottom again resumes it. */
 static void
 adjustment_value_changed_cb (ChutesChatPage *self,
                              GtkAdjustment  *adjustment)
 {
+  double value = gtk_adjustment_get_value (adjustment);
   double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
 
-  self->stick_to_bottom = gtk_adjustment_get_value (adjustment) >= bottom - STICK_TO_BOTTOM_SLACK;
+  if (self->auto_scrolling)
+    return;
+
+  if (value >= bottom - STICK_TO_BOTTOM_SLACK)
+    self->stick_to_bottom = TRUE;
+  else if (value < self->last_value - 0.5)
+    self->stick_to_bottom = FALSE;
+
+  self->last_value = value;
 }
 
 static void
@@ -348,7 +403,14 @@ chutes_chat_page_dispose (GObject *object)
   if (self->conversation != NULL)
     chutes_conversation_stop (self->conversation);
 
+  if (self->follow_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->follow_tick);
+  self->follow_tick = 0;
+
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_CHAT_PAGE);
+  /* dispose_template() only unparents children bound by name (GTK 4.8). */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
+    gtk_widget_unparent (child);
 
   g_clear_object (&self->conversation);
   g_clear_object (&self->models);
@@ -399,6 +461,7 @@ chutes_chat_page_init (ChutesChatPage *self)
                                   GTK_ORIENTATION_VERTICAL);
 
   self->stick_to_bottom = TRUE;
+  chutes_stack_a11y_track (self->send_stack);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
@@ -423,9 +486,9 @@ chutes_chat_page_init (ChutesChatPage *self)
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "notify::upper",
-                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adjustment, "notify::page-size",
-                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adjustment, "value-changed",
                            G_CALLBACK (adjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
 
@@ -455,6 +518,8 @@ chutes_chat_page_set_application (ChutesChatPage    *self,
 
   g_signal_connect_object (messages, "items-changed",
                            G_CALLBACK (chutes_chat_page_update_empty), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (messages, "items-changed",
+                           G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::busy",
                            G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::quota-remaining",

@@ -144,6 +144,9 @@ chutes_message_row_dispose (GObject *object)
   g_clear_object (&self->message);
   g_clear_object (&self->signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_MESSAGE_ROW);
+  /* dispose_template() only unparents children bound by name (GTK 4.8). */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (chutes_message_row_parent_class)->dispose (object);
 }

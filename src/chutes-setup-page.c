@@ -257,6 +257,9 @@ chutes_setup_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_SETUP_PAGE);
+  /* dispose_template() only unparents children bound by name (GTK 4.8). */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
+    gtk_widget_unparent (child);
   self->application = NULL;
 
   G_OBJECT_CLASS (chutes_setup_page_parent_class)->dispose (object);

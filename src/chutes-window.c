@@ -9,6 +9,7 @@
 #include "chutes-chat-page.h"
 #include "chutes-http.h"
 #include "chutes-setup-page.h"
+#include "chutes-stack-a11y.h"
 #include "chutes-window.h"
 
 struct _ChutesWindow
@@ -74,8 +75,10 @@ chutes_window_update_account_menu (ChutesWindow *self)
   if (username == NULL || *username == '\0')
     username = _("Signed in");
 
-  /* Set as plain text: a username from the network is never markup. */
+  /* Set as plain text: a username from the network is never markup. A
+   * short name is shown whole even in a narrow window. */
   gtk_label_set_text (self->username_label, username);
+  gtk_label_set_width_chars (self->username_label, MIN (g_utf8_strlen (username, -1), 10));
 
   heading = g_strdup_printf (_("Signed in as %s"), username);
   g_menu_append (section, _("_Sign Out"), "app.sign-out");
@@ -273,6 +276,7 @@ static void
 chutes_window_init (ChutesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  chutes_stack_a11y_track (self->stack);
 }
 
 ChutesWindow *

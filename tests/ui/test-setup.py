@@ -41,7 +41,7 @@ def main():
         client_id, secret, _, _ = state["entries"]
         fill(client_id, "not-a-client-id")
         fill(secret, "csc_whatever")
-        s.press(s.wait_find("the Use This App button", role="button", name="Use This App"))
+        s.press(s.wait_find("the Use This App button", role="push button", name="Use This App"))
         s.wait_find("the client ID error", contains="starts with “cid_”")
         fill(client_id, "")
         fill(secret, "")
@@ -50,7 +50,7 @@ def main():
         _, _, api_key, name = state["entries"]
         fill(api_key, "cpk_uitest")
         fill(name, "Taken App")
-        s.press(s.wait_find("the Register App button", role="button", name="Register App"))
+        s.press(s.wait_find("the Register App button", role="push button", name="Register App"))
         s.wait_find("the name clash message", timeout=20, contains="Taken App")
         if s.find(contains="Set Up Chutes") is None:
             raise AssertionError("the setup page was left after a 409")
@@ -60,11 +60,11 @@ def main():
         _, _, api_key, name = state["entries"]
         fill(api_key, "cpk_uitest")
         fill(name, "Chutes Desktop UI Test")
-        s.press(s.wait_find("the Register App button", role="button", name="Register App"))
-        s.wait_find("the sign-in page", timeout=20, role="button", name="Sign in with Chutes")
+        s.press(s.wait_find("the Register App button", role="push button", name="Register App"))
+        s.wait_find("the sign-in page", timeout=20, role="push button", name="Sign in with Chutes")
         if s.mock.stats().get("apps_registered") != 1:
             raise AssertionError("the mock did not register exactly one app")
-        s.press(s.find(role="button", name="Sign in with Chutes"))
+        s.press(s.find(role="push button", name="Sign in with Chutes"))
         s.wait_find("the chat", timeout=30, role="text", name="Message")
 
     def client_survives_restart_secret_only_in_keyring():

@@ -20,19 +20,19 @@ def main():
 
     def first_start_shows_sign_in():
         s.start_app()
-        s.wait_find("the sign-in button", role="button", name="Sign in with Chutes")
+        s.wait_find("the sign-in button", role="push button", name="Sign in with Chutes")
         if "Demo server at 127.0.0.1" not in s.all_text():
             raise AssertionError("the window does not say it is talking to a demo server")
         s.screenshot("sign-in")
 
     def sign_in_button_opens_browser_and_waits():
-        s.press(s.find(role="button", name="Sign in with Chutes"))
+        s.press(s.find(role="push button", name="Sign in with Chutes"))
         s.wait_find("the waiting page", contains="Continue in Your Browser")
         link = s.wait_find("the authorize link", contains="/idp/authorize?")
         url = s.text_of(link) or link.name
         if "code_challenge_method=S256" not in url or "state=" not in url:
             raise AssertionError("authorize link lacks PKCE or state: " + url)
-        if s.find(role="button", name="Cancel") is None:
+        if s.find(role="push button", name="Cancel") is None:
             raise AssertionError("no Cancel button while waiting")
         s.screenshot("waiting")
         wait_for("the browser to be opened", lambda: s.browser_lines("OPEN "), timeout=10)
@@ -51,10 +51,10 @@ def main():
         s.key("Return")
         # Plain text, shown literally: the markup is not interpreted.
         s.wait_find("the sent message", timeout=10, contains=MESSAGE)
-        stop = s.wait_find("the Stop button while streaming", timeout=15, role="button", name="Stop")
+        stop = s.wait_find("the Stop button while streaming", timeout=15, role="push button", name="Stop")
         reply = s.wait_find("the streamed reply", timeout=30, contains='You said: "Hello from the UI test')
         first = s.text_of(reply) or reply.name
-        wait_for("the reply to finish", lambda: s.find(role="button", name="Send"), timeout=60)
+        wait_for("the reply to finish", lambda: s.find(role="push button", name="Send"), timeout=60)
         final = s.find(contains='You said: "Hello from the UI test')
         text = s.text_of(final) or final.name
         if len(text) <= len(first):
@@ -71,7 +71,7 @@ def main():
             raise AssertionError("Shift+Enter did not add a new line")
         s.key("Return")
         wait_for("the second reply", lambda: s.find(contains="You said: \"second line one"), timeout=30)
-        wait_for("the second reply to finish", lambda: s.find(role="button", name="Send"), timeout=60)
+        wait_for("the second reply to finish", lambda: s.find(role="push button", name="Send"), timeout=60)
         if s.find(contains="3 messages") is None:
             raise AssertionError("the second request did not carry the conversation so far")
 
@@ -90,8 +90,10 @@ def main():
         s.mock.control(fail="chat-midstream-error", count="1")
         s.type("this one will break")
         s.key("Return")
-        wait_for("the reply to fail", lambda: s.find(role="button", name="Send")
-                 and s.find(contains='You said: "this one will break'), timeout=30)
+        wait_for("the reply to fail", lambda: s.find(contains="The reply was interrupted"), timeout=30)
+        s.wait_find("the Send button back", role="push button", name="Send")
+        if s.find(contains='You said: "this') is None:
+            raise AssertionError("the partial reply was not kept after the error")
         s.screenshot("chat-error")
 
     def restart_restores_session_from_keyring_without_browser():
@@ -99,7 +101,7 @@ def main():
         s.quit_app()
         s.start_app()
         s.wait_find("the chat composer after restart", timeout=30, role="text", name="Message")
-        if s.find(role="button", name="Sign in with Chutes") is not None:
+        if s.find(role="push button", name="Sign in with Chutes") is not None:
             raise AssertionError("the sign-in page is showing after restart")
         if len(s.browser_lines("OPEN ")) != opened:
             raise AssertionError("the browser was opened again on restart")
@@ -107,7 +109,7 @@ def main():
     def sign_out_action_revokes_and_returns_to_sign_in():
         before = s.mock.stats().get("revocations", 0)
         s.action("sign-out")
-        s.wait_find("the sign-in page after sign-out", role="button", name="Sign in with Chutes")
+        s.wait_find("the sign-in page after sign-out", role="push button", name="Sign in with Chutes")
         wait_for("both tokens to be revoked", lambda: s.mock.stats().get("revocations", 0) >= before + 2,
                  timeout=10)
 
@@ -116,7 +118,7 @@ def main():
         s.action("sign-in")
         s.wait_find("the waiting page", contains="Continue in Your Browser")
         s.action("cancel-sign-in")
-        s.wait_find("the sign-in page after cancel", role="button", name="Sign in with Chutes")
+        s.wait_find("the sign-in page after cancel", role="push button", name="Sign in with Chutes")
 
     def narrow_window_screenshot():
         s.set_browser(delay=0)
@@ -125,7 +127,7 @@ def main():
         s.type("Narrow window check")
         s.key("Return")
         wait_for("the reply to finish", lambda: s.find(contains='You said: "Narrow')
-                 and s.find(role="button", name="Send"), timeout=60)
+                 and s.find(role="push button", name="Send"), timeout=60)
         s.resize(360, 640)
         s.screenshot("chat-narrow")
 

@@ -156,6 +156,9 @@ class Session:
     # The app ---------------------------------------------------------------
 
     def start_app(self, *args):
+        # Xvfb may still be starting when the first test runs.
+        wait_for("the X display", lambda: subprocess.run(
+            ["xdotool", "getdisplaygeometry"], capture_output=True).returncode == 0, timeout=20)
         self.app = subprocess.Popen([os.environ["CHUTES_APP"], *args], env=self.env)
         self.root = wait_for("the app on the accessibility bus", self._find_app, timeout=30)
         self.wid = wait_for("the app's X window", self._find_window, timeout=20)
@@ -231,8 +234,10 @@ class Session:
 
     @staticmethod
     def showing(node):
+        # GTK 4.8 never sets "showing" below the window; the app marks pages
+        # that are not on screen as hidden, which drops them from the tree.
         try:
-            return node.getState().contains(pyatspi.STATE_SHOWING)
+            return node.getState().contains(pyatspi.STATE_VISIBLE)
         except Exception:
             return False
 
