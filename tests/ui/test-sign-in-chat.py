@@ -131,6 +131,18 @@ def main():
         s.resize(360, 640)
         s.screenshot("chat-narrow")
 
+    def dark_style_after_restart():
+        s.quit_app()
+        s.env["ADW_DEBUG_COLOR_SCHEME"] = "prefer-dark"
+        s.start_app()
+        s.wait_find("the chat composer", timeout=30, role="text", name="Message")
+        s.resize(900, 680)
+        s.type("Dark style check")
+        s.key("Return")
+        wait_for("the reply to finish", lambda: s.find(contains='You said: "Dark')
+                 and s.find(role="push button", name="Send"), timeout=60)
+        s.screenshot("chat-dark")
+
     tap.add("/ui/first-start-shows-sign-in-marked-demo", first_start_shows_sign_in)
     tap.add("/ui/sign-in-button-opens-browser-and-shows-link", sign_in_button_opens_browser_and_waits)
     tap.add("/ui/consent-in-browser-lands-in-chat-with-focus", browser_consent_lands_in_chat_with_focus)
@@ -142,6 +154,7 @@ def main():
     tap.add("/ui/sign-out-action-revokes-and-returns", sign_out_action_revokes_and_returns_to_sign_in)
     tap.add("/ui/cancel-sign-in-returns-to-sign-in", cancel_returns_to_sign_in)
     tap.add("/ui/narrow-window", narrow_window_screenshot)
+    tap.add("/ui/dark-style", dark_style_after_restart)
     try:
         return tap.run()
     finally:
