@@ -7,29 +7,10 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+/* ChutesChatChunk and chutes_chat_stream_build_body() */
+#include "chutes-chat-chunk.h"
+
 G_BEGIN_DECLS
-
-/* One decoded streaming chunk. Strings are NULL when absent. */
-typedef struct
-{
-  char     *content;            /* choices[0].delta.content */
-  char     *reasoning;          /* choices[0].delta.reasoning_content */
-  char     *finish_reason;      /* choices[0].finish_reason */
-  char     *error;              /* {"error": "..."} or {"error": {"message": ...}} */
-  gboolean  has_usage;
-  gint64    prompt_tokens;
-  gint64    completion_tokens;
-  gboolean  done;               /* the data was "[DONE]" */
-} ChutesChatChunk;
-
-/* Decodes one SSE data payload (or a bare line). Pure, no I/O: fuzzable.
- * Tolerates empty "choices" (usage-only chunks), null fields and unknown
- * keys. FALSE with CHUTES_ERROR_PROTOCOL for data that is not JSON. */
-gboolean chutes_chat_chunk_parse (const char       *data,
-                                  gsize             length,
-                                  ChutesChatChunk  *chunk,
-                                  GError          **error);
-void     chutes_chat_chunk_clear (ChutesChatChunk  *chunk);
 
 #define CHUTES_TYPE_CHAT_STREAM (chutes_chat_stream_get_type ())
 G_DECLARE_FINAL_TYPE (ChutesChatStream, chutes_chat_stream, CHUTES, CHAT_STREAM, GObject)
@@ -68,9 +49,5 @@ gboolean          chutes_chat_stream_run_finish      (ChutesChatStream   *self,
 const char       *chutes_chat_stream_get_invocation_id   (ChutesChatStream *self);
 gint64            chutes_chat_stream_get_quota_remaining (ChutesChatStream *self);
 gboolean          chutes_chat_stream_get_received_content (ChutesChatStream *self);
-
-/* The JSON request body, exposed for tests. */
-char             *chutes_chat_stream_build_body      (const char         *model,
-                                                      GListModel         *messages);
 
 G_END_DECLS

@@ -23,7 +23,8 @@ struct _ChutesSetupPage
   AdwPasswordEntryRow  *api_key_row;
   AdwEntryRow          *app_name_row;
   GtkSpinner           *register_spinner;
-  GtkLabel             *error_label;
+  GtkLabel             *client_error_label;
+  GtkLabel             *register_error_label;
   GtkLabel             *redirect_label;
 };
 
@@ -35,12 +36,22 @@ dup_entry_text (gpointer row)
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
 }
 
+/* Each way forward shows its error right above its own button, where the
+ * person is looking; showing one hides the other. */
 static void
 chutes_setup_page_show_error (ChutesSetupPage *self,
+                              GtkLabel        *label,
                               const char      *message)
 {
-  gtk_label_set_text (self->error_label, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  GtkLabel *labels[] = { self->client_error_label, self->register_error_label };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      gboolean shown = labels[i] == label && message != NULL;
+
+      gtk_label_set_text (labels[i], shown ? message : "");
+      gtk_widget_set_visible (GTK_WIDGET (labels[i]), shown);
+    }
 }
 
 /* The rules Chutes applies to app names: 3-64 letters, digits, spaces,
@@ -110,19 +121,21 @@ save_action (GtkWidget  *widget,
 
   if (!g_str_has_prefix (client_id, "cid_") || strchr (client_id, ' ') != NULL)
     {
-      chutes_setup_page_show_error (self, _("A Chutes client ID starts with “cid_” and has no spaces."));
+      chutes_setup_page_show_error (self, self->client_error_label,
+                                    _("A Chutes client ID starts with “cid_” and has no spaces."));
       gtk_widget_grab_focus (GTK_WIDGET (self->client_id_row));
       return;
     }
 
   if (!g_str_has_prefix (secret, "csc_") || strchr (secret, ' ') != NULL)
     {
-      chutes_setup_page_show_error (self, _("A Chutes client secret starts with “csc_” and has no spaces."));
+      chutes_setup_page_show_error (self, self->client_error_label,
+                                    _("A Chutes client secret starts with “csc_” and has no spaces."));
       gtk_widget_grab_focus (GTK_WIDGET (self->client_secret_row));
       return;
     }
 
-  chutes_setup_page_show_error (self, NULL);
+  chutes_setup_page_show_error (self, self->client_error_label, NULL);
   chutes_application_set_client (self->application, client_id, secret);
 
   gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), "");
@@ -147,7 +160,7 @@ register_cb (GObject      *object,
 
       g_clear_object (&self->cancellable);
       chutes_setup_page_update (self);
-      chutes_setup_page_show_error (self, error->message);
+      chutes_setup_page_show_error (self, self->register_error_label, error->message);
 
       if (g_error_matches (error, CHUTES_ERROR, CHUTES_ERROR_CONFLICT))
         gtk_widget_grab_focus (GTK_WIDGET (self->app_name_row));
@@ -158,7 +171,7 @@ register_cb (GObject      *object,
 
   g_clear_object (&self->cancellable);
   chutes_setup_page_update (self);
-  chutes_setup_page_show_error (self, NULL);
+  chutes_setup_page_show_error (self, self->register_error_label, NULL);
 
   /* The API key has done its one job. */
   gtk_editable_set_text (GTK_EDITABLE (self->api_key_row), "");
@@ -181,27 +194,29 @@ register_action (GtkWidget  *widget,
 
   if (!g_str_has_prefix (api_key, "cpk_"))
     {
-      chutes_setup_page_show_error (self, _("A Chutes API key starts with “cpk_”. Create one in your "
-                                            "account settings on chutes.ai."));
+      chutes_setup_page_show_error (self, self->register_error_label,
+                                    _("A Chutes API key starts with “cpk_”. Create one in your "
+                                      "account settings on chutes.ai."));
       gtk_widget_grab_focus (GTK_WIDGET (self->api_key_row));
       return;
     }
 
   if (!app_name_is_valid (name))
     {
-      chutes_setup_page_show_error (self, _("The app name must be 3 to 64 characters long and use "
-                                            "only letters, digits, spaces, “-” and “.”."));
+      chutes_setup_page_show_error (self, self->register_error_label,
+                                    _("The app name must be 3 to 64 characters long and use "
+                                      "only letters, digits, spaces, “-” and “.”."));
       gtk_widget_grab_focus (GTK_WIDGET (self->app_name_row));
       return;
     }
 
   if (!chutes_config_validate (config, &error))
     {
-      chutes_setup_page_show_error (self, error->message);
+      chutes_setup_page_show_error (self, self->register_error_label, error->message);
       return;
     }
 
-  chutes_setup_page_show_error (self, NULL);
+  chutes_setup_page_show_error (self, self->register_error_label, NULL);
   self->cancellable = g_cancellable_new ();
   chutes_setup_page_update (self);
 
@@ -280,7 +295,8 @@ chutes_setup_page_class_init (ChutesSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, api_key_row);
   gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, app_name_row);
   gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, register_spinner);
-  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, client_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, register_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, redirect_label);
   gtk_widget_class_bind_template_callback (widget_class, entries_changed_cb);
 

@@ -51,7 +51,7 @@ def main():
         fill(api_key, "cpk_uitest")
         fill(name, "Taken App")
         s.press(s.wait_find("the Register App button", role="push button", name="Register App"))
-        s.wait_find("the name clash message", timeout=20, contains="Taken App")
+        s.wait_find("the name clash message", timeout=20, contains="already exists")
         if s.find(contains="Set Up Chutes") is None:
             raise AssertionError("the setup page was left after a 409")
         s.screenshot("setup-409")
