@@ -9,7 +9,8 @@ set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
-  libjson-glib-dev libsecret-1-dev desktop-file-utils appstream gnome-keyring
+  libjson-glib-dev libsecret-1-dev libsqlite3-dev libmd4c-dev libgtksourceview-5-dev
+  desktop-file-utils appstream gnome-keyring
   xdg-utils"
 test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool
   imagemagick curl libsecret-tools"

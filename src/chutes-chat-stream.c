@@ -327,12 +327,8 @@ record_headers (ChutesChatStream *self)
   g_object_freeze_notify (G_OBJECT (self));
 
   if (invocation_id != NULL && is_printable_ascii (invocation_id, 200) &&
-      g_strcmp0 (invocation_id, self->invocation_id) != 0)
-    {
-      g_free (self->invocation_id);
-      self->invocation_id = g_strdup (invocation_id);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVOCATION_ID]);
-    }
+      chutes_set_str (&self->invocation_id, invocation_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVOCATION_ID]);
 
   set_int64 (self, &self->quota_total,
              header_int64 (headers, "X-Chutes-Quota-Total"), PROP_QUOTA_TOTAL);
@@ -350,6 +346,19 @@ stop_reading (ChutesChatStream *self)
 {
   g_clear_object (&self->body);
   g_clear_pointer (&self->parser, chutes_sse_parser_free);
+}
+
+/* Completes @task with G_IO_ERROR_CANCELLED when it was cancelled. Returns
+ * TRUE when it did. */
+static gboolean
+return_if_cancelled (ChutesChatStream *self,
+                     GTask            *task)
+{
+  if (!g_task_return_error_if_cancelled (task))
+    return FALSE;
+
+  stop_reading (self);
+  return TRUE;
 }
 
 static gboolean
@@ -399,10 +408,10 @@ handle_event (ChutesSseEventKind  kind,
   else
     {
       gboolean has_content = chunk.content != NULL && chunk.content[0] != '\0';
+      gboolean has_reasoning = chunk.reasoning != NULL && chunk.reasoning[0] != '\0';
 
       if (chunk.finish_reason != NULL && chunk.finish_reason[0] != '\0')
         self->got_finish = TRUE;
-      gboolean has_reasoning = chunk.reasoning != NULL && chunk.reasoning[0] != '\0';
 
       if (has_content || has_reasoning)
         {
@@ -431,11 +440,8 @@ static gboolean
 return_if_decided (ChutesChatStream *self,
                    GTask            *task)
 {
-  if (g_task_return_error_if_cancelled (task))
-    {
-      stop_reading (self);
-      return TRUE;
-    }
+  if (return_if_cancelled (self, task))
+    return TRUE;
 
   if (self->stream_error != NULL)
     {
@@ -530,11 +536,8 @@ chutes_chat_stream_read_cb (GObject      *object,
 
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      stop_reading (self);
-      return;
-    }
+  if (return_if_cancelled (self, task))
+    return;
 
   if (bytes == NULL)
     {
@@ -584,11 +587,8 @@ chutes_chat_stream_error_body_cb (GObject      *object,
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &bytes_read, &error))
     g_debug ("Could not read the error reply from %s: %s", self->host, error->message);
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      stop_reading (self);
-      return;
-    }
+  if (return_if_cancelled (self, task))
+    return;
 
   if (bytes_read > 0)
     body = g_bytes_new_take (g_steal_pointer (&self->error_body), bytes_read);
@@ -624,11 +624,8 @@ chutes_chat_stream_send_cb (GObject      *object,
       return;
     }
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      stop_reading (self);
-      return;
-    }
+  if (return_if_cancelled (self, task))
+    return;
 
   record_headers (self);
 
