@@ -34,6 +34,9 @@ struct _ChutesChatPage
   GtkStack           *send_stack;
   GtkDropDown        *model_dropdown;
   GtkLabel           *status_label;
+  GtkRevealer        *edit_revealer;
+
+  ChutesMessage      *editing;
 
   guint               follow_tick;
   guint               settled_frames;
@@ -42,6 +45,7 @@ struct _ChutesChatPage
   guint               stick_to_bottom : 1;
   guint               auto_scrolling : 1;
   guint               models_loading : 1;
+  guint               watching_window : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesChatPage, chutes_chat_page, GTK_TYPE_WIDGET)
@@ -104,6 +108,67 @@ chutes_chat_page_update_status (ChutesChatPage *self)
     gtk_label_set_text (self->status_label, "");
 }
 
+/* A desktop notification when a reply finishes while the window is not
+ * focused; it goes away once the window is focused again. */
+static void
+chutes_chat_page_notify_finished (ChutesChatPage *self,
+                                  const GError   *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(ChutesMessage) last = NULL;
+  GListModel *messages;
+  guint n_items;
+  const char *content;
+  const char *model;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+
+  if (self->application == NULL || !GTK_IS_WINDOW (root) || gtk_window_is_active (GTK_WINDOW (root)))
+    return;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  messages = chutes_conversation_get_messages (self->conversation);
+  n_items = g_list_model_get_n_items (messages);
+  if (n_items == 0)
+    return;
+
+  last = g_list_model_get_item (messages, n_items - 1);
+  if (chutes_message_get_status (last) == CHUTES_MESSAGE_STATUS_STOPPED)
+    return;
+
+  model = chutes_message_get_model (last);
+  if (model != NULL && strrchr (model, '/') != NULL)
+    model = strrchr (model, '/') + 1;
+
+  if (error != NULL)
+    {
+      title = g_strdup (_("The reply failed"));
+      body = g_strdup (error->message);
+    }
+  else
+    {
+      content = chutes_message_get_content (last);
+      title = g_strdup_printf (_("Reply from %s"), model ? model : _("Chutes"));
+      body = g_utf8_substring (content ? content : "", 0, MIN (g_utf8_strlen (content ? content : "", -1), 140));
+    }
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_application_send_notification (G_APPLICATION (self->application), "reply-finished", notification);
+}
+
+static void
+window_active_cb (ChutesChatPage *self,
+                  GParamSpec     *pspec,
+                  GtkWindow      *window)
+{
+  if (self->application != NULL && gtk_window_is_active (window))
+    g_application_withdraw_notification (G_APPLICATION (self->application), "reply-finished");
+}
+
 static void
 send_cb (GObject      *object,
          GAsyncResult *result,
@@ -113,8 +178,10 @@ send_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   /* The failed message itself shows what went wrong, partial text kept. */
-  if (!chutes_conversation_send_finish (CHUTES_CONVERSATION (object), result, &error))
+  if (!chutes_conversation_turn_finish (CHUTES_CONVERSATION (object), result, &error))
     g_debug ("Reply failed: %s", error->message);
+
+  chutes_chat_page_notify_finished (self, error);
 }
 
 static void
@@ -141,9 +208,75 @@ send_action (GtkWidget  *widget,
   gtk_text_buffer_set_text (buffer, "", 0);
   self->stick_to_bottom = TRUE;
   chutes_chat_page_follow (self);
-  chutes_stack_a11y_track (self->send_stack);
+
+  if (self->editing != NULL)
+    {
+      g_autoptr(ChutesMessage) editing = g_steal_pointer (&self->editing);
+
+      gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
+      gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
+      chutes_conversation_edit_async (self->conversation, editing, text, NULL,
+                                      send_cb, g_object_ref (self));
+      return;
+    }
 
   chutes_conversation_send_async (self->conversation, text, NULL, send_cb, g_object_ref (self));
+}
+
+static void
+cancel_edit_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (widget);
+
+  if (self->editing == NULL)
+    return;
+
+  g_clear_object (&self->editing);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
+  gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
+  gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
+}
+
+static void
+row_action_cb (ChutesMessageRow *row,
+               const char       *name,
+               ChutesChatPage   *self)
+{
+  ChutesMessage *message = chutes_message_row_get_message (row);
+
+  if (message == NULL || self->conversation == NULL)
+    return;
+
+  if (g_str_equal (name, "copy"))
+    {
+      gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)),
+                              chutes_message_get_content (message));
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", _("Message copied"));
+    }
+  else if (g_str_equal (name, "edit"))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+
+      g_set_object (&self->editing, message);
+      gtk_text_buffer_set_text (buffer, chutes_message_get_content (message), -1);
+      gtk_revealer_set_reveal_child (self->edit_revealer, TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-edit", TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+    }
+  else if (g_str_equal (name, "regenerate"))
+    {
+      self->stick_to_bottom = TRUE;
+      chutes_conversation_regenerate_async (self->conversation, message, NULL,
+                                            send_cb, g_object_ref (self));
+    }
+  else if (g_str_equal (name, "delete"))
+    {
+      if (message == self->editing)
+        gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
+      chutes_conversation_delete_message (self->conversation, message);
+    }
 }
 
 static void
@@ -244,11 +377,14 @@ adjustment_value_changed_cb (ChutesChatPage *self,
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
-              gpointer                  user_data)
+              ChutesChatPage           *self)
 {
+  GtkWidget *row = chutes_message_row_new ();
+
+  g_signal_connect_object (row, "action", G_CALLBACK (row_action_cb), self, 0);
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
-  gtk_list_item_set_child (item, chutes_message_row_new ());
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -368,6 +504,14 @@ chutes_chat_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (chutes_chat_page_parent_class)->map (widget);
 
   chutes_chat_page_load_models (self);
+
+  if (GTK_IS_WINDOW (gtk_widget_get_root (widget)) && !self->watching_window)
+    {
+      self->watching_window = TRUE;
+      g_signal_connect_object (gtk_widget_get_root (widget), "notify::is-active",
+                               G_CALLBACK (window_active_cb), self, G_CONNECT_SWAPPED);
+    }
+
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_composer_idle,
                    g_object_ref (self), g_object_unref);
 }
@@ -386,6 +530,7 @@ account_state_cb (ChutesChatPage *self,
   /* A new person may sign in next: nothing of this conversation stays. */
   if (chutes_account_get_state (account) == CHUTES_ACCOUNT_STATE_SIGNED_OUT)
     {
+      gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
       chutes_conversation_clear (self->conversation);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
     }
@@ -414,6 +559,7 @@ chutes_chat_page_dispose (GObject *object)
 
   g_clear_object (&self->conversation);
   g_clear_object (&self->models);
+  g_clear_object (&self->editing);
   self->application = NULL;
 
   G_OBJECT_CLASS (chutes_chat_page_parent_class)->dispose (object);
@@ -439,9 +585,11 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, send_stack);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, edit_revealer);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
+  gtk_widget_class_install_action (widget_class, "chat.cancel-edit", NULL, cancel_edit_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "chat.stop", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -464,7 +612,7 @@ chutes_chat_page_init (ChutesChatPage *self)
   chutes_stack_a11y_track (self->send_stack);
 
   factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
   gtk_list_view_set_factory (self->message_list, factory);
@@ -493,6 +641,7 @@ chutes_chat_page_init (ChutesChatPage *self)
                            G_CALLBACK (adjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
 
   chutes_chat_page_update_actions (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-edit", FALSE);
 }
 
 void

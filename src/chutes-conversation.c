@@ -505,26 +505,16 @@ on_caller_cancelled (GCancellable *caller_cancellable,
   g_cancellable_cancel (cancellable);
 }
 
-void
-chutes_conversation_send_async (ChutesConversation  *self,
-                                const char          *text,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+/* Starts the next turn: appends @text as a user message when it is not
+ * NULL, then asks for a reply to everything so far. */
+static void
+start_turn (ChutesConversation  *self,
+            GTask               *task,
+            const char          *text,
+            GCancellable        *cancellable)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(ChutesMessage) question = NULL;
   SendData *data;
   guint n_items;
-
-  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
-  g_return_if_fail (text != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  /* The result is decided here, not by @cancellable: a cancel is reported
-   * as such, a stop is not an error. */
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, chutes_conversation_send_async);
 
   if (self->task != NULL)
     {
@@ -543,10 +533,14 @@ chutes_conversation_send_async (ChutesConversation  *self,
   data = g_new0 (SendData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
 
-  /* What is sent: everything so far and the new question, not the reply. */
-  question = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, text);
-  g_list_store_append (self->messages, question);
+  if (text != NULL)
+    {
+      g_autoptr(ChutesMessage) question = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, text);
 
+      g_list_store_append (self->messages, question);
+    }
+
+  /* What is sent: everything so far, not the reply. */
   data->history = g_list_store_new (CHUTES_TYPE_MESSAGE);
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   for (guint i = 0; i < n_items; i++)
@@ -563,7 +557,7 @@ chutes_conversation_send_async (ChutesConversation  *self,
 
   self->cancellable = g_cancellable_new ();
   self->reply = g_object_ref (data->reply);
-  self->task = task;
+  self->task = task; /* borrowed: the operation below holds the reference */
 
   if (cancellable != NULL)
     {
@@ -579,7 +573,179 @@ chutes_conversation_send_async (ChutesConversation  *self,
   chutes_account_get_access_token_async (self->account,
                                          self->cancellable,
                                          chutes_conversation_token_cb,
-                                         g_steal_pointer (&task));
+                                         g_object_ref (task));
+}
+
+static GTask *
+new_turn_task (ChutesConversation  *self,
+               gpointer             source_tag,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  /* The result is decided by the conversation, not by the caller's
+   * cancellable: a cancel is reported as such, a stop is not an error. */
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+void
+chutes_conversation_send_async (ChutesConversation  *self,
+                                const char          *text,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
+  g_return_if_fail (text != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = new_turn_task (self, chutes_conversation_send_async, callback, user_data);
+  start_turn (self, task, text, cancellable);
+}
+
+/* Index of @message in the conversation, or -1. */
+static int
+find_message (ChutesConversation *self,
+              ChutesMessage      *message)
+{
+  guint position;
+
+  if (!g_list_store_find (self->messages, message, &position))
+    return -1;
+
+  return (int) position;
+}
+
+void
+chutes_conversation_regenerate_async (ChutesConversation  *self,
+                                      ChutesMessage       *reply,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  guint n_items;
+
+  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
+  g_return_if_fail (reply == NULL || CHUTES_IS_MESSAGE (reply));
+
+  task = new_turn_task (self, chutes_conversation_regenerate_async, callback, user_data);
+
+  if (self->task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("A reply is still on its way"));
+      return;
+    }
+
+  /* An earlier reply: it and everything after it go. */
+  if (reply != NULL)
+    {
+      int position = find_message (self, reply);
+
+      if (position < 0 || chutes_message_get_role (reply) != CHUTES_MESSAGE_ROLE_ASSISTANT)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                   _("That reply is no longer in the conversation"));
+          return;
+        }
+
+      n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+      g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
+    }
+
+  /* Drop the replies after the last question, then ask again. */
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  while (n_items > 0)
+    {
+      g_autoptr(ChutesMessage) last = g_list_model_get_item (G_LIST_MODEL (self->messages),
+                                                             n_items - 1);
+
+      if (chutes_message_get_role (last) != CHUTES_MESSAGE_ROLE_ASSISTANT)
+        break;
+      g_list_store_remove (self->messages, --n_items);
+    }
+
+  if (n_items == 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("There is no question to answer again"));
+      return;
+    }
+
+  start_turn (self, task, NULL, cancellable);
+}
+
+void
+chutes_conversation_edit_async (ChutesConversation  *self,
+                                ChutesMessage       *message,
+                                const char          *text,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  int position;
+  guint n_items;
+
+  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
+  g_return_if_fail (CHUTES_IS_MESSAGE (message));
+  g_return_if_fail (text != NULL);
+
+  task = new_turn_task (self, chutes_conversation_edit_async, callback, user_data);
+
+  if (self->task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("A reply is still on its way"));
+      return;
+    }
+
+  position = find_message (self, message);
+  if (position < 0 || chutes_message_get_role (message) != CHUTES_MESSAGE_ROLE_USER)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("That message is no longer in the conversation"));
+      return;
+    }
+
+  /* The edited question replaces the old one and everything after it. */
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
+
+  start_turn (self, task, text, cancellable);
+}
+
+gboolean
+chutes_conversation_turn_finish (ChutesConversation  *self,
+                                 GAsyncResult        *result,
+                                 GError             **error)
+{
+  g_return_val_if_fail (CHUTES_IS_CONVERSATION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_conversation_delete_message (ChutesConversation *self,
+                                    ChutesMessage      *message)
+{
+  int position;
+
+  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
+  g_return_if_fail (CHUTES_IS_MESSAGE (message));
+
+  if (message == self->reply)
+    chutes_conversation_stop (self);
+
+  position = find_message (self, message);
+  if (position >= 0)
+    g_list_store_remove (self->messages, position);
 }
 
 gboolean

@@ -42,6 +42,33 @@ gboolean            chutes_conversation_send_finish   (ChutesConversation *self,
                                                        GAsyncResult       *result,
                                                        GError            **error);
 
+/* Asks again: drops @reply (NULL: the last reply) and everything after it,
+ * then sends the conversation up to the question before it. Finish with
+ * chutes_conversation_turn_finish(). */
+void                chutes_conversation_regenerate_async (ChutesConversation *self,
+                                                          ChutesMessage      *reply,
+                                                          GCancellable       *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer            user_data);
+
+/* Replaces the user message @message, and everything after it, with a
+ * question @text, then sends. Finish with chutes_conversation_turn_finish(). */
+void                chutes_conversation_edit_async    (ChutesConversation *self,
+                                                       ChutesMessage      *message,
+                                                       const char         *text,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+
+/* Same as chutes_conversation_send_finish(), for regenerate and edit. */
+gboolean            chutes_conversation_turn_finish   (ChutesConversation *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
+
+/* Removes @message (stopping it first when it is the reply in progress). */
+void                chutes_conversation_delete_message (ChutesConversation *self,
+                                                        ChutesMessage      *message);
+
 /* Stops the reply in progress; its text so far stays, status STOPPED. */
 void                chutes_conversation_stop          (ChutesConversation *self);
 

@@ -22,6 +22,13 @@ struct _ChutesMessageRow
   GtkSpinner    *spinner;
   GtkImage      *status_icon;
   GtkLabel      *status_label;
+  GtkExpander   *thinking_expander;
+  GtkLabel      *reasoning_label;
+  GtkLabel      *usage_label;
+  GtkWidget     *copy_button;
+  GtkWidget     *edit_button;
+  GtkWidget     *regenerate_button;
+  GtkWidget     *delete_button;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesMessageRow, chutes_message_row, GTK_TYPE_WIDGET)
@@ -34,6 +41,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  ACTION,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 chutes_message_row_update_content (ChutesMessageRow *self)
 {
@@ -42,6 +56,97 @@ chutes_message_row_update_content (ChutesMessageRow *self)
   /* Plain text, never markup: model output is shown literally. */
   gtk_label_set_text (self->content_label, content ? content : "");
   gtk_widget_set_visible (GTK_WIDGET (self->content_label), content != NULL && *content != '\0');
+}
+
+static void
+copy_clicked_cb (ChutesMessageRow *self)
+{
+  g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("copy"), "copy");
+}
+
+static void
+edit_clicked_cb (ChutesMessageRow *self)
+{
+  g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("edit"), "edit");
+}
+
+static void
+regenerate_clicked_cb (ChutesMessageRow *self)
+{
+  g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("regenerate"), "regenerate");
+}
+
+static void
+delete_clicked_cb (ChutesMessageRow *self)
+{
+  g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("delete"), "delete");
+}
+
+static void
+chutes_message_row_update_reasoning (ChutesMessageRow *self)
+{
+  const char *reasoning = self->message ? chutes_message_get_reasoning (self->message) : NULL;
+  gboolean thinking_now = FALSE;
+
+  /* "Thinking…" while reasoning streams in and no answer has started. */
+  if (self->message != NULL)
+    {
+      ChutesMessageStatus status = chutes_message_get_status (self->message);
+      const char *content = chutes_message_get_content (self->message);
+
+      thinking_now = (status == CHUTES_MESSAGE_STATUS_PENDING ||
+                      status == CHUTES_MESSAGE_STATUS_STREAMING) &&
+                     (content == NULL || *content == '\0');
+    }
+
+  gtk_label_set_text (self->reasoning_label, reasoning ? reasoning : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->thinking_expander),
+                          reasoning != NULL && *reasoning != '\0');
+  gtk_expander_set_label (self->thinking_expander,
+                          thinking_now ? _("Thinking…") : _("Thinking"));
+}
+
+static void
+chutes_message_row_update_usage (ChutesMessageRow *self)
+{
+  gint64 prompt = self->message ? chutes_message_get_prompt_tokens (self->message) : -1;
+  gint64 completion = self->message ? chutes_message_get_completion_tokens (self->message) : -1;
+
+  if (prompt >= 0 && completion >= 0)
+    {
+      g_autofree char *prompt_str = g_strdup_printf ("%" G_GINT64_FORMAT, prompt);
+      g_autofree char *completion_str = g_strdup_printf ("%" G_GINT64_FORMAT, completion);
+      /* Translators: token counts of one reply: tokens sent, tokens received */
+      g_autofree char *text = g_strdup_printf (_("%s tokens in, %s out"), prompt_str, completion_str);
+
+      gtk_label_set_text (self->usage_label, text);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->usage_label), prompt >= 0 && completion >= 0);
+}
+
+static void
+chutes_message_row_update_actions (ChutesMessageRow *self)
+{
+  ChutesMessageStatus status = CHUTES_MESSAGE_STATUS_COMPLETE;
+  ChutesMessageRole role = CHUTES_MESSAGE_ROLE_USER;
+  const char *content = NULL;
+  gboolean in_progress;
+
+  if (self->message != NULL)
+    {
+      status = chutes_message_get_status (self->message);
+      role = chutes_message_get_role (self->message);
+      content = chutes_message_get_content (self->message);
+    }
+
+  in_progress = status == CHUTES_MESSAGE_STATUS_PENDING || status == CHUTES_MESSAGE_STATUS_STREAMING;
+
+  gtk_widget_set_visible (self->copy_button, content != NULL && *content != '\0');
+  gtk_widget_set_visible (self->edit_button, role == CHUTES_MESSAGE_ROLE_USER);
+  gtk_widget_set_visible (self->regenerate_button,
+                          role == CHUTES_MESSAGE_ROLE_ASSISTANT && !in_progress);
+  gtk_widget_set_visible (self->delete_button, !in_progress);
 }
 
 static void
@@ -94,6 +199,9 @@ chutes_message_row_update_status (ChutesMessageRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL);
 
   gtk_widget_set_visible (self->status_box, spinning || text != NULL);
+
+  chutes_message_row_update_reasoning (self);
+  chutes_message_row_update_actions (self);
 
   if (status == CHUTES_MESSAGE_STATUS_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
@@ -214,6 +322,30 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, thinking_expander);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, reasoning_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, usage_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, edit_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, regenerate_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, delete_button);
+  gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, edit_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, regenerate_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, delete_clicked_cb);
+
+  /**
+   * ChutesMessageRow::action:
+   * @name: "copy", "edit", "regenerate" or "delete" (also the detail)
+   *
+   * The person asked for something to be done with the row's message.
+   */
+  signals[ACTION] =
+    g_signal_new ("action",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "messagerow");
@@ -233,6 +365,14 @@ chutes_message_row_init (ChutesMessageRow *self)
                                   G_CALLBACK (chutes_message_row_update_status), self);
   g_signal_group_connect_swapped (self->signals, "notify::model",
                                   G_CALLBACK (chutes_message_row_update_author), self);
+  g_signal_group_connect_swapped (self->signals, "notify::reasoning",
+                                  G_CALLBACK (chutes_message_row_update_reasoning), self);
+  g_signal_group_connect_swapped (self->signals, "notify::content",
+                                  G_CALLBACK (chutes_message_row_update_actions), self);
+  g_signal_group_connect_swapped (self->signals, "notify::prompt-tokens",
+                                  G_CALLBACK (chutes_message_row_update_usage), self);
+  g_signal_group_connect_swapped (self->signals, "notify::completion-tokens",
+                                  G_CALLBACK (chutes_message_row_update_usage), self);
 }
 
 GtkWidget *
@@ -264,6 +404,7 @@ chutes_message_row_set_message (ChutesMessageRow *self,
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);
   chutes_message_row_update_status (self);
+  chutes_message_row_update_usage (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
 }

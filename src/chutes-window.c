@@ -155,6 +155,17 @@ copy_authorize_uri_action (GtkWidget  *widget,
 }
 
 static void
+show_toast_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (g_variant_get_string (param, NULL)));
+}
+
+static void
 chutes_window_save_size (ChutesWindow *self)
 {
   GSettings *settings = chutes_application_get_settings (self->application);
@@ -270,6 +281,9 @@ chutes_window_class_init (ChutesWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.copy-authorize-uri", NULL,
                                    copy_authorize_uri_action);
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
 }
 
 static void
