@@ -24,6 +24,7 @@ struct _ChutesApplication
   ChutesTokenStore *store;
   ChutesAccount    *account;
   ChutesGateway    *gateway;
+  ChutesHistory    *history;
 
   GCancellable     *cancellable;
 
@@ -317,6 +318,19 @@ chutes_application_load (ChutesApplication *self)
 }
 
 static void
+history_open_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ChutesApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_history_open_finish (CHUTES_HISTORY (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Chat history is not available: %s", error->message);
+}
+
+static void
 chutes_application_startup (GApplication *application)
 {
   ChutesApplication *self = CHUTES_APPLICATION (application);
@@ -333,6 +347,7 @@ chutes_application_startup (GApplication *application)
   self->store = chutes_token_store_new (chutes_config_get_idp_base_url (self->config));
   self->account = chutes_account_new (self->idp, self->store);
   self->gateway = chutes_gateway_new (self->session, self->config);
+  self->history = chutes_history_new (NULL);
   self->cancellable = g_cancellable_new ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
@@ -348,6 +363,7 @@ chutes_application_startup (GApplication *application)
 
   chutes_application_update_actions (self);
   chutes_application_load (self);
+  chutes_history_open_async (self->history, self->cancellable, history_open_cb, g_object_ref (self));
 }
 
 static void
@@ -369,6 +385,10 @@ chutes_application_shutdown (GApplication *application)
   ChutesApplication *self = CHUTES_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
+
+  /* Saves what streaming replies hold now and waits for queued writes. */
+  if (self->history != NULL)
+    chutes_history_close (self->history);
 
   G_APPLICATION_CLASS (chutes_application_parent_class)->shutdown (application);
 }
@@ -396,6 +416,7 @@ chutes_application_dispose (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->gateway);
+  g_clear_object (&self->history);
   g_clear_object (&self->account);
   g_clear_object (&self->store);
   g_clear_object (&self->idp);
@@ -537,6 +558,13 @@ chutes_application_get_gateway (ChutesApplication *self)
 {
   g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
   return self->gateway;
+}
+
+ChutesHistory *
+chutes_application_get_history (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->history;
 }
 
 gboolean

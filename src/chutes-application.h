@@ -9,6 +9,7 @@
 #include "chutes-account.h"
 #include "chutes-config.h"
 #include "chutes-gateway.h"
+#include "chutes-history.h"
 #include "chutes-idp-client.h"
 #include "chutes-token-store.h"
 
@@ -27,6 +28,7 @@ ChutesIdpClient   *chutes_application_get_idp_client    (ChutesApplication *self
 ChutesTokenStore  *chutes_application_get_token_store   (ChutesApplication *self);
 ChutesAccount     *chutes_application_get_account       (ChutesApplication *self);
 ChutesGateway     *chutes_application_get_gateway       (ChutesApplication *self);
+ChutesHistory     *chutes_application_get_history       (ChutesApplication *self);
 
 /* "ready" (boolean): the stored client secret and session have been looked
  * up, so the window knows which page to show. */

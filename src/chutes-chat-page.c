@@ -420,6 +420,29 @@ model_selected_cb (ChutesChatPage *self)
   chutes_chat_page_update_actions (self);
 }
 
+/* A loaded conversation brings its model: show it in the picker. */
+static void
+conversation_model_cb (ChutesChatPage *self)
+{
+  const char *model_id = chutes_conversation_get_model (self->conversation);
+  GListModel *models = gtk_drop_down_get_model (self->model_dropdown);
+
+  if (models == NULL || model_id == NULL)
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
+
+      if (g_strcmp0 (chutes_model_get_id (model), model_id) == 0)
+        {
+          if (gtk_drop_down_get_selected (self->model_dropdown) != i)
+            gtk_drop_down_set_selected (self->model_dropdown, i);
+          return;
+        }
+    }
+}
+
 static void
 list_models_cb (GObject      *object,
                 GAsyncResult *result,
@@ -660,6 +683,7 @@ chutes_chat_page_set_application (ChutesChatPage    *self,
   account = chutes_application_get_account (application);
   self->conversation = chutes_conversation_new (chutes_application_get_gateway (application),
                                                 account);
+  chutes_conversation_set_history (self->conversation, chutes_application_get_history (application));
   messages = chutes_conversation_get_messages (self->conversation);
 
   selection = gtk_no_selection_new (g_object_ref (messages));
@@ -671,6 +695,8 @@ chutes_chat_page_set_application (ChutesChatPage    *self,
                            G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::busy",
                            G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::model",
+                           G_CALLBACK (conversation_model_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::quota-remaining",
                            G_CALLBACK (chutes_chat_page_update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (account, "notify::state",
@@ -681,6 +707,76 @@ chutes_chat_page_set_application (ChutesChatPage    *self,
 
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     chutes_chat_page_load_models (self);
+}
+
+void
+chutes_chat_page_new_chat (ChutesChatPage *self)
+{
+  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
+  chutes_conversation_clear (self->conversation);
+  self->stick_to_bottom = TRUE;
+}
+
+typedef struct
+{
+  ChutesChatPage *self;
+  gint64          message_id;
+} OpenData;
+
+static void
+open_chat_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OpenData *data = user_data;
+  g_autoptr(ChutesChatPage) self = data->self;
+  g_autoptr(GError) error = NULL;
+  GListModel *messages;
+  gint64 message_id = data->message_id;
+
+  g_free (data);
+
+  if (!chutes_conversation_load_finish (CHUTES_CONVERSATION (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", error->message);
+      return;
+    }
+
+  messages = chutes_conversation_get_messages (self->conversation);
+  for (guint i = 0; message_id != 0 && i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (messages, i);
+
+      if (chutes_message_get_id (message) == message_id)
+        {
+          self->stick_to_bottom = FALSE;
+          gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", i);
+          return;
+        }
+    }
+
+  self->stick_to_bottom = TRUE;
+  chutes_chat_page_follow (self);
+}
+
+void
+chutes_chat_page_open_chat (ChutesChatPage *self,
+                            gint64          conversation_id,
+                            gint64          message_id)
+{
+  OpenData *data;
+
+  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
+
+  data = g_new0 (OpenData, 1);
+  data->self = g_object_ref (self);
+  data->message_id = message_id;
+  chutes_conversation_load_async (self->conversation, conversation_id, NULL, open_chat_cb, data);
 }
 
 ChutesConversation *

@@ -19,4 +19,12 @@ void                chutes_chat_page_set_application  (ChutesChatPage    *self,
                                                        ChutesApplication *application);
 ChutesConversation *chutes_chat_page_get_conversation (ChutesChatPage    *self);
 
+/* Stops any reply and starts an empty, unsaved chat. */
+void                chutes_chat_page_new_chat         (ChutesChatPage    *self);
+/* Shows saved conversation @conversation_id; with @message_id (not 0),
+ * scrolls to that message once it is loaded. */
+void                chutes_chat_page_open_chat        (ChutesChatPage    *self,
+                                                       gint64             conversation_id,
+                                                       gint64             message_id);
+
 G_END_DECLS

@@ -6,28 +6,9 @@
 
 #include <glib/gi18n.h>
 
-#include "chutes-chat-stream.h"
-#include "chutes-conversation.h"
+#include "chutes-conversation-private.h"
 #include "chutes-error.h"
 #include "chutes-util.h"
-
-struct _ChutesConversation
-{
-  GObject           parent_instance;
-
-  ChutesGateway    *gateway;
-  ChutesAccount    *account;
-  GListStore       *messages;
-  char             *model;
-  gint64            quota_remaining;
-  gboolean          thinking;
-
-  /* While a reply is on its way. */
-  GTask            *task;           /* borrowed; the operation owns it */
-  GCancellable     *cancellable;    /* cancelled by stop() and by the caller's */
-  ChutesChatStream *stream;
-  ChutesMessage    *reply;
-};
 
 G_DEFINE_FINAL_TYPE (ChutesConversation, chutes_conversation, G_TYPE_OBJECT)
 
@@ -39,6 +20,7 @@ enum {
   PROP_BUSY,
   PROP_QUOTA_REMAINING,
   PROP_THINKING,
+  PROP_ID,
   N_PROPS
 };
 
@@ -79,6 +61,10 @@ chutes_conversation_dispose (GObject *object)
   g_clear_object (&self->gateway);
   g_clear_object (&self->account);
   g_clear_object (&self->messages);
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->history);
 
   G_OBJECT_CLASS (chutes_conversation_parent_class)->dispose (object);
 }
@@ -121,6 +107,10 @@ chutes_conversation_get_property (GObject    *object,
 
     case PROP_QUOTA_REMAINING:
       g_value_set_int64 (value, self->quota_remaining);
+      break;
+
+    case PROP_ID:
+      g_value_set_int64 (value, self->id);
       break;
 
     case PROP_THINKING:
@@ -212,6 +202,11 @@ chutes_conversation_class_init (ChutesConversationClass *klass)
                          G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_THINKING] =
     g_param_spec_boolean ("thinking", NULL, NULL,
                           FALSE,
@@ -265,7 +260,10 @@ chutes_conversation_set_model (ChutesConversation *self,
   g_return_if_fail (CHUTES_IS_CONVERSATION (self));
 
   if (chutes_set_str (&self->model, model))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+    {
+      chutes_conversation_save_model (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+    }
 }
 
 gboolean
@@ -554,6 +552,7 @@ start_turn (ChutesConversation  *self,
   chutes_message_set_model (data->reply, self->model);
   chutes_message_set_status (data->reply, CHUTES_MESSAGE_STATUS_PENDING);
   g_list_store_append (self->messages, data->reply);
+  chutes_conversation_save_new_messages (self);
 
   self->cancellable = g_cancellable_new ();
   self->reply = g_object_ref (data->reply);
@@ -629,6 +628,7 @@ chutes_conversation_regenerate_async (ChutesConversation  *self,
 {
   g_autoptr(GTask) task = NULL;
   guint n_items;
+  int position;
 
   g_return_if_fail (CHUTES_IS_CONVERSATION (self));
   g_return_if_fail (reply == NULL || CHUTES_IS_MESSAGE (reply));
@@ -642,39 +642,44 @@ chutes_conversation_regenerate_async (ChutesConversation  *self,
       return;
     }
 
-  /* An earlier reply: it and everything after it go. */
+  /* From @reply on, or else the replies after the last question, go. */
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   if (reply != NULL)
     {
-      int position = find_message (self, reply);
-
+      position = find_message (self, reply);
       if (position < 0 || chutes_message_get_role (reply) != CHUTES_MESSAGE_ROLE_ASSISTANT)
         {
           g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                    _("That reply is no longer in the conversation"));
           return;
         }
-
-      n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
-      g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
     }
-
-  /* Drop the replies after the last question, then ask again. */
-  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
-  while (n_items > 0)
+  else
     {
-      g_autoptr(ChutesMessage) last = g_list_model_get_item (G_LIST_MODEL (self->messages),
-                                                             n_items - 1);
+      for (position = n_items; position > 0; position--)
+        {
+          g_autoptr(ChutesMessage) before = g_list_model_get_item (G_LIST_MODEL (self->messages),
+                                                                   position - 1);
 
-      if (chutes_message_get_role (last) != CHUTES_MESSAGE_ROLE_ASSISTANT)
-        break;
-      g_list_store_remove (self->messages, --n_items);
+          if (chutes_message_get_role (before) != CHUTES_MESSAGE_ROLE_ASSISTANT)
+            break;
+        }
     }
 
-  if (n_items == 0)
+  if (position == 0)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                _("There is no question to answer again"));
       return;
+    }
+
+  if ((guint) position < n_items)
+    {
+      g_autoptr(ChutesMessage) first = g_list_model_get_item (G_LIST_MODEL (self->messages),
+                                                              position);
+
+      chutes_conversation_forget_from (self, first);
+      g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
     }
 
   start_turn (self, task, NULL, cancellable);
@@ -714,6 +719,7 @@ chutes_conversation_edit_async (ChutesConversation  *self,
     }
 
   /* The edited question replaces the old one and everything after it. */
+  chutes_conversation_forget_from (self, message);
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
 
@@ -745,7 +751,10 @@ chutes_conversation_delete_message (ChutesConversation *self,
 
   position = find_message (self, message);
   if (position >= 0)
-    g_list_store_remove (self->messages, position);
+    {
+      chutes_conversation_forget_message (self, message);
+      g_list_store_remove (self->messages, position);
+    }
 }
 
 gboolean
@@ -780,4 +789,5 @@ chutes_conversation_clear (ChutesConversation *self)
 
   chutes_conversation_stop (self);
   g_list_store_remove_all (self->messages);
+  chutes_conversation_set_id (self, 0);
 }

@@ -6,6 +6,7 @@
 
 #include "chutes-account.h"
 #include "chutes-gateway.h"
+#include "chutes-history.h"
 #include "chutes-message.h"
 
 G_BEGIN_DECLS
@@ -72,7 +73,28 @@ void                chutes_conversation_delete_message (ChutesConversation *self
 /* Stops the reply in progress; its text so far stays, status STOPPED. */
 void                chutes_conversation_stop          (ChutesConversation *self);
 
-/* Removes every message (stops first). */
+/* Removes every message (stops first) and becomes a new, unsaved chat;
+ * nothing is deleted from the history. */
 void                chutes_conversation_clear         (ChutesConversation *self);
+
+/* Saving. With a history, every message is saved as it is added, a
+ * streaming reply as it grows, and the first question creates the saved
+ * conversation (titled from it). "id" (int64, read-only) is the saved
+ * conversation, 0 until the first question. */
+void                chutes_conversation_set_history   (ChutesConversation *self,
+                                                       ChutesHistory      *history);
+gint64              chutes_conversation_get_id        (ChutesConversation *self);
+void                chutes_conversation_set_id        (ChutesConversation *self,
+                                                       gint64              id);
+
+/* Stops, then shows saved conversation @id: its messages and model. */
+void                chutes_conversation_load_async    (ChutesConversation *self,
+                                                       gint64              id,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean            chutes_conversation_load_finish   (ChutesConversation *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "chutes-chat-page.h"
 #include "chutes-http.h"
 #include "chutes-setup-page.h"
+#include "chutes-sidebar.h"
 #include "chutes-stack-a11y.h"
 #include "chutes-window.h"
 
@@ -32,6 +33,14 @@ struct _ChutesWindow
   GtkSpinner           *waiting_spinner;
   GtkLabel             *authorize_label;
   ChutesChatPage       *chat_page;
+  AdwFlap              *flap;
+  ChutesSidebar        *sidebar;
+  GtkToggleButton      *sidebar_button;
+  GtkWidget            *new_chat_button;
+
+  /* A deletion that can still be undone from its toast. */
+  gint64                deleting_id;
+  AdwToast             *delete_toast;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesWindow, chutes_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -101,6 +110,10 @@ chutes_window_update (ChutesWindow *self)
   gtk_stack_set_visible_child_name (self->stack, page);
 
   gtk_widget_set_visible (GTK_WIDGET (self->account_button), signed_in);
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), signed_in);
+  gtk_widget_set_visible (self->new_chat_button, signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", signed_in);
   if (signed_in)
     chutes_window_update_account_menu (self);
 
@@ -165,6 +178,158 @@ show_toast_action (GtkWidget  *widget,
                                adw_toast_new (g_variant_get_string (param, NULL)));
 }
 
+/* Conversations ------------------------------------------------------------ */
+
+static void
+chutes_window_hide_folded_flap (ChutesWindow *self)
+{
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+static void
+new_chat_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  chutes_chat_page_new_chat (self->chat_page);
+  chutes_window_hide_folded_flap (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->chat_page));
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+  chutes_sidebar_focus_search (self->sidebar);
+}
+
+static void
+open_chat_cb (ChutesWindow *self,
+              gint64        conversation_id,
+              gint64        message_id)
+{
+  chutes_chat_page_open_chat (self->chat_page, conversation_id, message_id);
+  chutes_window_hide_folded_flap (self);
+}
+
+static void
+conversation_id_cb (ChutesWindow *self)
+{
+  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+
+  chutes_sidebar_set_selected_chat (self->sidebar, chutes_conversation_get_id (conversation));
+}
+
+static void
+rename_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    ChutesWindow     *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "chat-id"));
+  g_autofree char *title = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_str_equal (response, "rename") && *title != '\0')
+    chutes_history_rename_conversation_async (chutes_application_get_history (self->application),
+                                              id, title, NULL, NULL, NULL);
+}
+
+static void
+rename_chat_cb (ChutesWindow *self,
+                gint64        conversation_id)
+{
+  ChutesHistory *history = chutes_application_get_history (self->application);
+  ChutesChatSummary *summary = chutes_history_lookup_conversation (history, conversation_id);
+  GtkWidget *entry;
+  AdwMessageDialog *dialog;
+
+  if (summary == NULL)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Rename Chat"), NULL));
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), chutes_chat_summary_get_title (summary));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Chat name"),
+                                  -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "rename", _("_Rename"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "rename", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "rename");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data (G_OBJECT (dialog), "chat-id", GSIZE_TO_POINTER ((gsize) conversation_id));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (rename_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+/* Deletes for good the chat whose toast went away without Undo. */
+static void
+delete_toast_dismissed_cb (ChutesWindow *self,
+                           AdwToast     *toast)
+{
+  if (toast != self->delete_toast)
+    return;
+
+  if (self->deleting_id != 0)
+    chutes_history_delete_conversation_async (chutes_application_get_history (self->application),
+                                              self->deleting_id, NULL, NULL, NULL);
+  self->deleting_id = 0;
+  self->delete_toast = NULL;
+  chutes_sidebar_set_hidden_chat (self->sidebar, 0);
+}
+
+static void
+undo_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  self->deleting_id = 0;
+  chutes_sidebar_set_hidden_chat (self->sidebar, 0);
+  if (self->delete_toast != NULL)
+    adw_toast_dismiss (self->delete_toast);
+}
+
+static void
+delete_chat_cb (ChutesWindow *self,
+                gint64        conversation_id)
+{
+  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  AdwToast *toast;
+
+  /* One undo at a time: an earlier deletion becomes final now. */
+  if (self->delete_toast != NULL)
+    adw_toast_dismiss (self->delete_toast);
+
+  if (chutes_conversation_get_id (conversation) == conversation_id)
+    chutes_chat_page_new_chat (self->chat_page);
+
+  self->deleting_id = conversation_id;
+  chutes_sidebar_set_hidden_chat (self->sidebar, conversation_id);
+
+  toast = adw_toast_new (_("Chat deleted"));
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "win.undo-delete");
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (delete_toast_dismissed_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->delete_toast = toast;
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 static void
 chutes_window_save_size (ChutesWindow *self)
 {
@@ -227,6 +392,18 @@ chutes_window_setup (ChutesWindow      *self,
 
   chutes_setup_page_set_application (self->setup_page, self->application);
   chutes_chat_page_set_application (self->chat_page, self->application);
+  chutes_sidebar_set_history (self->sidebar, chutes_application_get_history (self->application));
+
+  g_signal_connect_object (self->sidebar, "open-chat", G_CALLBACK (open_chat_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "rename-chat", G_CALLBACK (rename_chat_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "delete-chat", G_CALLBACK (delete_chat_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (chutes_chat_page_get_conversation (self->chat_page), "notify::id",
+                           G_CALLBACK (conversation_id_cb), self, G_CONNECT_SWAPPED);
+  g_object_bind_property (self->flap, "reveal-flap", self->sidebar_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   g_signal_connect_object (self->application, "notify::ready",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
@@ -262,6 +439,7 @@ chutes_window_class_init (ChutesWindowClass *klass)
 
   g_type_ensure (CHUTES_TYPE_SETUP_PAGE);
   g_type_ensure (CHUTES_TYPE_CHAT_PAGE);
+  g_type_ensure (CHUTES_TYPE_SIDEBAR);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
@@ -278,10 +456,21 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, waiting_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_page);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, new_chat_button);
 
   gtk_widget_class_install_action (widget_class, "win.copy-authorize-uri", NULL,
                                    copy_authorize_uri_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-chat", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
 }

@@ -76,7 +76,8 @@ def main():
             raise AssertionError("the second request did not carry the conversation so far")
 
     def escape_stops_and_keeps_partial_reply():
-        s.mock.control(fail="")
+        # Slow enough that the reply is surely still coming when Escape lands.
+        s.mock.control(fail="", **{"stream-delay-ms": "80"})
         s.type("please write a long answer")
         s.key("Return")
         wait_for("streaming to start", lambda: s.find(contains='You said: "please write'), timeout=20)
@@ -85,6 +86,7 @@ def main():
         wait_for("the Stopped mark", lambda: s.find(contains="Stopped"), timeout=10)
         if s.find(contains='You said: "please write') is None:
             raise AssertionError("the partial reply was not kept after Stop")
+        s.mock.control(**{"stream-delay-ms": "15"})
 
     def server_error_is_shown_and_partial_text_kept():
         s.mock.control(fail="chat-midstream-error", count="1")

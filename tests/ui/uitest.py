@@ -207,8 +207,8 @@ class Session:
 
     # Reading the window ------------------------------------------------------
 
-    def nodes(self):
-        stack = [self.root]
+    def nodes(self, root=None):
+        stack = [root or self.root]
         while stack:
             node = stack.pop()
             if node is None:
@@ -241,8 +241,8 @@ class Session:
         except Exception:
             return False
 
-    def find(self, role=None, name=None, contains=None, showing=True):
-        for node in self.nodes():
+    def find(self, role=None, name=None, contains=None, showing=True, within=None):
+        for node in self.nodes(within):
             try:
                 if role is not None and node.getRoleName() != role:
                     continue
