@@ -11,6 +11,7 @@
 #include "chutes-chat-page.h"
 #include "chutes-message-row.h"
 #include "chutes-model.h"
+#include "chutes-model-picker.h"
 #include "chutes-stack-a11y.h"
 
 /* Within this many pixels of the end, the list follows a growing reply. */
@@ -32,7 +33,7 @@ struct _ChutesChatPage
   GtkTextView        *composer;
   GtkLabel           *placeholder_label;
   GtkStack           *send_stack;
-  GtkDropDown        *model_dropdown;
+  ChutesModelPicker  *model_picker;
   GtkLabel           *status_label;
   GtkRevealer        *edit_revealer;
 
@@ -407,16 +408,13 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
 static void
 model_selected_cb (ChutesChatPage *self)
 {
-  ChutesModel *model = gtk_drop_down_get_selected_item (self->model_dropdown);
-  GSettings *settings;
+  const char *model_id = chutes_model_picker_get_selected_model_id (self->model_picker);
 
-  if (model == NULL || self->conversation == NULL)
+  if (model_id == NULL || self->conversation == NULL)
     return;
 
-  chutes_conversation_set_model (self->conversation, chutes_model_get_id (model));
-
-  settings = chutes_application_get_settings (self->application);
-  g_settings_set_string (settings, "last-model", chutes_model_get_id (model));
+  chutes_conversation_set_model (self->conversation, model_id);
+  g_settings_set_string (chutes_application_get_settings (self->application), "last-model", model_id);
   chutes_chat_page_update_actions (self);
 }
 
@@ -425,22 +423,46 @@ static void
 conversation_model_cb (ChutesChatPage *self)
 {
   const char *model_id = chutes_conversation_get_model (self->conversation);
-  GListModel *models = gtk_drop_down_get_model (self->model_dropdown);
 
-  if (models == NULL || model_id == NULL)
-    return;
+  if (model_id != NULL)
+    chutes_model_picker_set_selected_model_id (self->model_picker, model_id);
+}
 
-  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+static gboolean
+models_contain (GListModel *models,
+                const char *model_id)
+{
+  for (guint i = 0; model_id != NULL && i < g_list_model_get_n_items (models); i++)
     {
       g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
 
       if (g_strcmp0 (chutes_model_get_id (model), model_id) == 0)
-        {
-          if (gtk_drop_down_get_selected (self->model_dropdown) != i)
-            gtk_drop_down_set_selected (self->model_dropdown, i);
-          return;
-        }
+        return TRUE;
     }
+
+  return FALSE;
+}
+
+/* The default model if one is chosen in the preferences, else the one used
+ * last, else the first offered. */
+static char *
+chutes_chat_page_dup_initial_model (ChutesChatPage *self)
+{
+  GSettings *settings = chutes_application_get_settings (self->application);
+  g_autofree char *preferred = g_settings_get_string (settings, "default-model");
+  g_autofree char *last = g_settings_get_string (settings, "last-model");
+  g_autoptr(ChutesModel) first = NULL;
+
+  if (self->models == NULL)
+    return *preferred ? g_steal_pointer (&preferred) : NULL;
+
+  if (models_contain (self->models, preferred))
+    return g_steal_pointer (&preferred);
+  if (models_contain (self->models, last))
+    return g_steal_pointer (&last);
+
+  first = g_list_model_get_item (self->models, 0);
+  return first ? g_strdup (chutes_model_get_id (first)) : NULL;
 }
 
 static void
@@ -451,8 +473,8 @@ list_models_cb (GObject      *object,
   g_autoptr(ChutesChatPage) self = user_data;
   g_autoptr(GListModel) models = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *last = NULL;
-  guint selected = 0;
+  g_autofree char *initial = NULL;
+  const char *current;
 
   models = chutes_gateway_list_models_finish (CHUTES_GATEWAY (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -472,22 +494,17 @@ list_models_cb (GObject      *object,
 
   gtk_widget_set_visible (GTK_WIDGET (self->models_error_label), FALSE);
   g_set_object (&self->models, models);
+  chutes_model_picker_set_models (self->model_picker, models);
 
-  last = g_settings_get_string (chutes_application_get_settings (self->application), "last-model");
-  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+  /* A conversation opened meanwhile keeps its model. */
+  current = chutes_conversation_get_model (self->conversation);
+  if (!models_contain (models, current))
     {
-      g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
-
-      if (g_strcmp0 (chutes_model_get_id (model), last) == 0)
-        {
-          selected = i;
-          break;
-        }
+      initial = chutes_chat_page_dup_initial_model (self);
+      if (initial != NULL)
+        chutes_model_picker_set_selected_model_id (self->model_picker, initial);
     }
 
-  gtk_drop_down_set_model (self->model_dropdown, models);
-  if (g_list_model_get_n_items (models) > 0)
-    gtk_drop_down_set_selected (self->model_dropdown, selected);
   model_selected_cb (self);
 }
 
@@ -598,6 +615,8 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   widget_class->map = chutes_chat_page_map;
   widget_class->grab_focus = chutes_chat_page_grab_focus;
 
+  g_type_ensure (CHUTES_TYPE_MODEL_PICKER);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-chat-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, message_list);
@@ -606,7 +625,7 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, composer);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, placeholder_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, send_stack);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_picker);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, edit_revealer);
 
@@ -625,7 +644,6 @@ chutes_chat_page_init (ChutesChatPage *self)
   GtkListItemFactory *factory;
   GtkEventController *controller;
   GtkAdjustment *adjustment;
-  g_autoptr(GtkExpression) expression = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
@@ -641,9 +659,7 @@ chutes_chat_page_init (ChutesChatPage *self)
   gtk_list_view_set_factory (self->message_list, factory);
   g_object_unref (factory);
 
-  expression = gtk_property_expression_new (CHUTES_TYPE_MODEL, NULL, "id");
-  gtk_drop_down_set_expression (self->model_dropdown, expression);
-  g_signal_connect_object (self->model_dropdown, "notify::selected",
+g_signal_connect_object (self->model_picker, "notify::selected-model-id",
                            G_CALLBACK (model_selected_cb), self, G_CONNECT_SWAPPED);
 
   controller = gtk_event_controller_key_new ();
@@ -714,9 +730,31 @@ chutes_chat_page_new_chat (ChutesChatPage *self)
 {
   g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
 
+  g_autofree char *initial = NULL;
+
   gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
   chutes_conversation_clear (self->conversation);
   self->stick_to_bottom = TRUE;
+
+  initial = chutes_chat_page_dup_initial_model (self);
+  if (initial != NULL)
+    chutes_model_picker_set_selected_model_id (self->model_picker, initial);
+}
+
+GListModel *
+chutes_chat_page_get_models (ChutesChatPage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_CHAT_PAGE (self), NULL);
+
+  return self->models;
+}
+
+void
+chutes_chat_page_pick_model (ChutesChatPage *self)
+{
+  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
+
+  chutes_model_picker_popup (self->model_picker);
 }
 
 typedef struct

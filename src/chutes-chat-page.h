@@ -19,6 +19,11 @@ void                chutes_chat_page_set_application  (ChutesChatPage    *self,
                                                        ChutesApplication *application);
 ChutesConversation *chutes_chat_page_get_conversation (ChutesChatPage    *self);
 
+/* The models offered by the gateway (NULL until loaded). */
+GListModel         *chutes_chat_page_get_models       (ChutesChatPage    *self);
+/* Opens the model picker (Ctrl+K). */
+void                chutes_chat_page_pick_model       (ChutesChatPage    *self);
+
 /* Stops any reply and starts an empty, unsaved chat. */
 void                chutes_chat_page_new_chat         (ChutesChatPage    *self);
 /* Shows saved conversation @conversation_id; with @message_id (not 0),

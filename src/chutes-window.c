@@ -8,6 +8,7 @@
 
 #include "chutes-chat-page.h"
 #include "chutes-http.h"
+#include "chutes-preferences-window.h"
 #include "chutes-setup-page.h"
 #include "chutes-sidebar.h"
 #include "chutes-stack-a11y.h"
@@ -114,6 +115,7 @@ chutes_window_update (ChutesWindow *self)
   gtk_widget_set_visible (self->new_chat_button, signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pick-model", signed_in);
   if (signed_in)
     chutes_window_update_account_menu (self);
 
@@ -331,6 +333,34 @@ delete_chat_cb (ChutesWindow *self,
 }
 
 static void
+pick_model_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  chutes_chat_page_pick_model (CHUTES_WINDOW (widget)->chat_page);
+}
+
+static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+  ChutesConfig *config = chutes_application_get_config (self->application);
+  ChutesAccount *account = chutes_application_get_account (self->application);
+  ChutesPreferencesWindow *preferences;
+
+  preferences = chutes_preferences_window_new (chutes_application_get_settings (self->application));
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (self));
+  chutes_preferences_window_set_models (preferences, chutes_chat_page_get_models (self->chat_page));
+  g_object_bind_property (account, "username", preferences, "account-name", G_BINDING_SYNC_CREATE);
+  chutes_preferences_window_set_idp_url (preferences, chutes_config_get_idp_base_url (config));
+  chutes_preferences_window_set_gateway_url (preferences, chutes_config_get_api_base_url (config));
+  chutes_preferences_window_set_client_id (preferences, chutes_config_get_client_id (config));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
 chutes_window_save_size (ChutesWindow *self)
 {
   GSettings *settings = chutes_application_get_settings (self->application);
@@ -467,6 +497,14 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
+  gtk_widget_class_install_action (widget_class, "win.pick-model", NULL, pick_model_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
+                                       "win.pick-model", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_M, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.pick-model", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-chat", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
