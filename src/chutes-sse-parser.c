@@ -22,7 +22,12 @@
  * mid-stream {"error": ...} comes without a "data:" prefix) is reported as
  * a CHUTES_SSE_EVENT_BARE_LINE. It first dispatches an event still being
  * built, so that nothing that arrived before the error is held back behind
- * it. */
+ * it.
+ *
+ * Every look at or copy of input bytes goes through find_line_end(),
+ * find_colon() or append(), which add to @bytes_touched: tests check that
+ * it stays a small multiple of the bytes fed (linear time, shown without a
+ * clock, which a busy machine would fool). */
 
 struct _ChutesSseParser
 {
@@ -34,6 +39,7 @@ struct _ChutesSseParser
   GString            *event_type;  /* "event:" of the current event */
   GString            *scratch;     /* NUL-terminated copy of a bare line */
 
+  guint64             bytes_touched;
   guint8              bom_seen;    /* BOM bytes matched so far, 0..3 */
   guint               bom_done : 1;
   guint               has_data : 1;
@@ -73,6 +79,51 @@ chutes_sse_parser_free (ChutesSseParser *self)
   g_string_free (self->event_type, TRUE);
   g_string_free (self->scratch, TRUE);
   g_free (self);
+}
+
+guint64
+chutes_sse_parser_get_bytes_touched (ChutesSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->bytes_touched;
+}
+
+/* The first '\n' or '\r' from @p on, or @end. */
+static const char *
+find_line_end (ChutesSseParser *self,
+               const char      *p,
+               const char      *end)
+{
+  const char *eol = p;
+
+  while (eol < end && *eol != '\n' && *eol != '\r')
+    eol++;
+  self->bytes_touched += eol - p;
+
+  return eol;
+}
+
+static const char *
+find_colon (ChutesSseParser *self,
+            const char      *line,
+            gsize            len)
+{
+  const char *colon = memchr (line, ':', len);
+
+  self->bytes_touched += colon != NULL ? (gsize) (colon - line) + 1 : len;
+
+  return colon;
+}
+
+static void
+append (ChutesSseParser *self,
+        GString         *string,
+        const char      *bytes,
+        gsize            len)
+{
+  g_string_append_len (string, bytes, len);
+  self->bytes_touched += len;
 }
 
 static void
@@ -149,7 +200,7 @@ process_line (ChutesSseParser  *self,
     {
       dispatch_event (self);
       g_string_truncate (self->scratch, 0);
-      g_string_append_len (self->scratch, line, len);
+      append (self, self->scratch, line, len);
       self->func (CHUTES_SSE_EVENT_BARE_LINE, NULL,
                   self->scratch->str, self->scratch->len, self->user_data);
       /* Do not keep a large copy around for the rest of the stream. */
@@ -161,7 +212,7 @@ process_line (ChutesSseParser  *self,
       return TRUE;
     }
 
-  colon = memchr (line, ':', len);
+  colon = find_colon (self, line, len);
   if (colon != NULL)
     {
       name_len = colon - line;
@@ -187,14 +238,14 @@ process_line (ChutesSseParser  *self,
           set_too_large (error);
           return FALSE;
         }
-      g_string_append_len (self->data, value, value_len);
+      append (self, self->data, value, value_len);
       g_string_append_c (self->data, '\n');
       self->has_data = TRUE;
     }
   else if (field_is (line, name_len, "event"))
     {
       g_string_truncate (self->event_type, 0);
-      g_string_append_len (self->event_type, value, value_len);
+      append (self, self->event_type, value, value_len);
     }
   /* "id" and "retry" matter only for reconnecting, which a chat reply
    * never does; unknown fields are ignored as the standard says. */
@@ -221,10 +272,7 @@ feed_lines (ChutesSseParser  *self,
 
   while (p < end)
     {
-      const char *eol = p;
-
-      while (eol < end && *eol != '\n' && *eol != '\r')
-        eol++;
+      const char *eol = find_line_end (self, p, end);
 
       if (eol == end)
         {
@@ -234,7 +282,7 @@ feed_lines (ChutesSseParser  *self,
               set_too_large (error);
               return FALSE;
             }
-          g_string_append_len (self->line, p, end - p);
+          append (self, self->line, p, end - p);
           break;
         }
 
@@ -247,7 +295,7 @@ feed_lines (ChutesSseParser  *self,
               set_too_large (error);
               return FALSE;
             }
-          g_string_append_len (self->line, p, eol - p);
+          append (self, self->line, p, eol - p);
           ok = process_line (self, self->line->str, self->line->len, error);
           g_string_truncate (self->line, 0);
           if (self->line->allocated_len > 65536)
@@ -338,7 +386,7 @@ chutes_sse_parser_finish (ChutesSseParser *self)
     {
       self->bom_done = TRUE;
       if (self->bom_seen > 0)
-        g_string_append_len (self->line, (const char *) bom, self->bom_seen);
+        append (self, self->line, (const char *) bom, self->bom_seen);
     }
 
   if (self->line->len > 0)

@@ -43,6 +43,12 @@ gboolean         chutes_sse_parser_feed   (ChutesSseParser    *self,
 void             chutes_sse_parser_finish (ChutesSseParser    *self);
 void             chutes_sse_parser_free   (ChutesSseParser    *self);
 
+/* How many bytes the parser has looked at or copied so far, counting a byte
+ * again each time: for tests and benchmarks, which check that it stays a
+ * small multiple of the bytes fed (a parser that scanned or copied again
+ * what it holds on every feed would not). */
+guint64          chutes_sse_parser_get_bytes_touched (ChutesSseParser *self);
+
 #define CHUTES_SSE_MAX_EVENT_SIZE (8 * 1024 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesSseParser, chutes_sse_parser_free)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chutes-chat-stream.h"
+#include "chutes-chat-chunk.h"
 #include "chutes-sse-parser.h"
 
 #define MAX_CUTS 31
