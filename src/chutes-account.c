@@ -1,4 +1,4 @@
-/* chutes-account.c: the signed-in person, their tokens, refresh and sign-out
+/* chutes-account.c: the signed-in person: state, restore, sign-in and sign-out
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -6,11 +6,12 @@
  * in the keyring too. Three things change it, each settling whatever was
  * waiting on the old one:
  *
- *  - a refresh (one at a time: callers queue as "waiters", and the new pair
- *    is in the keyring before any waiter gets the new access token; a
- *    refused refresh ends the session);
+ *  - a refresh (see chutes-account-refresh.c);
  *  - a sign-in that succeeded (saved before we become signed in);
  *  - a sign-out (immediate in memory, then revocation and keyring clearing).
+ *
+ * Keyring writes run one at a time, in order, so a sign-out's clearing is
+ * never overtaken by a save still in flight.
  *
  * session_serial changes whenever the session is replaced or dropped, so the
  * late result of something started for an older session is ignored.
@@ -19,51 +20,12 @@
 
 #include <glib/gi18n.h>
 
-#include "chutes-account.h"
+#include "chutes-account-private.h"
 #include "chutes-error.h"
-#include "chutes-oauth-flow.h"
 #include "chutes-util.h"
 
 /* Revocation at sign-out may not hold anything up for longer. */
 #define REVOKE_TIMEOUT_SECONDS 5
-
-struct _ChutesAccount
-{
-  GObject             parent_instance;
-
-  ChutesIdpClient    *idp;
-  ChutesTokenStore   *store;
-
-  ChutesAccountState  state;
-  ChutesTokens       *tokens;
-  char               *username;
-  char               *keyring_problem;
-  char               *authorize_uri;
-  gboolean            persistent;
-
-  gboolean            open_browser;
-  guint               flow_timeout;
-
-  guint               session_serial;
-  guint               sign_out_serial;
-
-  /* The sign-in in progress, if any; sign_in_serial names it. */
-  guint               sign_in_serial;
-  gboolean            signing_in;
-  ChutesAccountState  state_before_sign_in;
-  ChutesOAuthFlow    *flow;
-  GCancellable       *sign_in_cancellable;
-  /* A replaced flow frees the loopback port only once it has returned, so
-   * the flow that replaces it waits here until then. */
-  guint               flows_running;
-  GTask              *queued_sign_in;
-
-  /* The refresh in flight, if any, and who waits for it. */
-  GCancellable       *refresh_cancellable;
-  GPtrArray          *waiters;
-
-  GCancellable       *cancellable;
-};
 
 G_DEFINE_FINAL_TYPE (ChutesAccount, chutes_account, G_TYPE_OBJECT)
 
@@ -79,13 +41,7 @@ enum {
   N_PROPS
 };
 
-enum {
-  SESSION_ENDED,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 GType
 chutes_account_state_get_type (void)
@@ -142,9 +98,9 @@ account_set_state (ChutesAccount      *self,
 
 /* While a sign-in runs, other events change the state it returns to when
  * it fails or is cancelled, not the visible SIGNING_IN. */
-static void
-account_apply_state (ChutesAccount      *self,
-                     ChutesAccountState  state)
+void
+chutes_account_apply_state (ChutesAccount      *self,
+                            ChutesAccountState  state)
 {
   if (self->signing_in)
     self->state_before_sign_in = state;
@@ -161,9 +117,9 @@ account_set_authorize_uri (ChutesAccount *self,
 }
 
 /* The outcome of the last keyring write or read. A cancel says nothing. */
-static void
-account_note_keyring_result (ChutesAccount *self,
-                             const GError  *error)
+void
+chutes_account_note_keyring_result (ChutesAccount *self,
+                                    const GError  *error)
 {
   gboolean persistent = (error == NULL);
 
@@ -188,8 +144,8 @@ account_note_keyring_result (ChutesAccount *self,
 }
 
 /* The keyring is scoped by the configured IDP and client. */
-static const char *
-account_get_client_id (ChutesAccount *self)
+const char *
+chutes_account_get_client_id (ChutesAccount *self)
 {
   ChutesConfig *config = chutes_idp_client_get_config (self->idp);
 
@@ -198,18 +154,116 @@ account_get_client_id (ChutesAccount *self)
   return chutes_config_get_client_id (config);
 }
 
-static GError *
-not_signed_in_error (void)
-{
-  return g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_UNAUTHORIZED,
-                              _("You're not signed in to Chutes."));
-}
-
-static GError *
-cancelled_error (void)
+GError *
+chutes_account_cancelled_error (void)
 {
   return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                               _("The operation was cancelled"));
+}
+
+/* Keyring writes of the session, one at a time. */
+typedef struct
+{
+  char         *client_id;
+  ChutesTokens *tokens;     /* NULL: clear */
+} SessionWrite;
+
+static void
+write_free (SessionWrite *write)
+{
+  g_free (write->client_id);
+  g_clear_pointer (&write->tokens, chutes_tokens_free);
+  g_free (write);
+}
+
+static void account_start_next_write (ChutesAccount *self);
+
+static void
+on_session_written (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(ChutesAccount) self = g_object_ref (g_task_get_source_object (task));
+  SessionWrite *write = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean done;
+
+  if (write->tokens != NULL)
+    done = chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+  else
+    done = chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+
+  /* The caller hears first, so that what it does next (a sign-out or a
+   * new session cancelling a write that waits) happens before that write
+   * gets its turn. */
+  self->writing = FALSE;
+  if (done)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+
+  account_start_next_write (self);
+}
+
+static void
+account_start_next_write (ChutesAccount *self)
+{
+  while (!self->writing && !g_queue_is_empty (&self->pending_writes))
+    {
+      g_autoptr(GTask) task = g_queue_pop_head (&self->pending_writes);
+      SessionWrite *write = g_task_get_task_data (task);
+
+      if (g_task_return_error_if_cancelled (task))
+        continue;
+
+      /* Once started, no cancel: the keyring would still get what was
+       * already sent to it, after whatever comes next. */
+      self->writing = TRUE;
+      if (write->tokens != NULL)
+        chutes_token_store_save_session_async (self->store, write->client_id, write->tokens,
+                                               NULL, on_session_written,
+                                               g_steal_pointer (&task));
+      else
+        chutes_token_store_clear_session_async (self->store, write->client_id,
+                                                NULL, on_session_written,
+                                                g_steal_pointer (&task));
+    }
+}
+
+void
+chutes_account_write_session_async (ChutesAccount       *self,
+                                    const char          *client_id,
+                                    const ChutesTokens  *tokens,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GTask *task;
+  SessionWrite *write;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_write_session_async);
+  /* What really happened, even when the caller cancelled meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  write = g_new0 (SessionWrite, 1);
+  write->client_id = g_strdup (client_id);
+  write->tokens = tokens != NULL ? chutes_tokens_copy (tokens) : NULL;
+  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
+
+  g_queue_push_tail (&self->pending_writes, task);
+  account_start_next_write (self);
+}
+
+gboolean
+chutes_account_write_session_finish (ChutesAccount  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Ending tokens we no longer use: revoke both (each bounded in time) and,
@@ -302,19 +356,19 @@ on_discard_cleared (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error))
+  if (!chutes_account_write_session_finish (CHUTES_ACCOUNT (source), result, &error))
     g_debug ("Could not remove the session from the keyring: %s", error->message);
 
   discard_step_done (task);
 }
 
-static void
-account_discard_async (ChutesAccount       *self,
-                       ChutesTokens        *tokens,
-                       gboolean             clear_keyring,
-                       GCancellable        *cancellable,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data)
+void
+chutes_account_discard_async (ChutesAccount       *self,
+                              ChutesTokens        *tokens,
+                              gboolean             clear_keyring,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
 {
   g_autoptr(ChutesTokens) owned = tokens;
   g_autoptr(GTask) task = NULL;
@@ -322,7 +376,7 @@ account_discard_async (ChutesAccount       *self,
   Discard *discard;
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, account_discard_async);
+  g_task_set_source_tag (task, chutes_account_discard_async);
   g_task_set_check_cancellable (task, FALSE);
 
   discard = g_new0 (Discard, 1);
@@ -351,426 +405,17 @@ account_discard_async (ChutesAccount       *self,
                                       on_discard_revoked, g_object_ref (task));
     }
 
-  client_id = account_get_client_id (self);
+  /* After any save still in flight, which would otherwise bring the
+   * session back into the keyring. */
+  client_id = chutes_account_get_client_id (self);
   if (clear_keyring && client_id != NULL)
     {
       discard->pending++;
-      chutes_token_store_clear_session_async (self->store, client_id, NULL,
-                                              on_discard_cleared, g_object_ref (task));
+      chutes_account_write_session_async (self, client_id, NULL, NULL,
+                                          on_discard_cleared, g_object_ref (task));
     }
 
   discard_step_done (task);
-}
-
-/* Waiters for the refresh in flight. Each completes when the refresh does,
- * or at once when its own cancellable is cancelled. */
-typedef struct
-{
-  GTask   *task;
-  GSource *cancel_source;
-  gboolean done;
-} Waiter;
-
-static void
-waiter_free (Waiter *waiter)
-{
-  if (waiter->cancel_source != NULL)
-    g_source_destroy (waiter->cancel_source);
-  g_clear_pointer (&waiter->cancel_source, g_source_unref);
-  g_clear_object (&waiter->task);
-  g_free (waiter);
-}
-
-static gboolean
-on_waiter_cancelled (GCancellable *cancellable,
-                     gpointer      user_data)
-{
-  Waiter *waiter = user_data;
-
-  if (!waiter->done)
-    {
-      waiter->done = TRUE;
-      g_task_return_error (waiter->task, cancelled_error ());
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-account_add_waiter (ChutesAccount *self,
-                    GTask         *task)
-{
-  Waiter *waiter = g_new0 (Waiter, 1);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-
-  waiter->task = g_object_ref (task);
-  if (cancellable != NULL)
-    {
-      waiter->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (on_waiter_cancelled),
-                             waiter, NULL);
-      g_source_attach (waiter->cancel_source, g_task_get_context (task));
-    }
-
-  g_ptr_array_add (self->waiters, waiter);
-}
-
-/* Takes the waiters away from the account (so that new callers start
- * afresh) and forgets the refresh in flight, without cancelling it. */
-static GPtrArray *
-account_steal_waiters (ChutesAccount *self)
-{
-  GPtrArray *waiters = g_steal_pointer (&self->waiters);
-
-  self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
-  g_clear_object (&self->refresh_cancellable);
-
-  return waiters;
-}
-
-/* Exactly one of @access_token and @error. */
-static void
-complete_waiters (GPtrArray    *waiters,
-                  const char   *access_token,
-                  const GError *error)
-{
-  for (guint i = 0; i < waiters->len; i++)
-    {
-      Waiter *waiter = g_ptr_array_index (waiters, i);
-
-      if (waiter->done)
-        continue;
-
-      waiter->done = TRUE;
-      if (waiter->cancel_source != NULL)
-        g_source_destroy (waiter->cancel_source);
-
-      if (access_token != NULL)
-        g_task_return_pointer (waiter->task, g_strdup (access_token),
-                               (GDestroyNotify) chutes_secret_free);
-      else
-        g_task_return_error (waiter->task, g_error_copy (error));
-    }
-
-  g_ptr_array_unref (waiters);
-}
-
-/* For sign-out and a new sign-in: the refresh in flight is cancelled and
- * whatever it brings back is ignored. */
-static void
-account_abandon_refresh (ChutesAccount *self,
-                         const char    *access_token,
-                         const GError  *error)
-{
-  g_autoptr(ChutesAccount) hold = g_object_ref (self);
-  GCancellable *refresh_cancellable = self->refresh_cancellable;
-
-  if (refresh_cancellable == NULL)
-    return;
-
-  g_cancellable_cancel (refresh_cancellable);
-  complete_waiters (account_steal_waiters (self), access_token, error);
-}
-
-/* The session ended without the person asking: a refresh was refused. */
-typedef struct
-{
-  GPtrArray *waiters;
-  GError    *error;
-} Ended;
-
-static void
-ended_complete (Ended *ended)
-{
-  complete_waiters (ended->waiters, NULL, ended->error);
-  g_error_free (ended->error);
-  g_free (ended);
-}
-
-static void
-on_ended_session_cleared (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error))
-    g_debug ("Could not remove the ended session from the keyring: %s", error->message);
-
-  ended_complete (user_data);
-}
-
-static void
-account_end_session (ChutesAccount *self,
-                     const GError  *error)
-{
-  g_autoptr(ChutesAccount) hold = g_object_ref (self);
-  g_autoptr(ChutesTokens) old_tokens = g_steal_pointer (&self->tokens);
-  const char *client_id;
-  Ended *ended;
-
-  g_debug ("The session was refused; signing out");
-
-  self->session_serial++;
-  ended = g_new0 (Ended, 1);
-  ended->waiters = account_steal_waiters (self);
-  ended->error = g_error_copy (error);
-
-  account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
-  account_update_username (self);
-
-  /* The keyring is cleared before the waiters hear about it. */
-  client_id = account_get_client_id (self);
-  if (client_id != NULL)
-    chutes_token_store_clear_session_async (self->store, client_id, NULL,
-                                            on_ended_session_cleared, ended);
-  else
-    ended_complete (ended);
-
-  g_signal_emit (self, signals[SESSION_ENDED], 0,
-                 _("Your Chutes session has ended. Please sign in again."));
-}
-
-/* The refresh itself. */
-typedef struct
-{
-  ChutesAccount *self;
-  GCancellable  *cancellable;
-  guint          session_serial;
-} Refresh;
-
-static void
-refresh_free (Refresh *refresh)
-{
-  g_clear_object (&refresh->self);
-  g_clear_object (&refresh->cancellable);
-  g_free (refresh);
-}
-
-static gboolean
-refresh_is_stale (Refresh *refresh)
-{
-  return refresh->session_serial != refresh->self->session_serial ||
-         refresh->cancellable != refresh->self->refresh_cancellable ||
-         g_cancellable_is_cancelled (refresh->cancellable);
-}
-
-static void
-on_refreshed_saved (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  ChutesAccount *self = refresh->self;
-  g_autoptr(GError) error = NULL;
-
-  chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
-
-  /* Signed out meanwhile: the new pair was revoked with the session. */
-  if (refresh_is_stale (refresh))
-    {
-      refresh_free (refresh);
-      return;
-    }
-
-  /* A keyring that fails now leaves the old, used-up pair in it: the
-   * session lives on in memory only. */
-  account_note_keyring_result (self, error);
-
-  complete_waiters (account_steal_waiters (self), self->tokens->access_token, NULL);
-  refresh_free (refresh);
-}
-
-static void
-on_refreshed (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  ChutesAccount *self = refresh->self;
-  g_autoptr(ChutesTokens) tokens = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *client_id;
-
-  tokens = chutes_idp_client_refresh_finish (CHUTES_IDP_CLIENT (source), result, &error);
-
-  if (refresh_is_stale (refresh))
-    {
-      /* The server may have answered before the cancel: nobody will use
-       * this pair. */
-      if (tokens != NULL)
-        account_discard_async (self, g_steal_pointer (&tokens), FALSE, NULL, NULL, NULL);
-      refresh_free (refresh);
-      return;
-    }
-
-  if (tokens == NULL)
-    {
-      if (g_error_matches (error, CHUTES_ERROR, CHUTES_ERROR_INVALID_GRANT))
-        {
-          account_end_session (self, error);
-        }
-      else
-        {
-          /* The tokens are kept; the next call tries again. */
-          g_debug ("Refreshing the session failed: %s", error->message);
-          complete_waiters (account_steal_waiters (self), NULL, error);
-        }
-      refresh_free (refresh);
-      return;
-    }
-
-  if (tokens->username == NULL)
-    tokens->username = g_strdup (self->tokens->username);
-
-  /* In memory at once, so a sign-out from now on revokes the new pair;
-   * handed out only once it is in the keyring. */
-  chutes_tokens_free (self->tokens);
-  self->tokens = g_steal_pointer (&tokens);
-
-  /* Without a client (forgotten meanwhile) there is nothing to store
-   * under. */
-  client_id = account_get_client_id (self);
-  if (client_id == NULL)
-    {
-      complete_waiters (account_steal_waiters (self), self->tokens->access_token, NULL);
-      refresh_free (refresh);
-      return;
-    }
-
-  chutes_token_store_save_session_async (self->store, client_id, self->tokens,
-                                         refresh->cancellable, on_refreshed_saved, refresh);
-}
-
-/* Starts the one refresh; the caller has added its waiter. */
-static void
-account_start_refresh (ChutesAccount *self)
-{
-  Refresh *refresh;
-
-  g_assert (self->refresh_cancellable == NULL);
-  g_assert (self->tokens != NULL);
-
-  if (self->tokens->refresh_token == NULL)
-    {
-      g_autoptr(GError) error = g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_INVALID_GRANT,
-                                                     _("Your Chutes session has ended. "
-                                                       "Please sign in again."));
-
-      account_end_session (self, error);
-      return;
-    }
-
-  g_debug ("Refreshing the access token");
-
-  self->refresh_cancellable = g_cancellable_new ();
-
-  refresh = g_new0 (Refresh, 1);
-  refresh->self = g_object_ref (self);
-  refresh->cancellable = g_object_ref (self->refresh_cancellable);
-  refresh->session_serial = self->session_serial;
-
-  chutes_idp_client_refresh_async (self->idp, self->tokens->refresh_token,
-                                   refresh->cancellable, on_refreshed, refresh);
-}
-
-/* Access tokens. */
-void
-chutes_account_get_access_token_async (ChutesAccount       *self,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_account_get_access_token_async);
-
-  if (self->refresh_cancellable != NULL)
-    {
-      account_add_waiter (self, task);
-      return;
-    }
-
-  if (self->tokens == NULL)
-    {
-      g_task_return_error (task, not_signed_in_error ());
-      return;
-    }
-
-  if (!chutes_tokens_expires_within (self->tokens, CHUTES_ACCOUNT_REFRESH_MARGIN))
-    {
-      g_task_return_pointer (task, g_strdup (self->tokens->access_token),
-                             (GDestroyNotify) chutes_secret_free);
-      return;
-    }
-
-  account_add_waiter (self, task);
-  account_start_refresh (self);
-}
-
-char *
-chutes_account_get_access_token_finish (ChutesAccount  *self,
-                                        GAsyncResult   *result,
-                                        GError        **error)
-{
-  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-chutes_account_refresh_async (ChutesAccount       *self,
-                              const char          *rejected_token,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_account_refresh_async);
-
-  if (self->refresh_cancellable != NULL)
-    {
-      account_add_waiter (self, task);
-      return;
-    }
-
-  if (self->tokens == NULL)
-    {
-      g_task_return_error (task, not_signed_in_error ());
-      return;
-    }
-
-  /* Someone refreshed since @rejected_token was handed out. */
-  if (rejected_token != NULL && g_strcmp0 (rejected_token, self->tokens->access_token) != 0)
-    {
-      g_task_return_pointer (task, g_strdup (self->tokens->access_token),
-                             (GDestroyNotify) chutes_secret_free);
-      return;
-    }
-
-  account_add_waiter (self, task);
-  account_start_refresh (self);
-}
-
-char *
-chutes_account_refresh_finish (ChutesAccount  *self,
-                               GAsyncResult   *result,
-                               GError        **error)
-{
-  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Restoring the stored session at startup. */
@@ -800,7 +445,7 @@ on_restore_refreshed (GObject      *source,
   if (error != NULL)
     g_debug ("Could not refresh the restored session: %s", error->message);
 
-  account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+  chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -831,7 +476,7 @@ on_restore_loaded (GObject      *source,
       return;
     }
 
-  account_note_keyring_result (self, error);
+  chutes_account_note_keyring_result (self, error);
 
   if (tokens == NULL)
     {
@@ -839,7 +484,7 @@ on_restore_loaded (GObject      *source,
         g_debug ("No session: the keyring cannot be read");
       else
         g_debug ("No stored session");
-      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+      chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -848,8 +493,8 @@ on_restore_loaded (GObject      *source,
   if (tokens->refresh_token == NULL && chutes_tokens_expires_within (tokens, 0))
     {
       g_debug ("The stored session has expired");
-      account_discard_async (self, g_steal_pointer (&tokens), TRUE, NULL, NULL, NULL);
-      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+      chutes_account_discard_async (self, g_steal_pointer (&tokens), TRUE, NULL, NULL, NULL);
+      chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -860,16 +505,14 @@ on_restore_loaded (GObject      *source,
   if (self->tokens->refresh_token == NULL ||
       !chutes_tokens_expires_within (self->tokens, CHUTES_ACCOUNT_REFRESH_MARGIN))
     {
-      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+      chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
       g_task_return_boolean (task, TRUE);
       return;
     }
 
   /* About to expire: refresh first, as one more waiter. */
   inner = g_task_new (self, NULL, on_restore_refreshed, g_object_ref (task));
-  account_add_waiter (self, inner);
-  if (self->refresh_cancellable == NULL)
-    account_start_refresh (self);
+  chutes_account_wait_for_refresh (self, inner);
 }
 
 void
@@ -899,13 +542,13 @@ chutes_account_restore_async (ChutesAccount       *self,
   if (!chutes_config_has_client (config))
     {
       g_debug ("No OAuth client configured: signed out");
-      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+      chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
       g_task_return_boolean (task, TRUE);
       return;
     }
 
-  chutes_token_store_load_session_async (self->store, account_get_client_id (self), cancellable,
-                                         on_restore_loaded, g_steal_pointer (&task));
+  chutes_token_store_load_session_async (self->store, chutes_account_get_client_id (self),
+                                         cancellable, on_restore_loaded, g_steal_pointer (&task));
 }
 
 gboolean
@@ -974,6 +617,31 @@ account_abandon_sign_in (ChutesAccount *self)
   g_cancellable_cancel (cancellable);
 }
 
+/* A sign-in that did not go through: back to exactly where we were, unless
+ * a newer sign-in or a sign-out has taken over. */
+static void
+account_return_from_sign_in (ChutesAccount *self,
+                             SignIn        *sign_in)
+{
+  if (!sign_in_is_current (self, sign_in))
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  account_end_sign_in (self);
+  account_set_state (self, self->state_before_sign_in);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* A sign-in that waited for a replaced flow to let go never started. */
+static void
+account_drop_queued_sign_in (ChutesAccount *self)
+{
+  g_autoptr(GTask) never_started = g_steal_pointer (&self->queued_sign_in);
+
+  if (never_started != NULL)
+    g_task_return_error (never_started, chutes_account_cancelled_error ());
+}
+
 static void
 on_flow_authorize_uri (ChutesOAuthFlow *flow,
                        GParamSpec      *pspec,
@@ -996,23 +664,24 @@ account_commit_sign_in (GTask        *task,
   /* Signed out while saving: this session must not come back. */
   if (sign_in->sign_out_serial != self->sign_out_serial)
     {
-      account_discard_async (self, g_steal_pointer (&sign_in->tokens), saved, NULL, NULL, NULL);
-      g_task_return_error (task, cancelled_error ());
+      chutes_account_discard_async (self, g_steal_pointer (&sign_in->tokens), saved,
+                                    NULL, NULL, NULL);
+      g_task_return_error (task, chutes_account_cancelled_error ());
       return;
     }
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  account_note_keyring_result (self, error);
+  chutes_account_note_keyring_result (self, error);
 
   /* The new session replaces the old one, whose tokens are revoked, and
    * whoever waited for a refresh of the old one gets the new token. */
   old_tokens = g_steal_pointer (&self->tokens);
   self->tokens = g_steal_pointer (&sign_in->tokens);
   self->session_serial++;
-  account_abandon_refresh (self, self->tokens->access_token, NULL);
+  chutes_account_abandon_refresh (self, self->tokens->access_token);
   if (old_tokens != NULL)
-    account_discard_async (self, g_steal_pointer (&old_tokens), FALSE, NULL, NULL, NULL);
+    chutes_account_discard_async (self, g_steal_pointer (&old_tokens), FALSE, NULL, NULL, NULL);
 
   if (sign_in_is_current (self, sign_in))
     {
@@ -1022,7 +691,7 @@ account_commit_sign_in (GTask        *task,
   else
     {
       /* A newer sign-in runs: this becomes what it returns to. */
-      account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+      chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
     }
 
   g_object_thaw_notify (G_OBJECT (self));
@@ -1040,7 +709,7 @@ on_sign_in_saved (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean saved;
 
-  saved = chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+  saved = chutes_account_write_session_finish (CHUTES_ACCOUNT (source), result, &error);
   account_commit_sign_in (task, saved, error);
 }
 
@@ -1073,14 +742,8 @@ account_start_queued_sign_in (ChutesAccount *self)
   /* Cancelled, or signed out, while it waited. */
   if (g_cancellable_is_cancelled (sign_in->cancellable))
     {
-      if (sign_in_is_current (self, sign_in))
-        {
-          g_object_freeze_notify (G_OBJECT (self));
-          account_end_sign_in (self);
-          account_set_state (self, self->state_before_sign_in);
-          g_object_thaw_notify (G_OBJECT (self));
-        }
-      g_task_return_error (task, cancelled_error ());
+      account_return_from_sign_in (self, sign_in);
+      g_task_return_error (task, chutes_account_cancelled_error ());
       return;
     }
 
@@ -1097,15 +760,7 @@ account_handle_flow_result (GTask  *task,
 
   if (sign_in->tokens == NULL)
     {
-      /* Back to exactly where we were, unless a newer sign-in or a
-       * sign-out has taken over. */
-      if (sign_in_is_current (self, sign_in))
-        {
-          g_object_freeze_notify (G_OBJECT (self));
-          account_end_sign_in (self);
-          account_set_state (self, self->state_before_sign_in);
-          g_object_thaw_notify (G_OBJECT (self));
-        }
+      account_return_from_sign_in (self, sign_in);
 
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug ("Sign-in failed: %s", error->message);
@@ -1115,8 +770,9 @@ account_handle_flow_result (GTask  *task,
 
   if (sign_in->sign_out_serial != self->sign_out_serial)
     {
-      account_discard_async (self, g_steal_pointer (&sign_in->tokens), FALSE, NULL, NULL, NULL);
-      g_task_return_error (task, cancelled_error ());
+      chutes_account_discard_async (self, g_steal_pointer (&sign_in->tokens), FALSE,
+                                    NULL, NULL, NULL);
+      g_task_return_error (task, chutes_account_cancelled_error ());
       return;
     }
 
@@ -1124,16 +780,15 @@ account_handle_flow_result (GTask  *task,
    * longer cancellable: the keyring call is bounded by its own timeout.
    * (Without a client, forgotten meanwhile, there is nothing to store
    * under.) */
-  client_id = account_get_client_id (self);
+  client_id = chutes_account_get_client_id (self);
   if (client_id == NULL)
     {
       account_commit_sign_in (task, FALSE, NULL);
       return;
     }
 
-  chutes_token_store_save_session_async (self->store, client_id,
-                                         sign_in->tokens, self->cancellable,
-                                         on_sign_in_saved, g_object_ref (task));
+  chutes_account_write_session_async (self, client_id, sign_in->tokens, self->cancellable,
+                                      on_sign_in_saved, g_object_ref (task));
 }
 
 static void
@@ -1204,13 +859,7 @@ chutes_account_sign_in_async (ChutesAccount       *self,
 
   account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNING_IN);
 
-  /* One that was waiting for a replaced flow to let go never started. */
-  if (self->queued_sign_in != NULL)
-    {
-      g_autoptr(GTask) never_started = g_steal_pointer (&self->queued_sign_in);
-
-      g_task_return_error (never_started, cancelled_error ());
-    }
+  account_drop_queued_sign_in (self);
 
   if (self->flows_running > 0)
     self->queued_sign_in = g_steal_pointer (&task);
@@ -1257,7 +906,6 @@ chutes_account_sign_out_async (ChutesAccount       *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) signed_out = NULL;
   g_autoptr(ChutesTokens) tokens = NULL;
 
   g_return_if_fail (CHUTES_IS_ACCOUNT (self));
@@ -1280,13 +928,12 @@ chutes_account_sign_out_async (ChutesAccount       *self,
   account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
 
   /* A refresh in flight must not bring the session back. */
-  signed_out = cancelled_error ();
-  account_abandon_refresh (self, NULL, signed_out);
+  chutes_account_abandon_refresh (self, NULL);
 
   g_object_thaw_notify (G_OBJECT (self));
 
-  account_discard_async (self, g_steal_pointer (&tokens), TRUE, cancellable,
-                         on_signed_out, g_steal_pointer (&task));
+  chutes_account_discard_async (self, g_steal_pointer (&tokens), TRUE, cancellable,
+                                on_signed_out, g_steal_pointer (&task));
 }
 
 gboolean
@@ -1360,19 +1007,8 @@ chutes_account_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   account_abandon_sign_in (self);
-  if (self->queued_sign_in != NULL)
-    {
-      g_autoptr(GTask) never_started = g_steal_pointer (&self->queued_sign_in);
-
-      g_task_return_error (never_started, cancelled_error ());
-    }
-
-  if (self->refresh_cancellable != NULL)
-    {
-      g_autoptr(GError) error = cancelled_error ();
-
-      account_abandon_refresh (self, NULL, error);
-    }
+  account_drop_queued_sign_in (self);
+  chutes_account_abandon_refresh (self, NULL);
 
   G_OBJECT_CLASS (chutes_account_parent_class)->dispose (object);
 }
@@ -1387,6 +1023,7 @@ chutes_account_finalize (GObject *object)
   g_clear_pointer (&self->keyring_problem, g_free);
   g_clear_pointer (&self->authorize_uri, g_free);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_queue_clear_full (&self->pending_writes, g_object_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->idp);
   g_clear_object (&self->store);
@@ -1508,12 +1145,12 @@ chutes_account_class_init (ChutesAccountClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SESSION_ENDED] =
-    g_signal_new ("session-ended",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* Emitted from chutes-account-refresh.c, by name. */
+  g_signal_new ("session-ended",
+                G_TYPE_FROM_CLASS (klass),
+                G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL,
+                G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -1523,7 +1160,8 @@ chutes_account_init (ChutesAccount *self)
   self->persistent = TRUE;
   self->open_browser = TRUE;
   self->cancellable = g_cancellable_new ();
-  self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+  self->waiters = chutes_account_waiters_new ();
+  g_queue_init (&self->pending_writes);
 }
 
 ChutesAccount *

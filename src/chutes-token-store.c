@@ -8,16 +8,17 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
-#include <libsecret/secret.h>
 
 #include "chutes-config.h"
 #include "chutes-error.h"
 #include "chutes-http.h"
-#include "chutes-token-store.h"
+#include "chutes-token-store-private.h"
 #include "chutes-util.h"
 
 #define KIND_SESSION       "session"
 #define KIND_CLIENT_SECRET "client-secret"
+
+static const SecretSchema item_schema = CHUTES_TOKEN_STORE_SCHEMA (SECRET_SCHEMA_NONE);
 
 struct _ChutesTokenStore
 {
@@ -38,31 +39,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* One keyring call: libsecret gets a cancellable of its own, cancelled
- * when the caller's is or when the timeout fires, so a prompt nobody
- * answers cannot hang the application. Both are chained through GSources,
- * so nothing ever runs inside g_cancellable_cancel(). */
-typedef enum
-{
-  KEYRING_STORE,
-  KEYRING_LOOKUP_SESSION,
-  KEYRING_LOOKUP_CLIENT_SECRET,
-  KEYRING_CLEAR,
-} KeyringOperation;
-
-typedef struct
-{
-  KeyringOperation  operation;
-  GCancellable     *cancellable;
-  GSource          *caller_source;
-  GSource          *timeout_source;
-  GHashTable       *attributes;
-  char             *label;     /* KEYRING_STORE */
-  char             *password;  /* KEYRING_STORE, wiped when freed */
-} KeyringCall;
-
 static void
-keyring_call_free (KeyringCall *call)
+keyring_call_free (ChutesKeyringCall *call)
 {
   if (call->caller_source != NULL)
     g_source_destroy (call->caller_source);
@@ -77,46 +55,11 @@ keyring_call_free (KeyringCall *call)
   g_free (call);
 }
 
-static const SecretSchema *
-chutes_token_store_get_schema (void)
-{
-  static const SecretSchema schema = {
-    "ai.chutes.Desktop.Secret", SECRET_SCHEMA_NONE,
-    {
-      { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "idp", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "client-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    }
-  };
-
-  return &schema;
-}
-
-/* The same attributes without the schema name. While a collection is
- * locked, gnome-keyring only shows hashed attributes and a generic schema
- * name, so this is how an item we cannot read is still found. */
-static const SecretSchema *
-chutes_token_store_get_probe_schema (void)
-{
-  static const SecretSchema schema = {
-    "ai.chutes.Desktop.Secret", SECRET_SCHEMA_DONT_MATCH_NAME,
-    {
-      { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "idp", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "client-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    }
-  };
-
-  return &schema;
-}
-
 static gboolean
 on_caller_cancelled (GCancellable *caller,
                      gpointer      user_data)
 {
-  KeyringCall *call = user_data;
+  ChutesKeyringCall *call = user_data;
 
   g_cancellable_cancel (call->cancellable);
 
@@ -126,7 +69,7 @@ on_caller_cancelled (GCancellable *caller,
 static gboolean
 on_keyring_timeout (gpointer user_data)
 {
-  KeyringCall *call = user_data;
+  ChutesKeyringCall *call = user_data;
 
   g_debug ("A keyring call got no answer in time; giving up");
   g_cancellable_cancel (call->cancellable);
@@ -134,20 +77,20 @@ on_keyring_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Creates the task and its KeyringCall, or returns NULL after completing
- * the task at once when the caller has already cancelled. */
+/* Creates the task and its ChutesKeyringCall, or returns NULL after
+ * completing the task at once when the caller has already cancelled. */
 static GTask *
-keyring_task_new (ChutesTokenStore    *self,
-                  KeyringOperation     operation,
-                  const char          *kind,
-                  const char          *client_id,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data,
-                  gpointer             source_tag)
+keyring_task_new (ChutesTokenStore       *self,
+                  ChutesKeyringOperation  operation,
+                  const char             *kind,
+                  const char             *client_id,
+                  GCancellable           *cancellable,
+                  GAsyncReadyCallback     callback,
+                  gpointer                user_data,
+                  gpointer                source_tag)
 {
   g_autoptr(GTask) task = NULL;
-  KeyringCall *call;
+  ChutesKeyringCall *call;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -155,7 +98,7 @@ keyring_task_new (ChutesTokenStore    *self,
   if (g_task_return_error_if_cancelled (task))
     return NULL;
 
-  call = g_new0 (KeyringCall, 1);
+  call = g_new0 (ChutesKeyringCall, 1);
   call->operation = operation;
   call->cancellable = g_cancellable_new ();
   call->attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
@@ -176,68 +119,6 @@ keyring_task_new (ChutesTokenStore    *self,
   g_source_attach (call->timeout_source, g_task_get_context (task));
 
   return g_steal_pointer (&task);
-}
-
-static KeyringCall *
-keyring_task_get_call (GTask *task)
-{
-  return g_task_get_task_data (task);
-}
-
-/* Every libsecret, D-Bus or portal failure becomes one of our two codes
- * with a sentence a person understands; the raw message only goes to the
- * debug log (it never contains a secret). */
-static gboolean
-error_means_locked (const GError *error)
-{
-  /* Our timeout, or a prompt (or the Secret portal's dialog) dismissed. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return TRUE;
-
-  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
-      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMED_OUT) ||
-      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY))
-    return TRUE;
-
-  /* gnome-keyring, when the login collection is locked and no prompt can
-   * be shown, answers with this instead of a proper error. */
-  if (error->message != NULL &&
-      strstr (error->message, "Object does not exist at path") != NULL &&
-      strstr (error->message, "/collection/") != NULL)
-    return TRUE;
-
-  return FALSE;
-}
-
-static void
-keyring_task_return_error (GTask  *task,
-                           GError *error)
-{
-  GCancellable *caller = g_task_get_cancellable (task);
-
-  if (caller != NULL && g_cancellable_is_cancelled (caller))
-    {
-      g_error_free (error);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
-                               _("The operation was cancelled"));
-      return;
-    }
-
-  g_debug ("Keyring call failed: %s (%s, %d)",
-           error->message, g_quark_to_string (error->domain), error->code);
-
-  if (error_means_locked (error))
-    g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_KEYRING_LOCKED, "%s",
-                             _("Your keyring is locked, so you'll need to sign in again "
-                               "next time. Unlock it to stay signed in."));
-  else
-    g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_KEYRING_UNAVAILABLE, "%s",
-                             _("No keyring is available, so you'll need to sign in again "
-                               "next time. Install and start GNOME Keyring (or another "
-                               "Secret Service) to stay signed in."));
-  g_error_free (error);
 }
 
 /* The session as stored: a small JSON object. json-glib keeps copies of
@@ -373,57 +254,9 @@ on_password_stored (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    keyring_task_return_error (task, g_steal_pointer (&error));
+    chutes_token_store_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
-}
-
-/* libsecret reports "nothing found" (no error) when the item is there but
- * its collection is locked and could not be unlocked (no prompt possible,
- * or the person dismissed it). Looking for the item without unlocking
- * tells the two apart. */
-static void
-on_probed (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  GList *items;
-
-  items = secret_password_search_finish (result, &error);
-
-  if (error != NULL)
-    {
-      keyring_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (items != NULL)
-    {
-      g_list_free_full (items, g_object_unref);
-      keyring_task_return_error (task, g_error_new_literal (SECRET_ERROR, SECRET_ERROR_IS_LOCKED,
-                                                            "The item is in a locked collection"));
-      return;
-    }
-
-  if (keyring_task_get_call (task)->operation == KEYRING_CLEAR)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_pointer (task, NULL, NULL);
-}
-
-static void
-keyring_task_probe_locked (GTask *task)
-{
-  KeyringCall *call = keyring_task_get_call (task);
-
-  secret_password_searchv (chutes_token_store_get_probe_schema (),
-                           call->attributes,
-                           SECRET_SEARCH_ALL,
-                           call->cancellable,
-                           on_probed,
-                           task);
 }
 
 /* Removing nothing is a success too, unless something locked is left. */
@@ -438,9 +271,9 @@ on_password_cleared (GObject      *source,
   secret_password_clear_finish (result, &error);
 
   if (error != NULL)
-    keyring_task_return_error (task, g_steal_pointer (&error));
+    chutes_token_store_task_return_error (task, g_steal_pointer (&error));
   else
-    keyring_task_probe_locked (g_steal_pointer (&task));
+    chutes_token_store_task_probe_locked (g_steal_pointer (&task));
 }
 
 static void
@@ -465,7 +298,7 @@ on_session_looked_up (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  KeyringCall *call = keyring_task_get_call (task);
+  ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
   ChutesTokens *tokens;
   char *secret;
 
@@ -473,13 +306,13 @@ on_session_looked_up (GObject      *source,
 
   if (error != NULL)
     {
-      keyring_task_return_error (task, g_steal_pointer (&error));
+      chutes_token_store_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
   if (secret == NULL)
     {
-      keyring_task_probe_locked (g_steal_pointer (&task));
+      chutes_token_store_task_probe_locked (g_steal_pointer (&task));
       return;
     }
 
@@ -489,7 +322,7 @@ on_session_looked_up (GObject      *source,
   if (tokens == NULL)
     {
       g_debug ("The stored Chutes session cannot be read; removing it");
-      secret_password_clearv (chutes_token_store_get_schema (),
+      secret_password_clearv (&item_schema,
                               call->attributes,
                               call->cancellable,
                               on_malformed_session_cleared,
@@ -513,13 +346,13 @@ on_client_secret_looked_up (GObject      *source,
 
   if (error != NULL)
     {
-      keyring_task_return_error (task, g_steal_pointer (&error));
+      chutes_token_store_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
   if (secret == NULL)
     {
-      keyring_task_probe_locked (g_steal_pointer (&task));
+      chutes_token_store_task_probe_locked (g_steal_pointer (&task));
       return;
     }
 
@@ -538,31 +371,30 @@ on_client_secret_looked_up (GObject      *source,
 static void
 keyring_call_run (GTask *task)
 {
-  KeyringCall *call = keyring_task_get_call (task);
-  const SecretSchema *schema = chutes_token_store_get_schema ();
+  ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
 
   switch (call->operation)
     {
-    case KEYRING_STORE:
-      secret_password_storev (schema, call->attributes, SECRET_COLLECTION_DEFAULT,
+    case CHUTES_KEYRING_STORE:
+      secret_password_storev (&item_schema, call->attributes, SECRET_COLLECTION_DEFAULT,
                               call->label, call->password,
                               call->cancellable, on_password_stored, task);
       /* libsecret has copied it into its own secure memory. */
       g_clear_pointer (&call->password, chutes_secret_free);
       break;
 
-    case KEYRING_LOOKUP_SESSION:
-      secret_password_lookupv (schema, call->attributes,
+    case CHUTES_KEYRING_LOOKUP_SESSION:
+      secret_password_lookupv (&item_schema, call->attributes,
                                call->cancellable, on_session_looked_up, task);
       break;
 
-    case KEYRING_LOOKUP_CLIENT_SECRET:
-      secret_password_lookupv (schema, call->attributes,
+    case CHUTES_KEYRING_LOOKUP_CLIENT_SECRET:
+      secret_password_lookupv (&item_schema, call->attributes,
                                call->cancellable, on_client_secret_looked_up, task);
       break;
 
-    case KEYRING_CLEAR:
-      secret_password_clearv (schema, call->attributes,
+    case CHUTES_KEYRING_CLEAR:
+      secret_password_clearv (&item_schema, call->attributes,
                               call->cancellable, on_password_cleared, task);
       break;
 
@@ -582,7 +414,7 @@ on_session_bus_ready (GObject      *source,
                       gpointer      user_data)
 {
   GTask *task = user_data;
-  KeyringCall *call = keyring_task_get_call (task);
+  ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
   g_autoptr(GDBusConnection) bus = NULL;
   GError *error = NULL;
 
@@ -590,7 +422,7 @@ on_session_bus_ready (GObject      *source,
 
   if (bus == NULL || g_cancellable_set_error_if_cancelled (call->cancellable, &error))
     {
-      keyring_task_return_error (task, error);
+      chutes_token_store_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
@@ -614,7 +446,7 @@ chutes_token_store_save_session_async (ChutesTokenStore    *self,
                                        gpointer             user_data)
 {
   g_autofree char *host = NULL;
-  KeyringCall *call;
+  ChutesKeyringCall *call;
   GTask *task;
 
   g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
@@ -622,13 +454,13 @@ chutes_token_store_save_session_async (ChutesTokenStore    *self,
   g_return_if_fail (tokens != NULL && tokens->access_token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = keyring_task_new (self, KEYRING_STORE, KIND_SESSION, client_id,
+  task = keyring_task_new (self, CHUTES_KEYRING_STORE, KIND_SESSION, client_id,
                            cancellable, callback, user_data,
                            chutes_token_store_save_session_async);
   if (task == NULL)
     return;
 
-  call = keyring_task_get_call (task);
+  call = chutes_token_store_task_get_call (task);
   host = chutes_http_dup_host (self->idp_base_url);
   if (tokens->username != NULL)
     /* Translators: the label of the keyring item, as seen in Passwords and
@@ -666,7 +498,7 @@ chutes_token_store_load_session_async (ChutesTokenStore    *self,
   g_return_if_fail (client_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = keyring_task_new (self, KEYRING_LOOKUP_SESSION, KIND_SESSION, client_id,
+  task = keyring_task_new (self, CHUTES_KEYRING_LOOKUP_SESSION, KIND_SESSION, client_id,
                            cancellable, callback, user_data,
                            chutes_token_store_load_session_async);
   if (task != NULL)
@@ -697,7 +529,7 @@ chutes_token_store_clear_session_async (ChutesTokenStore    *self,
   g_return_if_fail (client_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = keyring_task_new (self, KEYRING_CLEAR, KIND_SESSION, client_id,
+  task = keyring_task_new (self, CHUTES_KEYRING_CLEAR, KIND_SESSION, client_id,
                            cancellable, callback, user_data,
                            chutes_token_store_clear_session_async);
   if (task != NULL)
@@ -724,7 +556,7 @@ chutes_token_store_save_client_secret_async (ChutesTokenStore    *self,
                                              gpointer             user_data)
 {
   g_autofree char *host = NULL;
-  KeyringCall *call;
+  ChutesKeyringCall *call;
   GTask *task;
 
   g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
@@ -732,13 +564,13 @@ chutes_token_store_save_client_secret_async (ChutesTokenStore    *self,
   g_return_if_fail (client_secret != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = keyring_task_new (self, KEYRING_STORE, KIND_CLIENT_SECRET, client_id,
+  task = keyring_task_new (self, CHUTES_KEYRING_STORE, KIND_CLIENT_SECRET, client_id,
                            cancellable, callback, user_data,
                            chutes_token_store_save_client_secret_async);
   if (task == NULL)
     return;
 
-  call = keyring_task_get_call (task);
+  call = chutes_token_store_task_get_call (task);
   host = chutes_http_dup_host (self->idp_base_url);
   /* Translators: the label of the keyring item; %s is a host name. */
   call->label = g_strdup_printf (_("Chutes OAuth client secret (%s)"), host);
@@ -771,7 +603,7 @@ chutes_token_store_load_client_secret_async (ChutesTokenStore    *self,
   g_return_if_fail (client_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = keyring_task_new (self, KEYRING_LOOKUP_CLIENT_SECRET, KIND_CLIENT_SECRET, client_id,
+  task = keyring_task_new (self, CHUTES_KEYRING_LOOKUP_CLIENT_SECRET, KIND_CLIENT_SECRET, client_id,
                            cancellable, callback, user_data,
                            chutes_token_store_load_client_secret_async);
   if (task != NULL)
@@ -802,7 +634,7 @@ chutes_token_store_clear_client_secret_async (ChutesTokenStore    *self,
   g_return_if_fail (client_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = keyring_task_new (self, KEYRING_CLEAR, KIND_CLIENT_SECRET, client_id,
+  task = keyring_task_new (self, CHUTES_KEYRING_CLEAR, KIND_CLIENT_SECRET, client_id,
                            cancellable, callback, user_data,
                            chutes_token_store_clear_client_secret_async);
   if (task != NULL)

@@ -944,6 +944,128 @@ test_sign_out_during_refresh (void)
   fixture_tear_down (f);
 }
 
+/* A keyring that is slow to store: the next CreateItem call to the Secret
+ * Service is held back until the test sends it on. GDBus runs filters in
+ * its worker thread. */
+typedef struct
+{
+  GMutex        lock;
+  gboolean      armed;
+  GDBusMessage *held;
+} HeldStore;
+
+static GDBusMessage *
+hold_store_filter (GDBusConnection *connection,
+                   GDBusMessage    *message,
+                   gboolean         incoming,
+                   gpointer         user_data)
+{
+  HeldStore *hold = user_data;
+
+  if (incoming || g_strcmp0 (g_dbus_message_get_member (message), "CreateItem") != 0)
+    return message;
+
+  g_mutex_lock (&hold->lock);
+  if (hold->armed)
+    {
+      hold->armed = FALSE;
+      hold->held = g_dbus_message_copy (message, NULL);
+      g_assert_nonnull (hold->held);
+      g_clear_object (&message);
+    }
+  g_mutex_unlock (&hold->lock);
+
+  return message;
+}
+
+static GDBusMessage *
+steal_held_store (HeldStore *hold)
+{
+  GDBusMessage *held;
+
+  g_mutex_lock (&hold->lock);
+  held = g_steal_pointer (&hold->held);
+  g_mutex_unlock (&hold->lock);
+
+  return held;
+}
+
+/* Signing out while the keyring is still storing the refreshed pair: the
+ * keyring is cleared after that store, so the next start does not find a
+ * revoked session there. */
+static void
+test_sign_out_during_refresh_save (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  HeldStore hold = { 0 };
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GDBusMessage) held = NULL;
+  g_autoptr(GAsyncResult) refresh_result = NULL;
+  g_autoptr(GAsyncResult) sign_out_result = NULL;
+  g_autoptr(ChutesTokens) before = NULL;
+  g_autoptr(ChutesTokens) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refreshed = NULL;
+  gint64 deadline;
+  guint filter_id;
+
+  fixture_set_up (f, NULL, NULL);
+  sign_in (f);
+  before = stored_session (f);
+  g_assert_nonnull (before);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  g_mutex_init (&hold.lock);
+  hold.armed = TRUE;
+  filter_id = g_dbus_connection_add_filter (bus, hold_store_filter, &hold, NULL);
+
+  /* The refresh gets its new pair; storing it in the keyring hangs. */
+  chutes_account_refresh_async (f->account, before->access_token, NULL,
+                                store_result, &refresh_result);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((held = steal_held_store (&hold)) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "token_refreshes"), ==, 1);
+
+  chutes_account_sign_out_async (f->account, NULL, store_result, &sign_out_result);
+  g_assert_cmpint (chutes_account_get_state (f->account), ==, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+
+  /* Long enough for a clearing that does not wait to be over; this one
+   * waits for the store. */
+  run_main_loop_for (500);
+  g_assert_null (sign_out_result);
+
+  /* The store reaches the keyring now, late. */
+  g_dbus_connection_send_message (bus, held, G_DBUS_SEND_MESSAGE_FLAGS_PRESERVE_SERIAL,
+                                  NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (chutes_account_sign_out_finish (f->account, wait_for_result (&sign_out_result),
+                                                 &error));
+  g_assert_no_error (error);
+  refreshed = chutes_account_refresh_finish (f->account, wait_for_result (&refresh_result),
+                                             &error);
+  g_assert_null (refreshed);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_dbus_connection_remove_filter (bus, filter_id);
+  g_mutex_clear (&hold.lock);
+
+  /* What the next start would find: nothing. */
+  after = stored_session (f);
+  g_assert_null (after);
+
+  g_clear_object (&refresh_result);
+  g_clear_object (&sign_out_result);
+  fixture_tear_down (f);
+}
+
 /* Cancelling a new sign-in leaves the current session exactly as it was. */
 static void
 on_uri_cancel (ChutesAccount *account,
@@ -1248,6 +1370,8 @@ main (int    argc,
                    test_sign_out_silent_server);
   g_test_add_func ("/account/sign-out/refresh-in-flight-cannot-resurrect",
                    test_sign_out_during_refresh);
+  g_test_add_func ("/account/sign-out/clears-after-a-slow-keyring-save",
+                   test_sign_out_during_refresh_save);
   g_test_add_func ("/account/keyring/none-signs-in-for-this-run-only", test_no_keyring);
   g_test_add_func ("/logs/hold-no-secret", test_logs_hold_no_secret);
 

@@ -1,0 +1,107 @@
+/* chutes-account-private.h: what the account's files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "chutes-account.h"
+#include "chutes-oauth-flow.h"
+
+G_BEGIN_DECLS
+
+struct _ChutesAccount
+{
+  GObject             parent_instance;
+
+  ChutesIdpClient    *idp;
+  ChutesTokenStore   *store;
+
+  ChutesAccountState  state;
+  ChutesTokens       *tokens;
+  char               *username;
+  char               *keyring_problem;
+  char               *authorize_uri;
+  gboolean            persistent;
+
+  gboolean            open_browser;
+  guint               flow_timeout;
+
+  guint               session_serial;
+  guint               sign_out_serial;
+
+  /* The sign-in in progress, if any; sign_in_serial names it. */
+  guint               sign_in_serial;
+  gboolean            signing_in;
+  ChutesAccountState  state_before_sign_in;
+  ChutesOAuthFlow    *flow;
+  GCancellable       *sign_in_cancellable;
+  /* A replaced flow frees the loopback port only once it has returned, so
+   * the flow that replaces it waits here until then. */
+  guint               flows_running;
+  GTask              *queued_sign_in;
+
+  /* The refresh in flight, if any, and who waits for it. */
+  GCancellable       *refresh_cancellable;
+  GPtrArray          *waiters;
+
+  /* Keyring writes of the session, one at a time: the one running and
+   * those waiting for it (see chutes_account_write_session_async()). */
+  gboolean            writing;
+  GQueue              pending_writes;
+
+  GCancellable       *cancellable;
+};
+
+/* chutes-account.c */
+
+/* Sets the state, or while a sign-in runs the state it returns to. */
+void         chutes_account_apply_state           (ChutesAccount       *self,
+                                                   ChutesAccountState   state);
+/* "persistent" and "keyring-problem" after a keyring read or write. */
+void         chutes_account_note_keyring_result   (ChutesAccount       *self,
+                                                   const GError        *error);
+/* The configured client (NULL when there is none); scopes the store to
+ * the configured IDP. */
+const char  *chutes_account_get_client_id         (ChutesAccount       *self);
+GError      *chutes_account_cancelled_error       (void);
+
+/* Revokes @tokens (taken, may be NULL; bounded in time) and, when
+ * @clear_keyring, clears the stored session. Never fails. */
+void         chutes_account_discard_async         (ChutesAccount       *self,
+                                                   ChutesTokens        *tokens,
+                                                   gboolean             clear_keyring,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+
+/* Saves @tokens (copied) as the session of @client_id, or clears it when
+ * @tokens is NULL. Writes run one at a time in the order they were asked
+ * for, so a clearing is never overtaken by a save still in flight. A write
+ * whose @cancellable is cancelled before its turn is skipped (and fails as
+ * cancelled); once started it runs to its end, bounded by the store's
+ * timeout, and reports how it really went. */
+void         chutes_account_write_session_async   (ChutesAccount       *self,
+                                                   const char          *client_id,
+                                                   const ChutesTokens  *tokens,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean     chutes_account_write_session_finish  (ChutesAccount       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* chutes-account-refresh.c */
+
+/* An empty list of waiters, for self->waiters. */
+GPtrArray   *chutes_account_waiters_new           (void);
+/* @task gets the access token of the refresh in flight, which is started
+ * when none is. */
+void         chutes_account_wait_for_refresh      (ChutesAccount       *self,
+                                                   GTask               *task);
+/* For sign-out and a new sign-in: the refresh in flight is cancelled and
+ * whatever it brings back is ignored. Its waiters get @access_token, or
+ * fail as cancelled when it is NULL. */
+void         chutes_account_abandon_refresh       (ChutesAccount       *self,
+                                                   const char          *access_token);
+
+G_END_DECLS
