@@ -22,6 +22,8 @@ struct _ChutesMessage
   char                *model;
   gint64               prompt_tokens;
   gint64               completion_tokens;
+  gint64               id;
+  gint64               created_at;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesMessage, chutes_message, G_TYPE_OBJECT)
@@ -36,6 +38,8 @@ enum {
   PROP_MODEL,
   PROP_PROMPT_TOKENS,
   PROP_COMPLETION_TOKENS,
+  PROP_ID,
+  PROP_CREATED_AT,
   N_PROPS
 };
 
@@ -171,6 +175,14 @@ chutes_message_get_property (GObject    *object,
       g_value_set_int64 (value, self->completion_tokens);
       break;
 
+    case PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+
+    case PROP_CREATED_AT:
+      g_value_set_int64 (value, self->created_at);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -210,6 +222,14 @@ chutes_message_set_property (GObject      *object,
 
     case PROP_MODEL:
       chutes_message_set_model (self, g_value_get_string (value));
+      break;
+
+    case PROP_ID:
+      chutes_message_set_id (self, g_value_get_int64 (value));
+      break;
+
+    case PROP_CREATED_AT:
+      chutes_message_set_created_at (self, g_value_get_int64 (value));
       break;
 
     default:
@@ -281,6 +301,20 @@ chutes_message_class_init (ChutesMessageClass *klass)
     g_param_spec_int64 ("completion-tokens", NULL, NULL,
                         -1, G_MAXINT64, -1,
                         (G_PARAM_READABLE |
+                         G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        (G_PARAM_READWRITE |
+                         G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_CREATED_AT] =
+    g_param_spec_int64 ("created-at", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        (G_PARAM_READWRITE |
                          G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS));
 
@@ -456,4 +490,48 @@ chutes_message_set_usage (ChutesMessage *self,
     }
 
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+gint64
+chutes_message_get_id (ChutesMessage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE (self), 0);
+
+  return self->id;
+}
+
+void
+chutes_message_set_id (ChutesMessage *self,
+                       gint64         id)
+{
+  g_return_if_fail (CHUTES_IS_MESSAGE (self));
+  g_return_if_fail (id >= 0);
+
+  if (self->id == id)
+    return;
+
+  self->id = id;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
+}
+
+gint64
+chutes_message_get_created_at (ChutesMessage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE (self), 0);
+
+  return self->created_at;
+}
+
+void
+chutes_message_set_created_at (ChutesMessage *self,
+                               gint64         created_at)
+{
+  g_return_if_fail (CHUTES_IS_MESSAGE (self));
+  g_return_if_fail (created_at >= 0);
+
+  if (self->created_at == created_at)
+    return;
+
+  self->created_at = created_at;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CREATED_AT]);
 }

@@ -34,7 +34,9 @@ G_DECLARE_FINAL_TYPE (ChutesMessage, chutes_message, CHUTES, MESSAGE, GObject)
 
 /* Properties: "role", "content", "reasoning", "status", "error" (string or
  * NULL), "model" (string or NULL), "prompt-tokens", "completion-tokens"
- * (int64, -1 unknown). All notify on change only. */
+ * (int64, -1 unknown), "id" (int64: the row in the chat history, 0 while
+ * not saved), "created-at" (int64: microseconds since the Unix epoch, UTC,
+ * as g_get_real_time(); 0 unknown). All notify on change only. */
 ChutesMessage       *chutes_message_new               (ChutesMessageRole    role,
                                                        const char          *content);
 
@@ -60,6 +62,14 @@ void                 chutes_message_set_model         (ChutesMessage       *self
 void                 chutes_message_set_usage         (ChutesMessage       *self,
                                                        gint64               prompt_tokens,
                                                        gint64               completion_tokens);
+
+/* Set by ChutesHistory when it saves or loads the message. */
+gint64               chutes_message_get_id            (ChutesMessage       *self);
+void                 chutes_message_set_id            (ChutesMessage       *self,
+                                                       gint64               id);
+gint64               chutes_message_get_created_at    (ChutesMessage       *self);
+void                 chutes_message_set_created_at    (ChutesMessage       *self,
+                                                       gint64               created_at);
 
 const char          *chutes_message_role_to_string    (ChutesMessageRole    role);
 

@@ -1,0 +1,375 @@
+/* chutes-export.c: a conversation as a Markdown or JSON document
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "chutes-export.h"
+#include "chutes-message.h"
+
+#define FORMAT_VERSION 1
+
+static const char *
+title_or_default (const char *title)
+{
+  if (title == NULL || title[0] == '\0')
+    return _("Untitled Chat");
+
+  return title;
+}
+
+/* One line of text that Markdown shows literally: no line breaks, and
+ * every character that could start markup escaped. */
+static void
+append_literal (GString    *out,
+                const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\n' || *p == '\r' || *p == '\t')
+        g_string_append_c (out, ' ');
+      else if (strchr ("\\`*_[]<>&#!~|", *p) != NULL)
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, *p);
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+}
+
+/* The fence a line opens or closes: its character and length, or 0. */
+static guint
+fence_on_line (const char *line,
+               gsize       length,
+               char       *fence_char)
+{
+  gsize i = 0;
+  guint n = 0;
+
+  while (i < length && i < 3 && line[i] == ' ')
+    i++;
+
+  if (i >= length || (line[i] != '`' && line[i] != '~'))
+    return 0;
+
+  *fence_char = line[i];
+  while (i < length && line[i] == *fence_char)
+    {
+      i++;
+      n++;
+    }
+
+  if (n < 3)
+    return 0;
+
+  /* A backtick fence's info string may not hold a backtick. */
+  if (*fence_char == '`' && memchr (line + i, '`', length - i) != NULL)
+    return 0;
+
+  return n;
+}
+
+static gboolean
+only_spaces_after_fence (const char *line,
+                         gsize       length)
+{
+  gsize i = 0;
+
+  while (i < length && line[i] == ' ')
+    i++;
+  while (i < length && (line[i] == '`' || line[i] == '~'))
+    i++;
+  while (i < length && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+    i++;
+
+  return i == length;
+}
+
+/* Appends @text (Markdown) and closes a code fence it leaves open. With
+ * @quote, every line is quoted. */
+static void
+append_block (GString    *out,
+              const char *text,
+              gboolean    quote)
+{
+  const char *line = text;
+  char open_char = 0;
+  guint open_length = 0;
+
+  while (*line != '\0')
+    {
+      const char *end = strchr (line, '\n');
+      gsize length = end != NULL ? (gsize)(end - line) : strlen (line);
+      char fence_char = 0;
+      guint fence_length = fence_on_line (line, length, &fence_char);
+
+      if (open_length == 0 && fence_length > 0)
+        {
+          open_char = fence_char;
+          open_length = fence_length;
+        }
+      else if (open_length > 0 && fence_char == open_char &&
+               fence_length >= open_length && only_spaces_after_fence (line, length))
+        open_length = 0;
+
+      if (quote)
+        g_string_append (out, length > 0 ? "> " : ">");
+      g_string_append_len (out, line, length);
+      g_string_append_c (out, '\n');
+
+      if (end == NULL)
+        break;
+      line = end + 1;
+    }
+
+  if (open_length > 0)
+    {
+      if (quote)
+        g_string_append (out, "> ");
+      for (guint i = 0; i < open_length; i++)
+        g_string_append_c (out, open_char);
+      g_string_append_c (out, '\n');
+    }
+}
+
+static const char *
+author_label (ChutesMessageRole role)
+{
+  switch (role)
+    {
+    case CHUTES_MESSAGE_ROLE_SYSTEM:
+      return _("System Prompt");
+    case CHUTES_MESSAGE_ROLE_ASSISTANT:
+      return _("Assistant");
+    case CHUTES_MESSAGE_ROLE_USER:
+    default:
+      return _("You");
+    }
+}
+
+char *
+chutes_export_to_markdown (const char *title,
+                           GListModel *messages)
+{
+  g_autoptr(GString) out = NULL;
+  guint n_items;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (messages), NULL);
+
+  out = g_string_new ("# ");
+  append_literal (out, title_or_default (title));
+  g_string_append_c (out, '\n');
+
+  n_items = g_list_model_get_n_items (messages);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (messages, i);
+      const char *model = chutes_message_get_model (message);
+      const char *reasoning = chutes_message_get_reasoning (message);
+      const char *content = chutes_message_get_content (message);
+      const char *error = chutes_message_get_error (message);
+      ChutesMessageStatus status = chutes_message_get_status (message);
+
+      g_string_append (out, "\n## ");
+      append_literal (out, author_label (chutes_message_get_role (message)));
+      if (model != NULL && model[0] != '\0' &&
+          chutes_message_get_role (message) == CHUTES_MESSAGE_ROLE_ASSISTANT)
+        {
+          g_string_append (out, " · ");
+          append_literal (out, model);
+        }
+      g_string_append (out, "\n\n");
+
+      if (reasoning != NULL && reasoning[0] != '\0')
+        {
+          g_string_append (out, "> **");
+          append_literal (out, _("Thinking"));
+          g_string_append (out, "**\n>\n");
+          append_block (out, reasoning, TRUE);
+          g_string_append_c (out, '\n');
+        }
+
+      if (content != NULL && content[0] != '\0')
+        append_block (out, content, FALSE);
+
+      if (status == CHUTES_MESSAGE_STATUS_STOPPED ||
+          status == CHUTES_MESSAGE_STATUS_FAILED ||
+          (error != NULL && error[0] != '\0'))
+        {
+          if (content != NULL && content[0] != '\0')
+            g_string_append_c (out, '\n');
+          g_string_append_c (out, '*');
+          if (status == CHUTES_MESSAGE_STATUS_STOPPED)
+            append_literal (out, _("Stopped"));
+          else if (error != NULL && error[0] != '\0')
+            append_literal (out, error);
+          else
+            append_literal (out, _("Failed"));
+          g_string_append (out, "*\n");
+        }
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+format_time (gint64 usec)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) time = NULL;
+
+  utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  if (utc == NULL)
+    return NULL;
+
+  time = g_date_time_add (utc, usec % G_USEC_PER_SEC);
+
+  return g_date_time_format_iso8601 (time);
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *name,
+          gint64       usec,
+          gboolean     null_if_unknown)
+{
+  g_autofree char *text = usec > 0 ? format_time (usec) : NULL;
+
+  if (text == NULL && !null_if_unknown)
+    return;
+
+  json_builder_set_member_name (builder, name);
+  if (text != NULL)
+    json_builder_add_string_value (builder, text);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_message (JsonBuilder   *builder,
+             ChutesMessage *message)
+{
+  const char *reasoning = chutes_message_get_reasoning (message);
+  const char *model = chutes_message_get_model (message);
+  const char *error = chutes_message_get_error (message);
+  gint64 prompt_tokens = chutes_message_get_prompt_tokens (message);
+  gint64 completion_tokens = chutes_message_get_completion_tokens (message);
+  ChutesMessageStatus status = chutes_message_get_status (message);
+
+  json_builder_begin_object (builder);
+
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, chutes_message_role_to_string (chutes_message_get_role (message)));
+  json_builder_set_member_name (builder, "content");
+  json_builder_add_string_value (builder, chutes_message_get_content (message));
+
+  if (reasoning != NULL && reasoning[0] != '\0')
+    {
+      json_builder_set_member_name (builder, "reasoning");
+      json_builder_add_string_value (builder, reasoning);
+    }
+
+  if (model != NULL)
+    {
+      json_builder_set_member_name (builder, "model");
+      json_builder_add_string_value (builder, model);
+    }
+
+  if (prompt_tokens >= 0 || completion_tokens >= 0)
+    {
+      json_builder_set_member_name (builder, "usage");
+      json_builder_begin_object (builder);
+      if (prompt_tokens >= 0)
+        {
+          json_builder_set_member_name (builder, "prompt_tokens");
+          json_builder_add_int_value (builder, prompt_tokens);
+        }
+      if (completion_tokens >= 0)
+        {
+          json_builder_set_member_name (builder, "completion_tokens");
+          json_builder_add_int_value (builder, completion_tokens);
+        }
+      json_builder_end_object (builder);
+    }
+
+  if (status != CHUTES_MESSAGE_STATUS_COMPLETE)
+    {
+      g_autoptr(GEnumClass) klass = g_type_class_ref (CHUTES_TYPE_MESSAGE_STATUS);
+      GEnumValue *value = g_enum_get_value (klass, status);
+
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, value != NULL ? value->value_nick : "failed");
+    }
+
+  if (error != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, error);
+    }
+
+  add_time (builder, "created", chutes_message_get_created_at (message), FALSE);
+
+  json_builder_end_object (builder);
+}
+
+char *
+chutes_export_to_json (const char *title,
+                       const char *model,
+                       gint64      created_at,
+                       GListModel *messages)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint n_items;
+  char *text;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (messages), NULL);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+
+  json_builder_set_member_name (builder, "app");
+  json_builder_add_string_value (builder, BASE_APP_ID);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_int_value (builder, FORMAT_VERSION);
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, title != NULL ? title : "");
+  json_builder_set_member_name (builder, "model");
+  if (model != NULL)
+    json_builder_add_string_value (builder, model);
+  else
+    json_builder_add_null_value (builder);
+  add_time (builder, "created", created_at, TRUE);
+
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  n_items = g_list_model_get_n_items (messages);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (messages, i);
+
+      add_message (builder, message);
+    }
+  json_builder_end_array (builder);
+
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, root);
+
+  text = json_generator_to_data (generator, NULL);
+
+  return text;
+}

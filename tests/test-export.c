@@ -1,0 +1,421 @@
+/* test-export.c: exported conversations read back as what was said
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+#include <md4c.h>
+
+#include "chutes-export.h"
+#include "chutes-message.h"
+
+#define TITLE "Notes on <b>HTML</b> & `code` # 1 *not bold* [link](x)"
+#define CREATED G_GINT64_CONSTANT (1767225600123456)   /* 2026-01-01T00:00:00.123456Z */
+
+static const char user_text[] =
+  "Is 1 < 2 && 3 > 2? Use `a<b>` and &amp; here.";
+static const char reply_text[] =
+  "Here is some C:\n"
+  "\n"
+  "```c\n"
+  "int main (void) { return 1 < 2 && 3 > `x`; }\n"
+  "```\n"
+  "\n"
+  "Done.";
+static const char reasoning_text[] =
+  "First, think.\n"
+  "\n"
+  "```sh\n"
+  "echo <not closed>";
+static const char unclosed_text[] =
+  "Streaming stopped inside a fence:\n"
+  "\n"
+  "````python\n"
+  "print('open')\n"
+  "```\n"
+  "still code";
+
+/* A conversation with a bit of everything. */
+static GListStore *
+make_conversation (void)
+{
+  GListStore *store = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  g_autoptr(ChutesMessage) system = chutes_message_new (CHUTES_MESSAGE_ROLE_SYSTEM, "Be brief.");
+  g_autoptr(ChutesMessage) user = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, user_text);
+  g_autoptr(ChutesMessage) reply = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, reply_text);
+  g_autoptr(ChutesMessage) stopped = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, unclosed_text);
+  g_autoptr(ChutesMessage) failed = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "");
+
+  chutes_message_set_created_at (system, CREATED);
+  chutes_message_set_created_at (user, CREATED + 1000000);
+
+  chutes_message_append_reasoning (reply, reasoning_text);
+  chutes_message_set_model (reply, "deepseek-ai/DeepSeek-R1_*v2*");
+  chutes_message_set_usage (reply, 12, 345);
+  chutes_message_set_created_at (reply, CREATED + 2000000);
+
+  chutes_message_set_status (stopped, CHUTES_MESSAGE_STATUS_STOPPED);
+  chutes_message_set_usage (stopped, -1, 7);
+
+  chutes_message_set_status (failed, CHUTES_MESSAGE_STATUS_FAILED);
+  chutes_message_set_error (failed, "Quota <exhausted> & *reset* at 5");
+
+  g_list_store_append (store, system);
+  g_list_store_append (store, user);
+  g_list_store_append (store, reply);
+  g_list_store_append (store, stopped);
+  g_list_store_append (store, failed);
+
+  return store;
+}
+
+/* Markdown read back with md4c, as an outline: one line per leaf block,
+ * "H1 text", "P text", "CODE[lang] text", and "QUOTE{" / "}" around quotes.
+ * Text is put together from every piece md4c reports (entities and raw
+ * HTML as written), so what a message said can be compared. */
+typedef struct
+{
+  GPtrArray *outline;
+  GString   *text;
+  char      *prefix;
+} Reader;
+
+static int
+enter_block_cb (MD_BLOCKTYPE  type,
+                void         *detail,
+                void         *user_data)
+{
+  Reader *reader = user_data;
+
+  g_clear_pointer (&reader->prefix, g_free);
+  g_string_truncate (reader->text, 0);
+
+  switch (type)
+    {
+    case MD_BLOCK_H:
+      reader->prefix = g_strdup_printf ("H%u", ((MD_BLOCK_H_DETAIL *)detail)->level);
+      break;
+
+    case MD_BLOCK_P:
+      reader->prefix = g_strdup ("P");
+      break;
+
+    case MD_BLOCK_CODE:
+      {
+        MD_BLOCK_CODE_DETAIL *code = detail;
+
+        reader->prefix = g_strdup_printf ("CODE[%.*s]", (int)code->lang.size,
+                                          code->lang.text ? code->lang.text : "");
+      }
+      break;
+
+    case MD_BLOCK_HTML:
+      reader->prefix = g_strdup ("HTML");
+      break;
+
+    case MD_BLOCK_QUOTE:
+      g_ptr_array_add (reader->outline, g_strdup ("QUOTE{"));
+      break;
+
+    default:
+      break;
+    }
+
+  return 0;
+}
+
+static int
+leave_block_cb (MD_BLOCKTYPE  type,
+                void         *detail,
+                void         *user_data)
+{
+  Reader *reader = user_data;
+
+  if (type == MD_BLOCK_QUOTE)
+    g_ptr_array_add (reader->outline, g_strdup ("}"));
+  else if (reader->prefix != NULL)
+    {
+      g_ptr_array_add (reader->outline, g_strdup_printf ("%s %s", reader->prefix, reader->text->str));
+      g_clear_pointer (&reader->prefix, g_free);
+    }
+
+  return 0;
+}
+
+static int
+span_cb (MD_SPANTYPE  type,
+         void        *detail,
+         void        *user_data)
+{
+  return 0;
+}
+
+static int
+text_cb (MD_TEXTTYPE    type,
+         const MD_CHAR *text,
+         MD_SIZE        size,
+         void          *user_data)
+{
+  Reader *reader = user_data;
+
+  if (type == MD_TEXT_SOFTBR || type == MD_TEXT_BR)
+    g_string_append_c (reader->text, '\n');
+  else
+    g_string_append_len (reader->text, text, size);
+
+  return 0;
+}
+
+static char **
+read_markdown (const char *markdown)
+{
+  Reader reader = { g_ptr_array_new (), g_string_new (NULL), NULL };
+  MD_PARSER parser = { 0, };
+
+  parser.flags = MD_DIALECT_GITHUB;
+  parser.enter_block = enter_block_cb;
+  parser.leave_block = leave_block_cb;
+  parser.enter_span = span_cb;
+  parser.leave_span = span_cb;
+  parser.text = text_cb;
+
+  g_assert_cmpint (md_parse (markdown, strlen (markdown), &parser, &reader), ==, 0);
+
+  g_string_free (reader.text, TRUE);
+  g_free (reader.prefix);
+  g_ptr_array_add (reader.outline, NULL);
+
+  return (char **)g_ptr_array_free (reader.outline, FALSE);
+}
+
+static void
+test_markdown_reads_back (void)
+{
+  g_autoptr(GListStore) store = make_conversation ();
+  g_autofree char *markdown = chutes_export_to_markdown (TITLE, G_LIST_MODEL (store));
+  g_auto(GStrv) outline = NULL;
+  g_autofree char *joined = NULL;
+  const char * const expected[] = {
+    "H1 " TITLE,
+    "H2 System Prompt",
+    "P Be brief.",
+    "H2 You",
+    "P Is 1 < 2 && 3 > 2? Use a<b> and &amp; here.",
+    "H2 Assistant · deepseek-ai/DeepSeek-R1_*v2*",
+    "QUOTE{",
+    "P Thinking",
+    "P First, think.",
+    "CODE[sh] echo <not closed>\n",
+    "}",
+    "P Here is some C:",
+    "CODE[c] int main (void) { return 1 < 2 && 3 > `x`; }\n",
+    "P Done.",
+    "H2 Assistant",
+    "P Streaming stopped inside a fence:",
+    "CODE[python] print('open')\n```\nstill code\n",
+    "P Stopped",
+    "H2 Assistant",
+    "P Quota <exhausted> & *reset* at 5",
+    NULL
+  };
+
+  g_test_message ("%s", markdown);
+  outline = read_markdown (markdown);
+  joined = g_strjoinv ("\n---\n", outline);
+  g_test_message ("Read back:\n%s", joined);
+
+  g_assert_cmpstrv (outline, expected);
+
+  /* Code fences hold the code byte for byte. */
+  g_assert_nonnull (strstr (markdown, "```c\nint main (void) { return 1 < 2 && 3 > `x`; }\n```\n"));
+  /* The open fence was closed with one as long as it. */
+  g_assert_nonnull (strstr (markdown, "still code\n````\n"));
+}
+
+static void
+test_markdown_untitled_and_empty (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  g_autofree char *markdown = chutes_export_to_markdown (NULL, G_LIST_MODEL (store));
+  g_autofree char *with_newline = NULL;
+  g_auto(GStrv) outline = read_markdown (markdown);
+  const char * const expected[] = { "H1 Untitled Chat", NULL };
+
+  g_assert_cmpstrv (outline, expected);
+
+  /* A title cannot break out of its heading. */
+  with_newline = chutes_export_to_markdown ("One\n# Two\n\n```", G_LIST_MODEL (store));
+  g_clear_pointer (&outline, g_strfreev);
+  outline = read_markdown (with_newline);
+  g_assert_cmpuint (g_strv_length (outline), ==, 1);
+  g_assert_cmpstr (outline[0], ==, "H1 One # Two  ```");
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  g_assert_nonnull (node);
+  if (JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static gint64
+parse_time (const char *text)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (text, NULL);
+
+  g_assert_nonnull (time);
+
+  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+}
+
+static void
+assert_message_equal (JsonObject    *object,
+                      ChutesMessage *message)
+{
+  const char *reasoning = chutes_message_get_reasoning (message);
+  gint64 prompt = chutes_message_get_prompt_tokens (message);
+  gint64 completion = chutes_message_get_completion_tokens (message);
+  ChutesMessageStatus status = chutes_message_get_status (message);
+  guint n_members = 2;
+
+  g_assert_cmpstr (member_string (object, "role"), ==,
+                   chutes_message_role_to_string (chutes_message_get_role (message)));
+  g_assert_cmpstr (member_string (object, "content"), ==, chutes_message_get_content (message));
+
+  if (reasoning[0] != '\0')
+    {
+      g_assert_cmpstr (member_string (object, "reasoning"), ==, reasoning);
+      n_members++;
+    }
+  else
+    g_assert_false (json_object_has_member (object, "reasoning"));
+
+  if (chutes_message_get_model (message) != NULL)
+    {
+      g_assert_cmpstr (member_string (object, "model"), ==, chutes_message_get_model (message));
+      n_members++;
+    }
+  else
+    g_assert_false (json_object_has_member (object, "model"));
+
+  if (prompt >= 0 || completion >= 0)
+    {
+      JsonObject *usage = json_object_get_object_member (object, "usage");
+
+      g_assert_nonnull (usage);
+      g_assert_cmpint (json_object_has_member (usage, "prompt_tokens"), ==, prompt >= 0);
+      g_assert_cmpint (json_object_has_member (usage, "completion_tokens"), ==, completion >= 0);
+      if (prompt >= 0)
+        g_assert_cmpint (json_object_get_int_member (usage, "prompt_tokens"), ==, prompt);
+      if (completion >= 0)
+        g_assert_cmpint (json_object_get_int_member (usage, "completion_tokens"), ==, completion);
+      n_members++;
+    }
+  else
+    g_assert_false (json_object_has_member (object, "usage"));
+
+  if (status != CHUTES_MESSAGE_STATUS_COMPLETE)
+    {
+      g_assert_cmpstr (member_string (object, "status"), ==,
+                       status == CHUTES_MESSAGE_STATUS_STOPPED ? "stopped" : "failed");
+      n_members++;
+    }
+  else
+    g_assert_false (json_object_has_member (object, "status"));
+
+  if (chutes_message_get_error (message) != NULL)
+    {
+      g_assert_cmpstr (member_string (object, "error"), ==, chutes_message_get_error (message));
+      n_members++;
+    }
+  else
+    g_assert_false (json_object_has_member (object, "error"));
+
+  if (chutes_message_get_created_at (message) > 0)
+    {
+      g_assert_cmpint (parse_time (member_string (object, "created")), ==,
+                       chutes_message_get_created_at (message));
+      n_members++;
+    }
+  else
+    g_assert_false (json_object_has_member (object, "created"));
+
+  /* Nothing else. */
+  g_assert_cmpuint (json_object_get_size (object), ==, n_members);
+}
+
+static void
+test_json_reads_back (void)
+{
+  g_autoptr(GListStore) store = make_conversation ();
+  g_autofree char *json = chutes_export_to_json (TITLE, "deepseek-ai/DeepSeek-R1", CREATED,
+                                                 G_LIST_MODEL (store));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+  JsonArray *messages;
+
+  g_assert_true (g_utf8_validate (json, -1, NULL));
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_nonnull (root);
+  g_assert_cmpstr (member_string (root, "app"), ==, "ai.chutes.Desktop");
+  g_assert_cmpstr (member_string (root, "version"), ==, PACKAGE_VERSION);
+  g_assert_cmpint (json_object_get_int_member (root, "format"), ==, 1);
+  g_assert_cmpstr (member_string (root, "title"), ==, TITLE);
+  g_assert_cmpstr (member_string (root, "model"), ==, "deepseek-ai/DeepSeek-R1");
+  g_assert_cmpstr (member_string (root, "created"), ==, "2026-01-01T00:00:00.123456Z");
+  g_assert_cmpint (parse_time (member_string (root, "created")), ==, CREATED);
+
+  messages = json_object_get_array_member (root, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, g_list_model_get_n_items (G_LIST_MODEL (store)));
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      assert_message_equal (json_array_get_object_element (messages, i), message);
+    }
+}
+
+static void
+test_json_unknowns_are_null (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  g_autofree char *json = chutes_export_to_json (NULL, NULL, 0, G_LIST_MODEL (store));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (member_string (root, "title"), ==, "");
+  g_assert_null (member_string (root, "model"));
+  g_assert_null (member_string (root, "created"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "messages")), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/export/markdown/reads-back-with-headings-quotes-and-fences", test_markdown_reads_back);
+  g_test_add_func ("/export/markdown/untitled-and-title-stays-one-heading", test_markdown_untitled_and_empty);
+  g_test_add_func ("/export/json/every-field-reads-back", test_json_reads_back);
+  g_test_add_func ("/export/json/unknown-title-model-and-date", test_json_unknowns_are_null);
+
+  return g_test_run ();
+}
