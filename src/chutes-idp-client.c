@@ -7,7 +7,8 @@
  *   POST /idp/token          code exchange and refresh, form-encoded
  *   POST /idp/token/revoke   RFC 7009
  *   GET  /idp/userinfo       the username
- *   POST /idp/apps           registers the OAuth app with a cpk_ API key
+ *   POST /idp/apps           in chutes-idp-apps.c
+ * and the call and reply machinery they share (chutes-idp-client-private.h).
  *
  * Request bodies hold secrets (client secret, code, verifier, tokens, API
  * key), so they are never logged and are wiped once the request is over;
@@ -23,7 +24,7 @@
 
 #include "chutes-error.h"
 #include "chutes-http.h"
-#include "chutes-idp-client.h"
+#include "chutes-idp-client-private.h"
 
 /* When a token reply has no expires_in (the documented lifetime). */
 #define DEFAULT_EXPIRES_IN 3600
@@ -38,18 +39,10 @@ struct _ChutesIdpClient
 
 G_DEFINE_FINAL_TYPE (ChutesIdpClient, chutes_idp_client, G_TYPE_OBJECT)
 
-/* One request in flight: the task data of every call. */
-typedef struct
-{
-  SoupMessage *msg;
-  char        *host;            /* for error messages */
-  GBytes      *body;            /* secret: wiped when the call ends */
-  char        *refresh_token;   /* secret: kept when a refresh reply has none */
-  char        *app_name;        /* register: for the 409 message */
-} Call;
+/* Calls and replies -------------------------------------------------------- */
 
-static void
-wipe_bytes (GBytes *bytes)
+void
+chutes_idp_client_wipe_bytes (GBytes *bytes)
 {
   gsize size = 0;
   gconstpointer data;
@@ -65,14 +58,13 @@ wipe_bytes (GBytes *bytes)
 }
 
 static void
-call_free (Call *call)
+call_free (ChutesIdpCall *call)
 {
   g_clear_object (&call->msg);
   g_clear_pointer (&call->host, g_free);
-  wipe_bytes (call->body);
+  chutes_idp_client_wipe_bytes (call->body);
   g_clear_pointer (&call->body, g_bytes_unref);
-  g_clear_pointer (&call->refresh_token, chutes_secret_free);
-  g_clear_pointer (&call->app_name, g_free);
+  g_clear_pointer (&call->keep, chutes_secret_free);
   g_free (call);
 }
 
@@ -92,64 +84,72 @@ idp_url (ChutesIdpClient  *self,
   return chutes_http_build_url (base, path);
 }
 
-static gboolean
-check_client (ChutesIdpClient  *self,
-              GError          **error)
+SoupMessage *
+chutes_idp_client_new_call (ChutesIdpClient *self,
+                            GTask           *task,
+                            const char      *method,
+                            const char      *path,
+                            const char      *keep)
 {
-  if (!chutes_config_has_client (self->config))
+  ChutesIdpCall *call = g_new0 (ChutesIdpCall, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  call->keep = g_strdup (keep);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  if ((url = idp_url (self, path, &error)) == NULL)
     {
-      g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_CONFIG,
-                           _("No OAuth app is set up yet. Set up the app to sign in."));
-      return FALSE;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return NULL;
     }
 
-  return TRUE;
+  call->msg = soup_message_new (method, url);
+  call->host = g_strdup (g_uri_get_host (soup_message_get_uri (call->msg)));
+
+  return call->msg;
 }
 
-/* Sends @msg for @task; @reply_cb gets the task back as user data. The
- * message body, when it holds secrets, is @body (wiped at the end). */
-static void
-send_call (ChutesIdpClient     *self,
-           GTask               *task,
-           SoupMessage         *msg,
-           GBytes              *body,
-           const char          *content_type,
-           GAsyncReadyCallback  reply_cb)
+void
+chutes_idp_client_set_bearer (SoupMessage *msg,
+                              const char  *token)
 {
-  Call *call = g_task_get_task_data (task);
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
 
-  if (call == NULL)
-    {
-      call = g_new0 (Call, 1);
-      g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-    }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  explicit_bzero (authorization, strlen (authorization));
+}
 
-  call->msg = g_object_ref (msg);
-  call->host = g_strdup (g_uri_get_host (soup_message_get_uri (msg)));
+void
+chutes_idp_client_send_call (ChutesIdpClient     *self,
+                             GTask               *task,
+                             GBytes              *body,
+                             const char          *content_type,
+                             GAsyncReadyCallback  reply_cb)
+{
+  ChutesIdpCall *call = g_task_get_task_data (task);
 
   if (body != NULL)
     {
       call->body = g_bytes_ref (body);
-      soup_message_set_request_body_from_bytes (msg, content_type, body);
+      soup_message_set_request_body_from_bytes (call->msg, content_type, body);
     }
 
-  g_debug ("IDP: %s %s", soup_message_get_method (msg),
-           g_uri_get_path (soup_message_get_uri (msg)));
+  g_debug ("IDP: %s %s", soup_message_get_method (call->msg),
+           g_uri_get_path (soup_message_get_uri (call->msg)));
 
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
+  soup_session_send_and_read_async (self->session, call->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task),
                                     reply_cb, g_object_ref (task));
 }
 
-/* Finishes the read. Returns the body of a 2xx reply, or NULL with the
- * error already mapped (network, OAuth or HTTP). @status gets the HTTP
- * status (0 when there was no reply). */
-static GBytes *
-finish_call (GObject       *source,
-             GAsyncResult  *result,
-             Call          *call,
-             guint         *status,
-             GError       **error)
+GBytes *
+chutes_idp_client_finish_call (GObject        *source,
+                               GAsyncResult   *result,
+                               ChutesIdpCall  *call,
+                               guint          *status,
+                               GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -176,18 +176,17 @@ finish_call (GObject       *source,
 
       g_propagate_error (error, chutes_error_new_from_http (*status, content_type, bytes,
                                                            call->host));
-      wipe_bytes (bytes);
+      chutes_idp_client_wipe_bytes (bytes);
       return NULL;
     }
 
   return g_steal_pointer (&bytes);
 }
 
-/* The JSON object in @bytes, or NULL with CHUTES_ERROR_PROTOCOL. */
-static JsonObject *
-parse_object (GBytes      *bytes,
-              const char  *host,
-              GError     **error)
+JsonObject *
+chutes_idp_client_parse_object (GBytes      *bytes,
+                                const char  *host,
+                                GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize size = 0;
@@ -208,10 +207,9 @@ parse_object (GBytes      *bytes,
   return json_object_ref (json_node_get_object (root));
 }
 
-/* A non-empty string member, or NULL. */
-static const char *
-get_string (JsonObject *object,
-            const char *member)
+const char *
+chutes_idp_client_get_string (JsonObject *object,
+                              const char *member)
 {
   JsonNode *node = json_object_get_member (object, member);
   const char *value;
@@ -222,6 +220,20 @@ get_string (JsonObject *object,
 
   value = json_node_get_string (node);
   return value != NULL && *value != '\0' ? value : NULL;
+}
+
+static gboolean
+check_client (ChutesIdpClient  *self,
+              GError          **error)
+{
+  if (!chutes_config_has_client (self->config))
+    {
+      g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_CONFIG,
+                           _("No OAuth app is set up yet. Set up the app to sign in."));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /* Token replies ----------------------------------------------------------- */
@@ -238,10 +250,10 @@ parse_tokens (GBytes      *bytes,
   JsonNode *expires_node;
   gint64 expires_in = DEFAULT_EXPIRES_IN;
 
-  if ((object = parse_object (bytes, host, error)) == NULL)
+  if ((object = chutes_idp_client_parse_object (bytes, host, error)) == NULL)
     return NULL;
 
-  access_token = get_string (object, "access_token");
+  access_token = chutes_idp_client_get_string (object, "access_token");
   if (access_token == NULL)
     {
       g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
@@ -263,13 +275,13 @@ parse_tokens (GBytes      *bytes,
       return NULL;
     }
 
-  refresh_token = get_string (object, "refresh_token");
+  refresh_token = chutes_idp_client_get_string (object, "refresh_token");
   if (refresh_token == NULL)
     refresh_token = old_refresh_token;
 
   return chutes_tokens_new (access_token, refresh_token,
                             g_get_real_time () / G_USEC_PER_SEC + expires_in,
-                            get_string (object, "scope"), NULL);
+                            chutes_idp_client_get_string (object, "scope"), NULL);
 }
 
 static void
@@ -278,15 +290,16 @@ token_reply_cb (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
+  ChutesIdpCall *call = g_task_get_task_data (task);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   ChutesTokens *tokens = NULL;
   guint status;
 
-  if ((bytes = finish_call (source, result, call, &status, &error)) != NULL)
-    tokens = parse_tokens (bytes, call->host, call->refresh_token, &error);
-  wipe_bytes (bytes);
+  /* call->keep: the refresh token of a refresh, NULL for a code exchange. */
+  if ((bytes = chutes_idp_client_finish_call (source, result, call, &status, &error)) != NULL)
+    tokens = parse_tokens (bytes, call->host, call->keep, &error);
+  chutes_idp_client_wipe_bytes (bytes);
 
   if (tokens == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -294,21 +307,25 @@ token_reply_cb (GObject      *source,
     g_task_return_pointer (task, tokens, (GDestroyNotify) chutes_tokens_free);
 }
 
-/* POST /idp/token with @form (which is freed and wiped). */
+/* POST /idp/token with @form plus the client's credentials. @refresh_token
+ * is kept for a reply without one. */
 static void
 post_token_request (ChutesIdpClient *self,
                     GTask           *task,
-                    GHashTable      *form)
+                    GHashTable      *form,
+                    const char      *refresh_token)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autofree char *url = NULL;
+  SoupMessage *msg;
   char *encoded;
 
-  if ((url = idp_url (self, "/idp/token", &error)) == NULL || !check_client (self, &error))
+  msg = chutes_idp_client_new_call (self, task, SOUP_METHOD_POST, "/idp/token", refresh_token);
+  if (msg == NULL)
+    return;
+
+  if (!check_client (self, &error))
     {
-      g_hash_table_unref (form);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -317,13 +334,12 @@ post_token_request (ChutesIdpClient *self,
   g_hash_table_insert (form, "client_secret",
                        (gpointer) chutes_config_get_client_secret (self->config));
   encoded = soup_form_encode_hash (form);
-  g_hash_table_unref (form);
   body = g_bytes_new_take (encoded, strlen (encoded));
 
-  msg = soup_message_new (SOUP_METHOD_POST, url);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
                                 "application/json");
-  send_call (self, task, msg, body, "application/x-www-form-urlencoded", token_reply_cb);
+  chutes_idp_client_send_call (self, task, body, "application/x-www-form-urlencoded",
+                               token_reply_cb);
 }
 
 void
@@ -336,7 +352,7 @@ chutes_idp_client_exchange_code_async (ChutesIdpClient     *self,
                                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GHashTable *form;
+  g_autoptr(GHashTable) form = NULL;
 
   g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
   g_return_if_fail (code != NULL);
@@ -352,7 +368,7 @@ chutes_idp_client_exchange_code_async (ChutesIdpClient     *self,
   g_hash_table_insert (form, "code", (gpointer) code);
   g_hash_table_insert (form, "code_verifier", (gpointer) code_verifier);
   g_hash_table_insert (form, "redirect_uri", (gpointer) redirect_uri);
-  post_token_request (self, task, form);
+  post_token_request (self, task, form, NULL);
 }
 
 ChutesTokens *
@@ -374,8 +390,7 @@ chutes_idp_client_refresh_async (ChutesIdpClient     *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GHashTable *form;
-  Call *call;
+  g_autoptr(GHashTable) form = NULL;
 
   g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
   g_return_if_fail (refresh_token != NULL);
@@ -383,14 +398,11 @@ chutes_idp_client_refresh_async (ChutesIdpClient     *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, chutes_idp_client_refresh_async);
-  call = g_new0 (Call, 1);
-  call->refresh_token = g_strdup (refresh_token);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
   form = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_insert (form, "grant_type", "refresh_token");
-  g_hash_table_insert (form, "refresh_token", call->refresh_token);
-  post_token_request (self, task, form);
+  g_hash_table_insert (form, "refresh_token", (gpointer) refresh_token);
+  post_token_request (self, task, form, refresh_token);
 }
 
 ChutesTokens *
@@ -416,7 +428,8 @@ revoke_reply_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   guint status;
 
-  bytes = finish_call (source, result, g_task_get_task_data (task), &status, &error);
+  bytes = chutes_idp_client_finish_call (source, result, g_task_get_task_data (task),
+                                         &status, &error);
   if (bytes == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -432,10 +445,7 @@ chutes_idp_client_revoke_async (ChutesIdpClient     *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autofree char *url = NULL;
   char *encoded;
 
   g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
@@ -445,11 +455,9 @@ chutes_idp_client_revoke_async (ChutesIdpClient     *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, chutes_idp_client_revoke_async);
 
-  if ((url = idp_url (self, "/idp/token/revoke", &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  if (chutes_idp_client_new_call (self, task, SOUP_METHOD_POST, "/idp/token/revoke",
+                                  NULL) == NULL)
+    return;
 
   if (hint != NULL)
     encoded = soup_form_encode ("token", token, "token_type_hint", hint, NULL);
@@ -457,8 +465,8 @@ chutes_idp_client_revoke_async (ChutesIdpClient     *self,
     encoded = soup_form_encode ("token", token, NULL);
   body = g_bytes_new_take (encoded, strlen (encoded));
 
-  msg = soup_message_new (SOUP_METHOD_POST, url);
-  send_call (self, task, msg, body, "application/x-www-form-urlencoded", revoke_reply_cb);
+  chutes_idp_client_send_call (self, task, body, "application/x-www-form-urlencoded",
+                               revoke_reply_cb);
 }
 
 gboolean
@@ -480,21 +488,21 @@ userinfo_reply_cb (GObject      *source,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
+  ChutesIdpCall *call = g_task_get_task_data (task);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
   const char *username;
   guint status;
 
-  if ((bytes = finish_call (source, result, call, &status, &error)) == NULL
-      || (object = parse_object (bytes, call->host, &error)) == NULL)
+  if ((bytes = chutes_idp_client_finish_call (source, result, call, &status, &error)) == NULL
+      || (object = chutes_idp_client_parse_object (bytes, call->host, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  username = get_string (object, "username");
+  username = chutes_idp_client_get_string (object, "username");
   if (username == NULL)
     {
       g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
@@ -513,10 +521,7 @@ chutes_idp_client_userinfo_async (ChutesIdpClient     *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *authorization = NULL;
+  SoupMessage *msg;
 
   g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
   g_return_if_fail (access_token != NULL);
@@ -525,18 +530,12 @@ chutes_idp_client_userinfo_async (ChutesIdpClient     *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, chutes_idp_client_userinfo_async);
 
-  if ((url = idp_url (self, "/idp/userinfo", &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  msg = chutes_idp_client_new_call (self, task, SOUP_METHOD_GET, "/idp/userinfo", NULL);
+  if (msg == NULL)
+    return;
 
-  msg = soup_message_new (SOUP_METHOD_GET, url);
-  authorization = g_strconcat ("Bearer ", access_token, NULL);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  explicit_bzero (authorization, strlen (authorization));
-  send_call (self, task, msg, NULL, NULL, userinfo_reply_cb);
+  chutes_idp_client_set_bearer (msg, access_token);
+  chutes_idp_client_send_call (self, task, NULL, NULL, userinfo_reply_cb);
 }
 
 char *
@@ -548,194 +547,6 @@ chutes_idp_client_userinfo_finish (ChutesIdpClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* App registration --------------------------------------------------------- */
-
-typedef struct
-{
-  char *client_id;
-  char *client_secret;   /* secret */
-} Registration;
-
-static void
-registration_free (Registration *registration)
-{
-  g_free (registration->client_id);
-  chutes_secret_free (registration->client_secret);
-  g_free (registration);
-}
-
-/* A 4xx from /idp/apps in words about the app, not about a sign-in. */
-static GError *
-registration_error (guint       status,
-                    GError     *http_error,
-                    const char *app_name)
-{
-  switch (status)
-    {
-    case SOUP_STATUS_CONFLICT:
-      g_error_free (http_error);
-      return g_error_new (CHUTES_ERROR, CHUTES_ERROR_CONFLICT,
-                          _("An app called “%s” already exists on Chutes. "
-                            "Choose another name."),
-                          app_name);
-    case SOUP_STATUS_UNAUTHORIZED:
-      g_error_free (http_error);
-      return g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_UNAUTHORIZED,
-                                  _("The API key was refused."));
-    default:
-      /* 403 (privileged scope) and 422 (validation) keep Chutes' own words. */
-      return http_error;
-    }
-}
-
-static void
-register_reply_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(GError) error = NULL;
-  Registration *registration;
-  const char *client_id;
-  const char *client_secret;
-  guint status;
-
-  if ((bytes = finish_call (source, result, call, &status, &error)) == NULL)
-    {
-      g_task_return_error (task, registration_error (status, g_steal_pointer (&error),
-                                                     call->app_name));
-      return;
-    }
-
-  object = parse_object (bytes, call->host, &error);
-  client_id = object != NULL ? get_string (object, "client_id") : NULL;
-  client_secret = object != NULL ? get_string (object, "client_secret") : NULL;
-
-  if (object != NULL && (client_id == NULL || client_secret == NULL))
-    g_set_error (&error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
-                 _("%s registered the app but did not send its client ID and secret."),
-                 call->host);
-
-  if (error != NULL)
-    {
-      wipe_bytes (bytes);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  registration = g_new0 (Registration, 1);
-  registration->client_id = g_strdup (client_id);
-  registration->client_secret = g_strdup (client_secret);
-  wipe_bytes (bytes);
-
-  g_task_return_pointer (task, registration, (GDestroyNotify) registration_free);
-}
-
-void
-chutes_idp_client_register_app_async (ChutesIdpClient     *self,
-                                      const char          *api_key,
-                                      const char          *name,
-                                      const char * const  *redirect_uris,
-                                      const char          *scopes,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_auto(GStrv) scope_list = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *authorization = NULL;
-  Call *call;
-  char *json;
-
-  g_return_if_fail (CHUTES_IS_IDP_CLIENT (self));
-  g_return_if_fail (api_key != NULL);
-  g_return_if_fail (name != NULL);
-  g_return_if_fail (redirect_uris != NULL);
-  g_return_if_fail (scopes != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_idp_client_register_app_async);
-  call = g_new0 (Call, 1);
-  call->app_name = g_strdup (name);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-
-  if ((url = idp_url (self, "/idp/apps", &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, name);
-  json_builder_set_member_name (builder, "description");
-  json_builder_add_string_value (builder, "Chutes for GNOME, a desktop chat client");
-  json_builder_set_member_name (builder, "homepage_url");
-  json_builder_add_string_value (builder, "https://chutes.ai");
-  json_builder_set_member_name (builder, "redirect_uris");
-  json_builder_begin_array (builder);
-  for (guint i = 0; redirect_uris[i] != NULL; i++)
-    json_builder_add_string_value (builder, redirect_uris[i]);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "allowed_scopes");
-  json_builder_begin_array (builder);
-  scope_list = g_strsplit_set (scopes, " \t\n", -1);
-  for (guint i = 0; scope_list[i] != NULL; i++)
-    if (*scope_list[i] != '\0')
-      json_builder_add_string_value (builder, scope_list[i]);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json = json_to_string (root, FALSE);
-  body = g_bytes_new_take (json, strlen (json));
-
-  msg = soup_message_new (SOUP_METHOD_POST, url);
-  authorization = g_strconcat ("Bearer ", api_key, NULL);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  explicit_bzero (authorization, strlen (authorization));
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
-                                "application/json");
-  send_call (self, task, msg, body, "application/json", register_reply_cb);
-}
-
-gboolean
-chutes_idp_client_register_app_finish (ChutesIdpClient  *self,
-                                       GAsyncResult     *result,
-                                       char            **client_id,
-                                       char            **client_secret,
-                                       GError          **error)
-{
-  Registration *registration;
-
-  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  registration = g_task_propagate_pointer (G_TASK (result), error);
-  if (registration == NULL)
-    return FALSE;
-
-  if (client_id != NULL)
-    *client_id = g_steal_pointer (&registration->client_id);
-  if (client_secret != NULL)
-    *client_secret = g_steal_pointer (&registration->client_secret);
-  registration_free (registration);
-
-  return TRUE;
 }
 
 /* Authorize URL ----------------------------------------------------------- */

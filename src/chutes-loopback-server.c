@@ -10,22 +10,20 @@
  * Anything that is not the callback we wait for (another path, a wrong Host,
  * a wrong or missing state, a malformed query) gets an error page and the
  * server keeps listening: a stray or hostile request never ends the sign-in.
+ * The pages and the check of the callback's query are in
+ * chutes-loopback-page.c; this file binds, waits, completes and stops.
  */
 
 #include "config.h"
-
-#include <string.h>
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
 #include "chutes-error.h"
+#include "chutes-loopback-page.h"
 #include "chutes-loopback-server.h"
-#include "chutes-pkce.h"
 #include "chutes-tokens.h"
 
-/* Longest text from the IDP we repeat (error_description), in characters. */
-#define MAX_IDP_TEXT_CHARS 300
 /* When the browser never reads the final page, give up waiting for it. */
 #define PAGE_DELIVERY_GRACE_SECONDS 5
 
@@ -58,152 +56,6 @@ struct _ChutesLoopbackServer
 
 G_DEFINE_FINAL_TYPE (ChutesLoopbackServer, chutes_loopback_server, G_TYPE_OBJECT)
 
-/* Pages ------------------------------------------------------------------ */
-
-static void
-respond_with_page (SoupServerMessage *msg,
-                   guint              status,
-                   const char        *heading,
-                   const char        *text)
-{
-  g_autofree char *heading_html = g_markup_escape_text (heading, -1);
-  g_autofree char *text_html = g_markup_escape_text (text, -1);
-  g_autofree char *page = NULL;
-  SoupMessageHeaders *headers;
-
-  page = g_strdup_printf ("<!DOCTYPE html>\n"
-                          "<html><head><meta charset=\"utf-8\">"
-                          "<meta name=\"viewport\" content=\"width=device-width\">"
-                          "<title>Chutes</title>"
-                          "<style>body{font-family:system-ui,sans-serif;max-width:34em;"
-                          "margin:4em auto;padding:0 1em;line-height:1.5}"
-                          "h1{font-size:1.5em}</style></head>\n"
-                          "<body><h1>%s</h1><p>%s</p></body></html>\n",
-                          heading_html, text_html);
-
-  headers = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  soup_message_headers_replace (headers, "Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; "
-                                "frame-ancestors 'none'; form-action 'none'");
-  soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
-
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/html; charset=utf-8",
-                                    SOUP_MEMORY_COPY, page, strlen (page));
-}
-
-/* Text from the network: valid UTF-8, no control characters, bounded. */
-static char *
-bounded_idp_text (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  g_autofree char *cut = NULL;
-
-  for (char *p = valid; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = ' ';
-
-  if (g_utf8_strlen (valid, -1) <= MAX_IDP_TEXT_CHARS)
-    return g_strstrip (g_steal_pointer (&valid));
-
-  cut = g_utf8_substring (valid, 0, MAX_IDP_TEXT_CHARS);
-  return g_strconcat (g_strstrip (cut), "…", NULL);
-}
-
-/* The callback's query ---------------------------------------------------- */
-
-typedef struct
-{
-  char *code;
-  char *state;
-  char *error;
-  char *error_description;
-} CallbackParams;
-
-static void
-callback_params_clear (CallbackParams *params)
-{
-  g_clear_pointer (&params->code, chutes_secret_free);
-  g_clear_pointer (&params->state, chutes_secret_free);
-  g_clear_pointer (&params->error, g_free);
-  g_clear_pointer (&params->error_description, g_free);
-}
-
-static char *
-form_decode (const char *start,
-             gsize       len)
-{
-  g_autofree char *raw = g_strndup (start, len);
-  char *decoded;
-
-  g_strdelimit (raw, "+", ' ');
-  /* NULL on a bad %-escape or an escaped NUL. */
-  decoded = g_uri_unescape_string (raw, NULL);
-
-  if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
-    g_clear_pointer (&decoded, g_free);
-
-  return decoded;
-}
-
-/* Picks code, state, error and error_description out of a www-form query.
- * Other parameters are ignored. FALSE when one of ours is repeated (RFC 6749
- * section 3.1) or does not decode to UTF-8. */
-static gboolean
-parse_callback_query (const char     *query,
-                      CallbackParams *params)
-{
-  const char *piece = query;
-
-  if (query == NULL)
-    return TRUE;
-
-  while (*piece != '\0')
-    {
-      const char *end = strchr (piece, '&');
-      const char *eq;
-      g_autofree char *key = NULL;
-      char **slot = NULL;
-      gsize len;
-
-      len = end != NULL ? (gsize) (end - piece) : strlen (piece);
-      eq = memchr (piece, '=', len);
-      key = form_decode (piece, eq != NULL ? (gsize) (eq - piece) : len);
-
-      if (g_strcmp0 (key, "code") == 0)
-        slot = &params->code;
-      else if (g_strcmp0 (key, "state") == 0)
-        slot = &params->state;
-      else if (g_strcmp0 (key, "error") == 0)
-        slot = &params->error;
-      else if (g_strcmp0 (key, "error_description") == 0)
-        slot = &params->error_description;
-
-      if (slot != NULL)
-        {
-          if (*slot != NULL)
-            return FALSE;
-
-          if (eq != NULL)
-            *slot = form_decode (eq + 1, len - (gsize) (eq + 1 - piece));
-          else
-            *slot = g_strdup ("");
-
-          if (*slot == NULL)
-            return FALSE;
-        }
-
-      if (end == NULL)
-        break;
-      piece = end + 1;
-    }
-
-  return TRUE;
-}
-
 /* Completing the wait ----------------------------------------------------- */
 
 static void
@@ -223,6 +75,12 @@ stop_listening (ChutesLoopbackServer *self)
       soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
+}
+
+static GError *
+cancelled_error_new (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Sign-in was cancelled."));
 }
 
 /* Stops listening and returns the outcome (or @error, when set) to the
@@ -338,102 +196,37 @@ cancelled_cb (GCancellable *cancellable,
   ChutesLoopbackServer *self = user_data;
 
   g_debug ("Loopback server: wait cancelled");
-  complete_wait (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                            _("Sign-in was cancelled.")));
+  complete_wait (self, cancelled_error_new ());
 
   return G_SOURCE_REMOVE;
 }
 
 /* Handling requests -------------------------------------------------------- */
 
-/* Maps ?error= from the IDP to our error and answers the browser. */
-static GError *
-respond_with_oauth_error (SoupServerMessage *msg,
-                          const char        *error_code,
-                          const char        *description)
-{
-  g_autofree char *code_text = bounded_idp_text (error_code);
-  g_autofree char *detail = description != NULL && *description != '\0'
-                            ? bounded_idp_text (description) : g_strdup (code_text);
-  g_autoptr(GError) error = NULL;
-
-  if (g_str_equal (error_code, "access_denied"))
-    error = g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_ACCESS_DENIED,
-                                 _("Sign-in was cancelled in the browser."));
-  else if (g_str_equal (error_code, "invalid_scope"))
-    error = g_error_new (CHUTES_ERROR, CHUTES_ERROR_INVALID_SCOPE,
-                         _("Chutes refused the requested permissions: %s"), detail);
-  else
-    error = g_error_new (CHUTES_ERROR, CHUTES_ERROR_OAUTH,
-                         _("Chutes could not sign you in: %s"), detail);
-
-  respond_with_page (msg, SOUP_STATUS_OK,
-                     error->code == CHUTES_ERROR_ACCESS_DENIED
-                     ? _("Sign-in cancelled") : _("Sign-in failed"),
-                     error->message);
-
-  return g_steal_pointer (&error);
-}
-
 static void
 handle_callback (ChutesLoopbackServer *self,
                  SoupServerMessage    *msg,
                  const char           *query)
 {
-  CallbackParams params = { NULL, };
+  g_auto(ChutesLoopbackPage) page = { 0, };
+  ChutesLoopbackCallback kind;
 
   if (self->has_outcome || self->finished)
     {
-      respond_with_page (msg, SOUP_STATUS_OK, _("Already finished"),
-                         _("This sign-in is already finished. You can close this tab."));
+      chutes_loopback_page_respond (msg, SOUP_STATUS_OK, _("Already finished"),
+                                    _("This sign-in is already finished. You can close this tab."));
       return;
     }
 
-  if (!parse_callback_query (query, &params))
-    {
-      g_debug ("Loopback server: malformed callback query, still listening");
-      respond_with_page (msg, SOUP_STATUS_BAD_REQUEST, _("Sign-in response not understood"),
-                         _("The browser sent a sign-in response that Chutes cannot read."));
-      callback_params_clear (&params);
-      return;
-    }
+  kind = chutes_loopback_callback_check (query, self->expected_state, &page,
+                                         &self->code, &self->outcome_error);
+  chutes_loopback_page_respond (msg, page.status, page.heading, page.text);
 
-  if (!chutes_secure_str_equal (params.state, self->expected_state))
-    {
-      g_debug ("Loopback server: callback with a %s state, still listening",
-               params.state == NULL ? "missing" : "wrong");
-      respond_with_page (msg, SOUP_STATUS_BAD_REQUEST, _("Sign-in not recognized"),
-                         _("This sign-in response doesn't belong to the current sign-in attempt. "
-                           "Start signing in again from the Chutes app."));
-      callback_params_clear (&params);
-      return;
-    }
-
-  if (params.error != NULL)
-    {
-      g_debug ("Loopback server: the IDP reported an OAuth error");
-      self->outcome_error = respond_with_oauth_error (msg, params.error,
-                                                      params.error_description);
-    }
-  else if (params.code == NULL || *params.code == '\0')
-    {
-      g_debug ("Loopback server: callback without a code");
-      self->outcome_error = g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
-                                                 _("Chutes sent the browser back without "
-                                                   "a sign-in code."));
-      respond_with_page (msg, SOUP_STATUS_BAD_REQUEST, _("Sign-in failed"),
-                         self->outcome_error->message);
-    }
-  else
-    {
-      g_debug ("Loopback server: received the authorization code");
-      self->code = g_steal_pointer (&params.code);
-      respond_with_page (msg, SOUP_STATUS_OK, _("Signed in"),
-                         _("Signed in. You can close this tab and return to Chutes."));
-    }
+  /* A stray request does not end the sign-in. */
+  if (kind == CHUTES_LOOPBACK_CALLBACK_STRAY)
+    return;
 
   self->has_outcome = TRUE;
-  callback_params_clear (&params);
 
   /* Complete once the page has been written, not before. */
   g_signal_connect_object (msg, "finished", G_CALLBACK (final_page_finished_cb), self, 0);
@@ -463,14 +256,14 @@ server_handler_cb (SoupServer        *server,
       || g_uri_get_port (uri) != self->port)
     {
       g_debug ("Loopback server: refused a request for another host");
-      respond_with_page (msg, SOUP_STATUS_BAD_REQUEST, _("Wrong address"),
+      chutes_loopback_page_respond (msg, SOUP_STATUS_BAD_REQUEST, _("Wrong address"),
                          _("This address only finishes signing in to Chutes."));
       return;
     }
 
   if (g_strcmp0 (g_uri_get_path (uri), self->path) != 0)
     {
-      respond_with_page (msg, SOUP_STATUS_NOT_FOUND, _("Not found"),
+      chutes_loopback_page_respond (msg, SOUP_STATUS_NOT_FOUND, _("Not found"),
                          _("This address only finishes signing in to Chutes."));
       return;
     }
@@ -479,7 +272,7 @@ server_handler_cb (SoupServer        *server,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", "GET, HEAD");
-      respond_with_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Not allowed"),
+      chutes_loopback_page_respond (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Not allowed"),
                          _("This address only finishes signing in to Chutes."));
       return;
     }
@@ -673,8 +466,7 @@ chutes_loopback_server_stop (ChutesLoopbackServer *self)
     {
       g_clear_pointer (&self->code, chutes_secret_free);
       g_clear_error (&self->outcome_error);
-      self->outcome_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 _("Sign-in was cancelled."));
+      self->outcome_error = cancelled_error_new ();
       self->has_outcome = TRUE;
       schedule_completion (self);
     }

@@ -13,12 +13,15 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include <gio/gio.h>
 
 #include "chutes-error.h"
+#include "chutes-loopback-page.h"
 #include "chutes-loopback-server.h"
+#include "chutes-tokens.h"
 
 #define STATE "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
@@ -125,6 +128,25 @@ raw_request_free (RawRequest *request)
   g_free (request);
 }
 
+/* Splits what the browser received into status, head and body. */
+static void
+reply_parse (Reply      *reply,
+             GByteArray *received)
+{
+  const char *split;
+
+  g_byte_array_append (received, (const guint8 *) "", 1);
+
+  split = strstr ((const char *) received->data, "\r\n\r\n");
+  if (split != NULL)
+    {
+      reply->head = g_strndup ((const char *) received->data,
+                               split - (const char *) received->data);
+      reply->body = g_strdup (split + 4);
+      sscanf (reply->head, "HTTP/1.%*d %u", &reply->status);
+    }
+}
+
 /* In a worker thread: connect, send the bytes as they are, read to EOF. */
 static void
 raw_request_thread (GTask        *task,
@@ -139,7 +161,6 @@ raw_request_thread (GTask        *task,
   Reply *reply = g_new0 (Reply, 1);
   GInputStream *in;
   GOutputStream *out;
-  const char *split;
   guint8 buf[8192];
   gssize n;
 
@@ -166,16 +187,7 @@ raw_request_thread (GTask        *task,
 
   while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
     g_byte_array_append (received, buf, n);
-  g_byte_array_append (received, (const guint8 *) "", 1);
-
-  split = strstr ((const char *) received->data, "\r\n\r\n");
-  if (split != NULL)
-    {
-      reply->head = g_strndup ((const char *) received->data,
-                               split - (const char *) received->data);
-      reply->body = g_strdup (split + 4);
-      sscanf (reply->head, "HTTP/1.%*d %u", &reply->status);
-    }
+  reply_parse (reply, received);
 
   g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
 }
@@ -906,6 +918,253 @@ test_hostile_requests_keep_listening (void)
   fixture_clear (&f);
 }
 
+/* Without a server: the page and the query check ---------------------------- */
+
+static void
+test_page_escapes_text (void)
+{
+  g_autofree char *page = chutes_loopback_page_build ("<b>Heading</b>", "Tom & \"Jerry\" <script>");
+
+  g_assert_true (g_str_has_prefix (page, "<!DOCTYPE html>\n"));
+  g_assert_nonnull (strstr (page, "<h1>&lt;b&gt;Heading&lt;/b&gt;</h1>"));
+  g_assert_nonnull (strstr (page, "<p>Tom &amp; &quot;Jerry&quot; &lt;script&gt;</p>"));
+  g_assert_null (strstr (page, "<script"));
+  g_assert_null (strstr (page, "<b>"));
+}
+
+static void
+test_query_checked (void)
+{
+  const struct
+  {
+    const char             *query;
+    ChutesLoopbackCallback  kind;
+    guint                   status;
+    const char             *code;
+    int                     error_code;
+  } cases[] = {
+    { "code=the-code&state=" STATE, CHUTES_LOOPBACK_CALLBACK_CODE, 200, "the-code", 0 },
+    { "x=1&state=" STATE "&x=2&code=a+b%2Bc", CHUTES_LOOPBACK_CALLBACK_CODE, 200, "a b+c", 0 },
+    { NULL, CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "code=c", CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "code=c&state=" STATE "x", CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "code=c&state=" STATE "&state=" STATE, CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "code=c&code=c&state=" STATE, CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "code=%FF&state=" STATE, CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "code=c&state=" STATE "%00", CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "error=access_denied&state=nope", CHUTES_LOOPBACK_CALLBACK_STRAY, 400, NULL, 0 },
+    { "state=" STATE, CHUTES_LOOPBACK_CALLBACK_FAILED, 400, NULL, CHUTES_ERROR_PROTOCOL },
+    { "code=&state=" STATE, CHUTES_LOOPBACK_CALLBACK_FAILED, 400, NULL, CHUTES_ERROR_PROTOCOL },
+    { "error=access_denied&state=" STATE "&code=c", CHUTES_LOOPBACK_CALLBACK_FAILED, 200, NULL,
+      CHUTES_ERROR_ACCESS_DENIED },
+    { "error=invalid_scope&state=" STATE, CHUTES_LOOPBACK_CALLBACK_FAILED, 200, NULL,
+      CHUTES_ERROR_INVALID_SCOPE },
+    { "error=temporarily_unavailable&state=" STATE, CHUTES_LOOPBACK_CALLBACK_FAILED, 200, NULL,
+      CHUTES_ERROR_OAUTH },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(ChutesLoopbackPage) page = { 0, };
+      g_autoptr(GError) error = NULL;
+      char *code = NULL;
+
+      g_test_message ("%s", cases[i].query);
+      g_assert_cmpint (chutes_loopback_callback_check (cases[i].query, STATE, &page, &code, &error),
+                       ==, cases[i].kind);
+      g_assert_cmpuint (page.status, ==, cases[i].status);
+      g_assert_nonnull (page.heading);
+      g_assert_nonnull (page.text);
+      g_assert_cmpstr (code, ==, cases[i].code);
+      if (cases[i].error_code != 0)
+        {
+          g_assert_error (error, CHUTES_ERROR, cases[i].error_code);
+          g_assert_cmpstr (page.text, ==, error->message);
+        }
+      else
+        g_assert_no_error (error);
+      chutes_secret_free (code);
+    }
+}
+
+/* The final page and a slow browser --------------------------------------- */
+
+/* The socket of this process connected from 127.0.0.1:@local_port to
+ * @peer_port, or -1. */
+static int
+find_connected_socket (guint local_port,
+                       guint peer_port)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = (int) g_ascii_strtoll (name, NULL, 10);
+      struct sockaddr_in local;
+      struct sockaddr_in peer;
+      socklen_t local_len = sizeof local;
+      socklen_t peer_len = sizeof peer;
+
+      if (getsockname (fd, (struct sockaddr *) &local, &local_len) == 0
+          && getpeername (fd, (struct sockaddr *) &peer, &peer_len) == 0
+          && local.sin_family == AF_INET
+          && g_ntohs (local.sin_port) == local_port
+          && g_ntohs (peer.sin_port) == peer_port)
+        return fd;
+    }
+
+  return -1;
+}
+
+#define N_STRAY_PAGES 10
+
+typedef struct
+{
+  guint  server_port;
+  gint   browser_port;   /* atomic: set once connected */
+  gint   may_send;       /* atomic: set by the test */
+  guint  n_stray_pages;  /* 404 pages received before the final one */
+} SlowBrowser;
+
+/* In a worker thread: a browser with the smallest receive buffer sends
+ * N_STRAY_PAGES requests for a missing page and then a callback with a long
+ * error_description, all at once on one connection. It reads nothing for
+ * a while, then reads the replies 128 bytes at a time, pausing between
+ * reads, so the server can only write as fast as the browser reads. The
+ * task returns the final reply. */
+static void
+slow_browser_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  SlowBrowser *browser = task_data;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback,
+                                                                 browser->server_port);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GString) requests = g_string_new (NULL);
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  Reply *reply = g_new0 (Reply, 1);
+  const char *final;
+  gint64 deadline;
+  gsize sent = 0;
+  char buf[128];
+  gssize n;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 1, NULL);
+  g_socket_set_timeout (socket, 10);
+  if (!g_socket_connect (socket, address, NULL, NULL))
+    {
+      g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+      return;
+    }
+  reply->connected = TRUE;
+  local = g_socket_get_local_address (socket, NULL);
+  g_atomic_int_set (&browser->browser_port,
+                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_atomic_int_get (&browser->may_send) && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+
+  for (guint i = 0; i < N_STRAY_PAGES; i++)
+    g_string_append_printf (requests, "GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                            browser->server_port);
+  g_string_append (requests, "GET /oauth/callback?error=server_error&state=" STATE
+                             "&error_description=");
+  for (guint i = 0; i < 300; i++)
+    g_string_append (requests, "%26");
+  g_string_append_printf (requests, " HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                    "Connection: close\r\n\r\n", browser->server_port);
+  while (sent < requests->len
+         && (n = g_socket_send (socket, requests->str + sent, requests->len - sent,
+                                NULL, NULL)) > 0)
+    sent += (gsize) n;
+
+  g_usleep (G_USEC_PER_SEC / 5);
+  while ((n = g_socket_receive (socket, buf, sizeof buf, NULL, NULL)) > 0)
+    {
+      g_byte_array_append (received, (const guint8 *) buf, (guint) n);
+      g_usleep (1000);
+    }
+  g_byte_array_append (received, (const guint8 *) "", 1);
+
+  for (const char *p = (const char *) received->data;
+       (p = strstr (p, "HTTP/1.1 404 ")) != NULL;
+       p++)
+    browser->n_stray_pages++;
+
+  final = g_strrstr ((const char *) received->data, "HTTP/1.1 200 ");
+  if (final != NULL)
+    {
+      g_autoptr(GByteArray) final_bytes = g_byte_array_new ();
+
+      g_byte_array_append (final_bytes, (const guint8 *) final, strlen (final));
+      reply_parse (reply, final_bytes);
+    }
+
+  g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+}
+
+static void
+test_final_page_reaches_slow_browser (void)
+{
+  Fixture f = { NULL, };
+  SlowBrowser browser = { 0, };
+  ReplyWait wait = { FALSE, NULL };
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(Reply) reply = NULL;
+  g_autofree char *head = NULL;
+  const char *length;
+  gint64 deadline;
+  int fd = -1;
+  int one = 1;
+
+  fixture_start (&f, 30, TRUE);
+  browser.server_port = f.port;
+  task = g_task_new (NULL, NULL, raw_request_cb, &wait);
+  g_task_set_task_data (task, &browser, NULL);
+  g_task_run_in_thread (task, slow_browser_thread);
+
+  /* Give the server's end of the connection the smallest send buffer, as
+   * a slow network would: the stray pages fill it, and the final page has
+   * to wait until the browser reads. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((fd = find_connected_socket (f.port, g_atomic_int_get (&browser.browser_port))) < 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_no_errno (setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &one, sizeof one));
+  g_atomic_int_set (&browser.may_send, TRUE);
+
+  fixture_finish (&f);
+  g_assert_error (f.error, CHUTES_ERROR, CHUTES_ERROR_OAUTH);
+  g_assert_true (port_is_free (f.port));
+
+  /* The server stopped only once the whole final page was on its way. */
+  run_until (&wait.done, 20);
+  reply = g_steal_pointer (&wait.reply);
+  g_assert_cmpuint (browser.n_stray_pages, ==, N_STRAY_PAGES);
+  g_assert_cmpuint (reply->status, ==, 200);
+  assert_safe_page (reply);
+  g_assert_nonnull (strstr (reply->body, "Chutes could not sign you in: &amp;&amp;&amp;"));
+  g_assert_true (g_str_has_suffix (reply->body, "</p></body></html>\n"));
+  head = g_ascii_strdown (reply->head, -1);
+  length = strstr (head, "\r\ncontent-length: ");
+  g_assert_nonnull (length);
+  g_assert_cmpuint (g_ascii_strtoull (length + strlen ("\r\ncontent-length: "), NULL, 10),
+                    ==, strlen (reply->body));
+
+  fixture_clear (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -925,6 +1184,8 @@ main (int   argc,
                    test_second_callback_already_finished);
   g_test_add_func ("/oauth/callback/hostile-requests-keep-listening",
                    test_hostile_requests_keep_listening);
+  g_test_add_func ("/oauth/callback/page-escapes-text", test_page_escapes_text);
+  g_test_add_func ("/oauth/callback/query-checked-without-a-server", test_query_checked);
   g_test_add_func ("/oauth/listen/busy-port-uses-next-uri", test_busy_port_falls_through);
   g_test_add_func ("/oauth/listen/all-ports-busy-names-them", test_all_ports_busy);
   g_test_add_func ("/oauth/listen/refuses-non-loopback-uri", test_refuses_non_loopback_uris);
@@ -932,6 +1193,8 @@ main (int   argc,
   g_test_add_func ("/oauth/wait/times-out", test_times_out);
   g_test_add_func ("/oauth/wait/cancel-frees-port", test_cancel_stops_listening);
   g_test_add_func ("/oauth/wait/stop-ends-wait-as-cancelled", test_stop_cancels_wait);
+  g_test_add_func ("/oauth/wait/final-page-reaches-a-slow-browser",
+                   test_final_page_reaches_slow_browser);
 
   return g_test_run ();
 }
