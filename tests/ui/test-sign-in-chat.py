@@ -13,7 +13,7 @@ MESSAGE = "Hello from the UI test <b>not bold</b>"
 
 def main():
     setup_signals()
-    s = Session("sign-in-chat", mock_args=("--stream-delay-ms", "15", "--reply-words", "80"))
+    s = Session("sign-in-chat", mock_args=("--stream-delay-ms", "40", "--reply-words", "80"))
     s.set_browser(delay=2)
     tap = Tap()
     state = {}
@@ -86,7 +86,7 @@ def main():
         wait_for("the Stopped mark", lambda: s.find(contains="Stopped"), timeout=10)
         if s.find(contains='You said: "please write') is None:
             raise AssertionError("the partial reply was not kept after Stop")
-        s.mock.control(**{"stream-delay-ms": "15"})
+        s.mock.control(**{"stream-delay-ms": "40"})
 
     def server_error_is_shown_and_partial_text_kept():
         s.mock.control(fail="chat-midstream-error", count="1")

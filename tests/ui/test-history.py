@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Saved chats through the real window: two chats are listed newest first,
+survive a restart, are found by search with the words highlighted, and a
+search hit opens its chat."""
+
+import sys
+
+from uitest import Session, Tap, setup_signals, wait_for
+
+
+def main():
+    setup_signals()
+    s = Session("history", mock_args=("--stream-delay-ms", "5", "--reply-words", "30"))
+    tap = Tap()
+
+    def conversation():
+        return s.find(role="list", name="Conversation")
+
+    def chats():
+        listing = s.find(role="list", name="Chats")
+        return [n.name for n in s.nodes(listing) if n.getRoleName() == "label"
+                and n.name and not n.name[0].isdigit() and n.name != "Yesterday"] if listing else []
+
+    def idle():
+        return s.find(role="push button", name="Send")
+
+    def two_chats_listed_newest_first():
+        s.start_app()
+        s.press(s.wait_find("the sign-in button", role="push button", name="Sign in with Chutes"))
+        s.wait_find("the chat", timeout=30, role="text", name="Message")
+        s.type("alpha question about GNOME Shell")
+        s.key("Return")
+        wait_for("the first reply", lambda: s.find(contains='You said: "alpha', within=conversation())
+                 and idle(), timeout=30)
+        s.key("ctrl+n")
+        wait_for("an empty chat", lambda: s.find(contains="Start a Conversation"), timeout=10)
+        s.type("beta question")
+        s.key("Return")
+        wait_for("the second reply", lambda: s.find(contains='You said: "beta', within=conversation())
+                 and idle(), timeout=30)
+        listed = wait_for("both chats in the sidebar", lambda: len(chats()) >= 2 and chats(), timeout=10)
+        if not (listed[0].startswith("beta question") and listed[1].startswith("alpha question")):
+            raise AssertionError("chats not listed newest first: %r" % listed)
+        s.screenshot("two-chats")
+
+    def chats_survive_a_restart():
+        s.quit_app()
+        s.start_app()
+        s.wait_find("the chat after restart", timeout=30, role="text", name="Message")
+        listed = wait_for("the saved chats", lambda: len(chats()) >= 2 and chats(), timeout=10)
+        if not listed[1].startswith("alpha question"):
+            raise AssertionError("the saved chats are missing after a restart: %r" % listed)
+
+    def search_finds_and_opens_a_chat():
+        s.key("ctrl+f")
+        s.type("gnome")
+        results = wait_for("a search result", lambda: s.find(role="list", name="Search results"), timeout=10)
+        wait_for("the highlighted hit", lambda: s.find(contains="GNOME", within=results), timeout=10)
+        s.screenshot("search")
+        s.key("Return")
+        wait_for("the found chat", lambda: s.find(contains='You said: "alpha', within=conversation()),
+                 timeout=10)
+        if s.find(contains='You said: "beta', within=conversation()) is not None:
+            raise AssertionError("the other chat is still shown")
+
+    tap.add("/ui/history/two-chats-listed-newest-first", two_chats_listed_newest_first)
+    tap.add("/ui/history/chats-survive-a-restart", chats_survive_a_restart)
+    tap.add("/ui/history/search-finds-and-opens-a-chat", search_finds_and_opens_a_chat)
+    try:
+        return tap.run()
+    finally:
+        s.quit_app()
+        s.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
