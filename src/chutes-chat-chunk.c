@@ -408,6 +408,15 @@ char *
 chutes_chat_stream_build_body (const char *model,
                                GListModel *messages)
 {
+  return chutes_chat_stream_build_request_body (model, messages, -1.0, 0);
+}
+
+char *
+chutes_chat_stream_build_request_body (const char *model,
+                                       GListModel *messages,
+                                       double      temperature,
+                                       gint64      max_tokens)
+{
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
@@ -446,6 +455,19 @@ chutes_chat_stream_build_body (const char *model,
 
   json_builder_set_member_name (builder, "stream");
   json_builder_add_boolean_value (builder, TRUE);
+
+  /* Only what the person chose; otherwise the model's own defaults. */
+  if (temperature >= 0.0)
+    {
+      json_builder_set_member_name (builder, "temperature");
+      json_builder_add_double_value (builder, temperature);
+    }
+
+  if (max_tokens > 0)
+    {
+      json_builder_set_member_name (builder, "max_tokens");
+      json_builder_add_int_value (builder, max_tokens);
+    }
 
   json_builder_end_object (builder);
 

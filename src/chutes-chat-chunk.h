@@ -33,6 +33,12 @@ void     chutes_chat_chunk_clear (ChutesChatChunk  *chunk);
 /* The JSON request body of a streamed /chat/completions request for
  * @messages (a GListModel of ChutesMessage; see chutes_chat_stream_new()
  * for which are skipped), exposed for tests. */
+/* The same with sampling settings: @temperature < 0 and @max_tokens <= 0
+ * leave them out (the model's defaults). */
+char    *chutes_chat_stream_build_request_body (const char *model,
+                                                GListModel *messages,
+                                                double      temperature,
+                                                gint64      max_tokens);
 char    *chutes_chat_stream_build_body (const char *model,
                                         GListModel *messages);
 

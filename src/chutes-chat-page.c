@@ -36,6 +36,12 @@ struct _ChutesChatPage
   ChutesModelPicker  *model_picker;
   GtkLabel           *status_label;
   GtkRevealer        *edit_revealer;
+  GtkSwitch          *thinking_switch;
+  GtkTextView        *system_prompt_view;
+  GtkCheckButton     *temperature_check;
+  GtkSpinButton      *temperature_spin;
+  GtkCheckButton     *max_tokens_check;
+  GtkSpinButton      *max_tokens_spin;
 
   ChutesMessage      *editing;
 
@@ -238,6 +244,45 @@ cancel_edit_action (GtkWidget  *widget,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
   gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
   gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
+}
+
+/* Chat settings: shown from the conversation when the popover opens,
+ * applied (and saved with the chat) when it closes. */
+static void
+settings_shown_cb (ChutesChatPage *self)
+{
+  g_autoptr(ChutesChatSettings) settings = chutes_conversation_get_settings (self->conversation);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->system_prompt_view);
+
+  gtk_switch_set_active (self->thinking_switch, settings->thinking);
+  gtk_text_buffer_set_text (buffer, settings->system_prompt ? settings->system_prompt : "", -1);
+  gtk_check_button_set_active (self->temperature_check, settings->temperature >= 0);
+  if (settings->temperature >= 0)
+    gtk_spin_button_set_value (self->temperature_spin, settings->temperature);
+  gtk_check_button_set_active (self->max_tokens_check, settings->max_tokens > 0);
+  if (settings->max_tokens > 0)
+    gtk_spin_button_set_value (self->max_tokens_spin, settings->max_tokens);
+}
+
+static void
+settings_closed_cb (ChutesChatPage *self)
+{
+  g_autoptr(ChutesChatSettings) settings = chutes_chat_settings_new ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->system_prompt_view);
+  GtkTextIter start, end;
+  g_autofree char *prompt = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  prompt = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+
+  settings->thinking = gtk_switch_get_active (self->thinking_switch);
+  settings->system_prompt = *g_strstrip (prompt) ? g_steal_pointer (&prompt) : NULL;
+  settings->temperature = gtk_check_button_get_active (self->temperature_check)
+                            ? gtk_spin_button_get_value (self->temperature_spin) : -1.0;
+  settings->max_tokens = gtk_check_button_get_active (self->max_tokens_check)
+                           ? gtk_spin_button_get_value_as_int (self->max_tokens_spin) : 0;
+
+  chutes_conversation_set_settings (self->conversation, settings);
 }
 
 static void
@@ -628,6 +673,14 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_picker);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, edit_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, thinking_switch);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, system_prompt_view);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, temperature_check);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, temperature_spin);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, max_tokens_check);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, max_tokens_spin);
+  gtk_widget_class_bind_template_callback (widget_class, settings_shown_cb);
+  gtk_widget_class_bind_template_callback (widget_class, settings_closed_cb);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);

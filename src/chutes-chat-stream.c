@@ -34,6 +34,8 @@ struct _ChutesChatStream
   char            *model;
   GListModel      *messages;
   gboolean         thinking;
+  double           temperature;
+  gint64           max_tokens;
 
   char            *invocation_id;
   gint64           quota_total;
@@ -237,6 +239,7 @@ chutes_chat_stream_new (SoupSession *session,
   self->model = g_strdup (model);
   self->messages = g_object_ref (messages);
   self->thinking = !!thinking;
+  self->temperature = -1.0;
 
   return self;
 }
@@ -698,7 +701,8 @@ chutes_chat_stream_run_async (ChutesChatStream    *self,
       return;
     }
 
-  json = chutes_chat_stream_build_body (self->model, self->messages);
+  json = chutes_chat_stream_build_request_body (self->model, self->messages,
+                                                self->temperature, self->max_tokens);
   json_length = strlen (json);
   body = g_bytes_new_take (g_steal_pointer (&json), json_length);
   soup_message_set_request_body_from_bytes (self->message, "application/json", body);
@@ -731,4 +735,15 @@ chutes_chat_stream_run_finish (ChutesChatStream  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_chat_stream_set_sampling (ChutesChatStream *self,
+                                 double            temperature,
+                                 gint64            max_tokens)
+{
+  g_return_if_fail (CHUTES_IS_CHAT_STREAM (self));
+
+  self->temperature = temperature;
+  self->max_tokens = max_tokens;
 }

@@ -46,6 +46,12 @@ gboolean          chutes_chat_stream_run_finish      (ChutesChatStream   *self,
                                                       GAsyncResult       *result,
                                                       GError            **error);
 
+/* Before running: @temperature < 0 and @max_tokens <= 0 mean the model's
+ * defaults (nothing sent). */
+void              chutes_chat_stream_set_sampling    (ChutesChatStream   *self,
+                                                      double              temperature,
+                                                      gint64              max_tokens);
+
 const char       *chutes_chat_stream_get_invocation_id   (ChutesChatStream *self);
 gint64            chutes_chat_stream_get_quota_remaining (ChutesChatStream *self);
 gboolean          chutes_chat_stream_get_received_content (ChutesChatStream *self);

@@ -43,6 +43,7 @@ DEFINE_DONE_CB (append_done_cb, chutes_history_append_message_finish, "save a me
 DEFINE_DONE_CB (delete_done_cb, chutes_history_delete_message_finish, "delete a message")
 DEFINE_DONE_CB (delete_from_done_cb, chutes_history_delete_messages_from_finish, "delete messages")
 DEFINE_DONE_CB (model_done_cb, chutes_history_set_model_finish, "save the model")
+DEFINE_DONE_CB (settings_done_cb, chutes_history_set_settings_finish, "save the chat settings")
 
 static void
 queue_appends (ChutesConversation *self)
@@ -89,6 +90,7 @@ create_cb (GObject      *object,
     return;
 
   chutes_conversation_set_id (self, chutes_chat_summary_get_id (summary));
+  chutes_conversation_save_settings (self);
   queue_appends (self);
 }
 
@@ -145,6 +147,65 @@ chutes_conversation_save_model (ChutesConversation *self)
 }
 
 void
+chutes_conversation_save_settings (ChutesConversation *self)
+{
+  g_autoptr(ChutesChatSettings) settings = NULL;
+
+  if (self->history == NULL || self->id == 0)
+    return;
+
+  settings = chutes_conversation_get_settings (self);
+  chutes_history_set_settings_async (self->history, self->id, settings, NULL,
+                                     settings_done_cb, NULL);
+}
+
+ChutesChatSettings *
+chutes_conversation_get_settings (ChutesConversation *self)
+{
+  ChutesChatSettings *settings;
+
+  g_return_val_if_fail (CHUTES_IS_CONVERSATION (self), NULL);
+
+  settings = chutes_chat_settings_new ();
+  settings->system_prompt = g_strdup (self->system_prompt);
+  settings->temperature = self->temperature;
+  settings->max_tokens = self->max_tokens;
+  settings->thinking = self->thinking;
+
+  return settings;
+}
+
+static void
+apply_settings (ChutesConversation       *self,
+                const ChutesChatSettings *settings)
+{
+  g_free (self->system_prompt);
+  self->system_prompt = (settings->system_prompt && *settings->system_prompt)
+                          ? g_strdup (settings->system_prompt) : NULL;
+  self->temperature = settings->temperature;
+  self->max_tokens = settings->max_tokens;
+
+  if (self->thinking != settings->thinking)
+    {
+      self->thinking = settings->thinking;
+      g_object_notify (G_OBJECT (self), "thinking");
+    }
+
+  g_object_notify (G_OBJECT (self), "settings");
+}
+
+void
+chutes_conversation_set_settings (ChutesConversation       *self,
+                                  const ChutesChatSettings *settings)
+{
+  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
+  g_return_if_fail (settings != NULL);
+
+  apply_settings (self, settings);
+  chutes_conversation_save_settings (self);
+}
+
+void
 chutes_conversation_set_history (ChutesConversation *self,
                                  ChutesHistory      *history)
 {
@@ -173,6 +234,27 @@ chutes_conversation_set_id (ChutesConversation *self,
 
   self->id = id;
   g_object_notify (G_OBJECT (self), "id");  /* the pspec lives in chutes-conversation.c */
+}
+
+static void
+load_settings_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ChutesConversation) self = user_data;
+  g_autoptr(ChutesChatSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  settings = chutes_history_get_settings_finish (CHUTES_HISTORY (object), result, &error);
+  if (settings == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the chat settings: %s", error->message);
+      return;
+    }
+
+  /* Not saved again: they came from the history. */
+  apply_settings (self, settings);
 }
 
 static void
@@ -206,6 +288,10 @@ load_cb (GObject      *object,
       chutes_conversation_set_model (self, model);
       self->id = id;
     }
+
+  /* The settings follow; the messages are already shown. */
+  chutes_history_get_settings_async (self->history, self->id, self->load_cancellable,
+                                     load_settings_cb, g_object_ref (self));
 
   g_task_return_boolean (task, TRUE);
 }

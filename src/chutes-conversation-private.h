@@ -20,6 +20,9 @@ struct _ChutesConversation
   char             *model;
   gint64            quota_remaining;
   gboolean          thinking;
+  char             *system_prompt;   /* NULL: none */
+  double            temperature;     /* < 0: the model's default */
+  gint64            max_tokens;      /* <= 0: the model's default */
 
   /* Saving (chutes-conversation-history.c). */
   ChutesHistory    *history;
@@ -43,6 +46,8 @@ void chutes_conversation_forget_from       (ChutesConversation *self,
 /* Forgets @message alone. */
 void chutes_conversation_forget_message    (ChutesConversation *self,
                                             ChutesMessage      *message);
+/* The settings changed: remember them for a saved conversation. */
+void chutes_conversation_save_settings     (ChutesConversation *self);
 /* The model changed: remember it for a saved conversation. */
 void chutes_conversation_save_model        (ChutesConversation *self);
 

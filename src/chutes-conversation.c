@@ -21,6 +21,7 @@ enum {
   PROP_QUOTA_REMAINING,
   PROP_THINKING,
   PROP_ID,
+  PROP_SETTINGS,
   N_PROPS
 };
 
@@ -74,6 +75,7 @@ chutes_conversation_finalize (GObject *object)
 {
   ChutesConversation *self = (ChutesConversation *)object;
 
+  g_clear_pointer (&self->system_prompt, g_free);
   g_clear_pointer (&self->model, g_free);
 
   G_OBJECT_CLASS (chutes_conversation_parent_class)->finalize (object);
@@ -111,6 +113,10 @@ chutes_conversation_get_property (GObject    *object,
 
     case PROP_ID:
       g_value_set_int64 (value, self->id);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_take_boxed (value, chutes_conversation_get_settings (self));
       break;
 
     case PROP_THINKING:
@@ -202,6 +208,11 @@ chutes_conversation_class_init (ChutesConversationClass *klass)
                          G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_SETTINGS] =
+    g_param_spec_boxed ("settings", NULL, NULL,
+                        CHUTES_TYPE_CHAT_SETTINGS,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_ID] =
     g_param_spec_int64 ("id", NULL, NULL,
                         0, G_MAXINT64, 0,
@@ -220,6 +231,7 @@ chutes_conversation_class_init (ChutesConversationClass *klass)
 static void
 chutes_conversation_init (ChutesConversation *self)
 {
+  self->temperature = -1.0;
   self->messages = g_list_store_new (CHUTES_TYPE_MESSAGE);
   self->quota_remaining = -1;
 }
@@ -459,6 +471,7 @@ start_stream (ChutesConversation *self,
                                          chutes_message_get_model (data->reply),
                                          G_LIST_MODEL (data->history),
                                          self->thinking);
+  chutes_chat_stream_set_sampling (self->stream, self->temperature, self->max_tokens);
   g_signal_connect (self->stream, "delta", G_CALLBACK (on_stream_delta), self);
   g_signal_connect (self->stream, "usage", G_CALLBACK (on_stream_usage), self);
   g_signal_connect (self->stream, "notify::quota-remaining", G_CALLBACK (on_stream_quota), self);
@@ -538,8 +551,15 @@ start_turn (ChutesConversation  *self,
       g_list_store_append (self->messages, question);
     }
 
-  /* What is sent: everything so far, not the reply. */
+  /* What is sent: the system prompt, everything so far, not the reply. */
   data->history = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  if (self->system_prompt != NULL && *self->system_prompt != '\0')
+    {
+      g_autoptr(ChutesMessage) system = chutes_message_new (CHUTES_MESSAGE_ROLE_SYSTEM,
+                                                            self->system_prompt);
+
+      g_list_store_append (data->history, system);
+    }
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   for (guint i = 0; i < n_items; i++)
     {
@@ -790,4 +810,11 @@ chutes_conversation_clear (ChutesConversation *self)
   chutes_conversation_stop (self);
   g_list_store_remove_all (self->messages);
   chutes_conversation_set_id (self, 0);
+
+  /* A new chat starts from the defaults. */
+  {
+    g_autoptr(ChutesChatSettings) defaults = chutes_chat_settings_new ();
+
+    chutes_conversation_set_settings (self, defaults);
+  }
 }

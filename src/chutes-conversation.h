@@ -87,7 +87,14 @@ gint64              chutes_conversation_get_id        (ChutesConversation *self)
 void                chutes_conversation_set_id        (ChutesConversation *self,
                                                        gint64              id);
 
-/* Stops, then shows saved conversation @id: its messages and model. */
+/* The conversation's settings (system prompt, temperature, max tokens,
+ * thinking); setting them saves them with a saved conversation. */
+ChutesChatSettings *chutes_conversation_get_settings  (ChutesConversation       *self);
+void                chutes_conversation_set_settings  (ChutesConversation       *self,
+                                                       const ChutesChatSettings *settings);
+
+/* Stops, then shows saved conversation @id: its messages, model and
+ * settings. */
 void                chutes_conversation_load_async    (ChutesConversation *self,
                                                        gint64              id,
                                                        GCancellable       *cancellable,
