@@ -54,9 +54,16 @@ struct _ChutesAccount
 
 /* chutes-account.c */
 
+/* Sets the visible state (and "username" with it), even while a sign-in
+ * runs; notifies only on change. */
+void         chutes_account_set_state             (ChutesAccount       *self,
+                                                   ChutesAccountState   state);
 /* Sets the state, or while a sign-in runs the state it returns to. */
 void         chutes_account_apply_state           (ChutesAccount       *self,
                                                    ChutesAccountState   state);
+/* "authorize-uri", notified only on change. */
+void         chutes_account_set_authorize_uri     (ChutesAccount       *self,
+                                                   const char          *uri);
 /* "persistent" and "keyring-problem" after a keyring read or write. */
 void         chutes_account_note_keyring_result   (ChutesAccount       *self,
                                                    const GError        *error);
@@ -64,6 +71,8 @@ void         chutes_account_note_keyring_result   (ChutesAccount       *self,
  * the configured IDP. */
 const char  *chutes_account_get_client_id         (ChutesAccount       *self);
 GError      *chutes_account_cancelled_error       (void);
+
+/* chutes-account-keyring.c */
 
 /* Revokes @tokens (taken, may be NULL; bounded in time) and, when
  * @clear_keyring, clears the stored session. Never fails. */
@@ -89,6 +98,31 @@ void         chutes_account_write_session_async   (ChutesAccount       *self,
 gboolean     chutes_account_write_session_finish  (ChutesAccount       *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
+
+/* @target is cancelled (from the main loop, never inside
+ * g_cancellable_cancel()) when @caller is. Returns NULL when @caller is
+ * NULL; otherwise stop with chutes_account_clear_source(). */
+GSource     *chutes_account_chain_cancellable     (GCancellable        *caller,
+                                                   GCancellable        *target);
+
+/* Destroys and drops the source at @source_pointer, if any. */
+static inline void
+chutes_account_clear_source (GSource **source_pointer)
+{
+  if (*source_pointer != NULL)
+    g_source_destroy (*source_pointer);
+  g_clear_pointer (source_pointer, g_source_unref);
+}
+
+/* chutes-account-sign-in.c */
+
+/* Stops the sign-in in progress, if any, and forgets its flow and
+ * "authorize-uri". It is no longer current, so it fails as cancelled
+ * without touching the state: the caller sets that. */
+void         chutes_account_abandon_sign_in       (ChutesAccount       *self);
+/* A sign-in that waits for a replaced flow to let go fails as cancelled
+ * without ever starting. */
+void         chutes_account_drop_queued_sign_in   (ChutesAccount       *self);
 
 /* chutes-account-refresh.c */
 

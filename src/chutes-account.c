@@ -1,4 +1,4 @@
-/* chutes-account.c: the signed-in person: state, restore, sign-in and sign-out
+/* chutes-account.c: the signed-in person: state, restore and sign-out
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -7,11 +7,12 @@
  * waiting on the old one:
  *
  *  - a refresh (see chutes-account-refresh.c);
- *  - a sign-in that succeeded (saved before we become signed in);
+ *  - a sign-in that succeeded, saved before we become signed in (see
+ *    chutes-account-sign-in.c);
  *  - a sign-out (immediate in memory, then revocation and keyring clearing).
  *
  * Keyring writes run one at a time, in order, so a sign-out's clearing is
- * never overtaken by a save still in flight.
+ * never overtaken by a save still in flight (see chutes-account-keyring.c).
  *
  * session_serial changes whenever the session is replaced or dropped, so the
  * late result of something started for an older session is ignored.
@@ -21,11 +22,7 @@
 #include <glib/gi18n.h>
 
 #include "chutes-account-private.h"
-#include "chutes-error.h"
 #include "chutes-util.h"
-
-/* Revocation at sign-out may not hold anything up for longer. */
-#define REVOKE_TIMEOUT_SECONDS 5
 
 G_DEFINE_FINAL_TYPE (ChutesAccount, chutes_account, G_TYPE_OBJECT)
 
@@ -78,9 +75,9 @@ account_update_username (ChutesAccount *self)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
 }
 
-static void
-account_set_state (ChutesAccount      *self,
-                   ChutesAccountState  state)
+void
+chutes_account_set_state (ChutesAccount      *self,
+                          ChutesAccountState  state)
 {
   g_object_freeze_notify (G_OBJECT (self));
 
@@ -105,12 +102,12 @@ chutes_account_apply_state (ChutesAccount      *self,
   if (self->signing_in)
     self->state_before_sign_in = state;
   else
-    account_set_state (self, state);
+    chutes_account_set_state (self, state);
 }
 
-static void
-account_set_authorize_uri (ChutesAccount *self,
-                           const char    *uri)
+void
+chutes_account_set_authorize_uri (ChutesAccount *self,
+                                  const char    *uri)
 {
   if (chutes_set_str (&self->authorize_uri, uri))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
@@ -159,263 +156,6 @@ chutes_account_cancelled_error (void)
 {
   return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                               _("The operation was cancelled"));
-}
-
-/* Keyring writes of the session, one at a time. */
-typedef struct
-{
-  char         *client_id;
-  ChutesTokens *tokens;     /* NULL: clear */
-} SessionWrite;
-
-static void
-write_free (SessionWrite *write)
-{
-  g_free (write->client_id);
-  g_clear_pointer (&write->tokens, chutes_tokens_free);
-  g_free (write);
-}
-
-static void account_start_next_write (ChutesAccount *self);
-
-static void
-on_session_written (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(ChutesAccount) self = g_object_ref (g_task_get_source_object (task));
-  SessionWrite *write = g_task_get_task_data (task);
-  GError *error = NULL;
-  gboolean done;
-
-  if (write->tokens != NULL)
-    done = chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
-  else
-    done = chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
-
-  /* The caller hears first, so that what it does next (a sign-out or a
-   * new session cancelling a write that waits) happens before that write
-   * gets its turn. */
-  self->writing = FALSE;
-  if (done)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-
-  account_start_next_write (self);
-}
-
-static void
-account_start_next_write (ChutesAccount *self)
-{
-  while (!self->writing && !g_queue_is_empty (&self->pending_writes))
-    {
-      g_autoptr(GTask) task = g_queue_pop_head (&self->pending_writes);
-      SessionWrite *write = g_task_get_task_data (task);
-
-      if (g_task_return_error_if_cancelled (task))
-        continue;
-
-      /* Once started, no cancel: the keyring would still get what was
-       * already sent to it, after whatever comes next. */
-      self->writing = TRUE;
-      if (write->tokens != NULL)
-        chutes_token_store_save_session_async (self->store, write->client_id, write->tokens,
-                                               NULL, on_session_written,
-                                               g_steal_pointer (&task));
-      else
-        chutes_token_store_clear_session_async (self->store, write->client_id,
-                                                NULL, on_session_written,
-                                                g_steal_pointer (&task));
-    }
-}
-
-void
-chutes_account_write_session_async (ChutesAccount       *self,
-                                    const char          *client_id,
-                                    const ChutesTokens  *tokens,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  GTask *task;
-  SessionWrite *write;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_account_write_session_async);
-  /* What really happened, even when the caller cancelled meanwhile. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  write = g_new0 (SessionWrite, 1);
-  write->client_id = g_strdup (client_id);
-  write->tokens = tokens != NULL ? chutes_tokens_copy (tokens) : NULL;
-  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
-
-  g_queue_push_tail (&self->pending_writes, task);
-  account_start_next_write (self);
-}
-
-gboolean
-chutes_account_write_session_finish (ChutesAccount  *self,
-                                     GAsyncResult   *result,
-                                     GError        **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* Ending tokens we no longer use: revoke both (each bounded in time) and,
- * if asked, clear the keyring item. Never fails. */
-typedef struct
-{
-  guint         pending;
-  GCancellable *revoke_cancellable;
-  GSource      *caller_source;
-  GSource      *timeout_source;
-} Discard;
-
-static void
-discard_free (Discard *discard)
-{
-  if (discard->caller_source != NULL)
-    g_source_destroy (discard->caller_source);
-  g_clear_pointer (&discard->caller_source, g_source_unref);
-  if (discard->timeout_source != NULL)
-    g_source_destroy (discard->timeout_source);
-  g_clear_pointer (&discard->timeout_source, g_source_unref);
-  g_clear_object (&discard->revoke_cancellable);
-  g_free (discard);
-}
-
-static gboolean
-cancel_cancellable_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-caller_cancelled_cb (GCancellable *caller,
-                     gpointer      user_data)
-{
-  g_cancellable_cancel (user_data);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* @target is cancelled (from the main loop, never inside
- * g_cancellable_cancel()) when @caller is. Destroy the returned source to
- * stop. */
-static GSource *
-chain_cancellable (GCancellable *caller,
-                   GCancellable *target)
-{
-  GSource *source;
-
-  if (caller == NULL)
-    return NULL;
-
-  source = g_cancellable_source_new (caller);
-  g_source_set_callback (source, G_SOURCE_FUNC (caller_cancelled_cb), target, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-
-  return source;
-}
-
-static void
-discard_step_done (GTask *task)
-{
-  Discard *discard = g_task_get_task_data (task);
-
-  if (--discard->pending == 0)
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_discard_revoked (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!chutes_idp_client_revoke_finish (CHUTES_IDP_CLIENT (source), result, &error))
-    g_debug ("Could not revoke a token: %s", error->message);
-
-  discard_step_done (task);
-}
-
-static void
-on_discard_cleared (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!chutes_account_write_session_finish (CHUTES_ACCOUNT (source), result, &error))
-    g_debug ("Could not remove the session from the keyring: %s", error->message);
-
-  discard_step_done (task);
-}
-
-void
-chutes_account_discard_async (ChutesAccount       *self,
-                              ChutesTokens        *tokens,
-                              gboolean             clear_keyring,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(ChutesTokens) owned = tokens;
-  g_autoptr(GTask) task = NULL;
-  const char *client_id;
-  Discard *discard;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_account_discard_async);
-  g_task_set_check_cancellable (task, FALSE);
-
-  discard = g_new0 (Discard, 1);
-  discard->pending = 1;
-  discard->revoke_cancellable = g_cancellable_new ();
-  discard->caller_source = chain_cancellable (cancellable, discard->revoke_cancellable);
-  discard->timeout_source = g_timeout_source_new (REVOKE_TIMEOUT_SECONDS * 1000);
-  g_source_set_callback (discard->timeout_source, cancel_cancellable_cb,
-                         discard->revoke_cancellable, NULL);
-  g_source_attach (discard->timeout_source, g_main_context_get_thread_default ());
-  g_task_set_task_data (task, discard, (GDestroyNotify) discard_free);
-
-  if (owned != NULL && owned->refresh_token != NULL)
-    {
-      discard->pending++;
-      chutes_idp_client_revoke_async (self->idp, owned->refresh_token, "refresh_token",
-                                      discard->revoke_cancellable,
-                                      on_discard_revoked, g_object_ref (task));
-    }
-
-  if (owned != NULL)
-    {
-      discard->pending++;
-      chutes_idp_client_revoke_async (self->idp, owned->access_token, "access_token",
-                                      discard->revoke_cancellable,
-                                      on_discard_revoked, g_object_ref (task));
-    }
-
-  /* After any save still in flight, which would otherwise bring the
-   * session back into the keyring. */
-  client_id = chutes_account_get_client_id (self);
-  if (clear_keyring && client_id != NULL)
-    {
-      discard->pending++;
-      chutes_account_write_session_async (self, client_id, NULL, NULL,
-                                          on_discard_cleared, g_object_ref (task));
-    }
-
-  discard_step_done (task);
 }
 
 /* Restoring the stored session at startup. */
@@ -562,331 +302,6 @@ chutes_account_restore_finish (ChutesAccount  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Signing in. */
-typedef struct
-{
-  guint            serial;
-  guint            sign_out_serial;
-  ChutesOAuthFlow *flow;
-  GCancellable    *cancellable;
-  GSource         *caller_source;
-  ChutesTokens    *tokens;
-} SignIn;
-
-static void
-sign_in_free (SignIn *sign_in)
-{
-  if (sign_in->caller_source != NULL)
-    g_source_destroy (sign_in->caller_source);
-  g_clear_pointer (&sign_in->caller_source, g_source_unref);
-  g_clear_object (&sign_in->flow);
-  g_clear_object (&sign_in->cancellable);
-  g_clear_pointer (&sign_in->tokens, chutes_tokens_free);
-  g_free (sign_in);
-}
-
-static gboolean
-sign_in_is_current (ChutesAccount *self,
-                    SignIn        *sign_in)
-{
-  return self->signing_in && sign_in->serial == self->sign_in_serial;
-}
-
-/* The sign-in in progress is over (one way or another). */
-static void
-account_end_sign_in (ChutesAccount *self)
-{
-  self->signing_in = FALSE;
-  g_clear_object (&self->flow);
-  g_clear_object (&self->sign_in_cancellable);
-  account_set_authorize_uri (self, NULL);
-}
-
-/* Stops the sign-in in progress; it is no longer current first, so its
- * completion leaves the state alone even if it runs right away. */
-static void
-account_abandon_sign_in (ChutesAccount *self)
-{
-  g_autoptr(GCancellable) cancellable = NULL;
-
-  if (!self->signing_in)
-    return;
-
-  cancellable = g_object_ref (self->sign_in_cancellable);
-  account_end_sign_in (self);
-  g_cancellable_cancel (cancellable);
-}
-
-/* A sign-in that did not go through: back to exactly where we were, unless
- * a newer sign-in or a sign-out has taken over. */
-static void
-account_return_from_sign_in (ChutesAccount *self,
-                             SignIn        *sign_in)
-{
-  if (!sign_in_is_current (self, sign_in))
-    return;
-
-  g_object_freeze_notify (G_OBJECT (self));
-  account_end_sign_in (self);
-  account_set_state (self, self->state_before_sign_in);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-/* A sign-in that waited for a replaced flow to let go never started. */
-static void
-account_drop_queued_sign_in (ChutesAccount *self)
-{
-  g_autoptr(GTask) never_started = g_steal_pointer (&self->queued_sign_in);
-
-  if (never_started != NULL)
-    g_task_return_error (never_started, chutes_account_cancelled_error ());
-}
-
-static void
-on_flow_authorize_uri (ChutesOAuthFlow *flow,
-                       GParamSpec      *pspec,
-                       ChutesAccount   *self)
-{
-  if (flow == self->flow)
-    account_set_authorize_uri (self, chutes_oauth_flow_get_authorize_uri (flow));
-}
-
-/* The flow succeeded and the keyring was tried (@error says how it went). */
-static void
-account_commit_sign_in (GTask        *task,
-                        gboolean      saved,
-                        const GError *error)
-{
-  ChutesAccount *self = g_task_get_source_object (task);
-  SignIn *sign_in = g_task_get_task_data (task);
-  g_autoptr(ChutesTokens) old_tokens = NULL;
-
-  /* Signed out while saving: this session must not come back. */
-  if (sign_in->sign_out_serial != self->sign_out_serial)
-    {
-      chutes_account_discard_async (self, g_steal_pointer (&sign_in->tokens), saved,
-                                    NULL, NULL, NULL);
-      g_task_return_error (task, chutes_account_cancelled_error ());
-      return;
-    }
-
-  g_object_freeze_notify (G_OBJECT (self));
-
-  chutes_account_note_keyring_result (self, error);
-
-  /* The new session replaces the old one, whose tokens are revoked, and
-   * whoever waited for a refresh of the old one gets the new token. */
-  old_tokens = g_steal_pointer (&self->tokens);
-  self->tokens = g_steal_pointer (&sign_in->tokens);
-  self->session_serial++;
-  chutes_account_abandon_refresh (self, self->tokens->access_token);
-  if (old_tokens != NULL)
-    chutes_account_discard_async (self, g_steal_pointer (&old_tokens), FALSE, NULL, NULL, NULL);
-
-  if (sign_in_is_current (self, sign_in))
-    {
-      account_end_sign_in (self);
-      account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
-    }
-  else
-    {
-      /* A newer sign-in runs: this becomes what it returns to. */
-      chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
-    }
-
-  g_object_thaw_notify (G_OBJECT (self));
-
-  g_debug ("Signed in");
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_sign_in_saved (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean saved;
-
-  saved = chutes_account_write_session_finish (CHUTES_ACCOUNT (source), result, &error);
-  account_commit_sign_in (task, saved, error);
-}
-
-static void on_flow_done (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data);
-
-static void
-account_run_flow (ChutesAccount *self,
-                  GTask         *task)
-{
-  SignIn *sign_in = g_task_get_task_data (task);
-
-  self->flows_running++;
-  chutes_oauth_flow_run_async (sign_in->flow, sign_in->cancellable, on_flow_done, task);
-}
-
-static void
-account_start_queued_sign_in (ChutesAccount *self)
-{
-  g_autoptr(GTask) task = NULL;
-  SignIn *sign_in;
-
-  if (self->flows_running > 0 || self->queued_sign_in == NULL)
-    return;
-
-  task = g_steal_pointer (&self->queued_sign_in);
-  sign_in = g_task_get_task_data (task);
-
-  /* Cancelled, or signed out, while it waited. */
-  if (g_cancellable_is_cancelled (sign_in->cancellable))
-    {
-      account_return_from_sign_in (self, sign_in);
-      g_task_return_error (task, chutes_account_cancelled_error ());
-      return;
-    }
-
-  account_run_flow (self, g_steal_pointer (&task));
-}
-
-static void
-account_handle_flow_result (GTask  *task,
-                            GError *error)
-{
-  ChutesAccount *self = g_task_get_source_object (task);
-  SignIn *sign_in = g_task_get_task_data (task);
-  const char *client_id;
-
-  if (sign_in->tokens == NULL)
-    {
-      account_return_from_sign_in (self, sign_in);
-
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Sign-in failed: %s", error->message);
-      g_task_return_error (task, g_error_copy (error));
-      return;
-    }
-
-  if (sign_in->sign_out_serial != self->sign_out_serial)
-    {
-      chutes_account_discard_async (self, g_steal_pointer (&sign_in->tokens), FALSE,
-                                    NULL, NULL, NULL);
-      g_task_return_error (task, chutes_account_cancelled_error ());
-      return;
-    }
-
-  /* Saved before we become signed in. From here on the sign-in is no
-   * longer cancellable: the keyring call is bounded by its own timeout.
-   * (Without a client, forgotten meanwhile, there is nothing to store
-   * under.) */
-  client_id = chutes_account_get_client_id (self);
-  if (client_id == NULL)
-    {
-      account_commit_sign_in (task, FALSE, NULL);
-      return;
-    }
-
-  chutes_account_write_session_async (self, client_id, sign_in->tokens, self->cancellable,
-                                      on_sign_in_saved, g_object_ref (task));
-}
-
-static void
-on_flow_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(ChutesAccount) self = g_object_ref (g_task_get_source_object (task));
-  SignIn *sign_in = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  sign_in->tokens = chutes_oauth_flow_run_finish (CHUTES_OAUTH_FLOW (source), result, &error);
-  self->flows_running--;
-
-  account_handle_flow_result (task, error);
-  account_start_queued_sign_in (self);
-}
-
-void
-chutes_account_sign_in_async (ChutesAccount       *self,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  SignIn *sign_in;
-
-  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_account_sign_in_async);
-  /* Success after the flow stands even if the caller cancels late. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  /* A second sign-in replaces the first, which fails as cancelled; a
-   * failure of the second returns to the state from before the first. */
-  if (self->signing_in)
-    {
-      g_debug ("A new sign-in replaces the one in progress");
-      account_abandon_sign_in (self);
-    }
-  else
-    {
-      self->state_before_sign_in = self->state;
-    }
-
-  sign_in = g_new0 (SignIn, 1);
-  sign_in->serial = ++self->sign_in_serial;
-  sign_in->sign_out_serial = self->sign_out_serial;
-  sign_in->cancellable = g_cancellable_new ();
-  sign_in->caller_source = chain_cancellable (cancellable, sign_in->cancellable);
-  sign_in->flow = chutes_oauth_flow_new (self->idp);
-  chutes_oauth_flow_set_open_browser (sign_in->flow, self->open_browser);
-  if (self->flow_timeout > 0)
-    chutes_oauth_flow_set_timeout (sign_in->flow, self->flow_timeout);
-  g_task_set_task_data (task, sign_in, (GDestroyNotify) sign_in_free);
-
-  self->signing_in = TRUE;
-  self->flow = g_object_ref (sign_in->flow);
-  self->sign_in_cancellable = g_object_ref (sign_in->cancellable);
-  g_signal_connect_object (sign_in->flow, "notify::authorize-uri",
-                           G_CALLBACK (on_flow_authorize_uri), self, 0);
-
-  account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNING_IN);
-
-  account_drop_queued_sign_in (self);
-
-  if (self->flows_running > 0)
-    self->queued_sign_in = g_steal_pointer (&task);
-  else
-    account_run_flow (self, g_steal_pointer (&task));
-}
-
-gboolean
-chutes_account_sign_in_finish (ChutesAccount  *self,
-                               GAsyncResult   *result,
-                               GError        **error)
-{
-  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
-chutes_account_cancel_sign_in (ChutesAccount *self)
-{
-  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
-
-  if (self->sign_in_cancellable != NULL)
-    g_cancellable_cancel (self->sign_in_cancellable);
-}
-
 /* Signing out. */
 static void
 on_signed_out (GObject      *source,
@@ -924,8 +339,8 @@ chutes_account_sign_out_async (ChutesAccount       *self,
   self->session_serial++;
   self->sign_out_serial++;
 
-  account_abandon_sign_in (self);
-  account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+  chutes_account_abandon_sign_in (self);
+  chutes_account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
 
   /* A refresh in flight must not bring the session back. */
   chutes_account_abandon_refresh (self, NULL);
@@ -1006,8 +421,8 @@ chutes_account_dispose (GObject *object)
   ChutesAccount *self = CHUTES_ACCOUNT (object);
 
   g_cancellable_cancel (self->cancellable);
-  account_abandon_sign_in (self);
-  account_drop_queued_sign_in (self);
+  chutes_account_abandon_sign_in (self);
+  chutes_account_drop_queued_sign_in (self);
   chutes_account_abandon_refresh (self, NULL);
 
   G_OBJECT_CLASS (chutes_account_parent_class)->dispose (object);
