@@ -138,4 +138,152 @@ ChutesHistoryStatement *_chutes_history_worker_statement (sqlite3     *db,
 void                 _chutes_history_worker_set_db     (ChutesHistoryWorker  *worker,
                                                         sqlite3              *db);
 
+/* The object, shared by chutes-history*.c. */
+struct _ChutesHistory
+{
+  GObject              parent_instance;
+
+  char                *path;
+  char                *notice;
+  char                *kept_aside_path;
+
+  ChutesHistoryWorker *worker;         /* NULL once closed */
+  GListStore          *conversations;  /* of ChutesChatSummary, newest first */
+  GHashTable          *by_id;          /* gint64 * -> ChutesChatSummary (in the store) */
+  GHashTable          *trackers;       /* ChutesMessage -> tracker (chutes-history-tracker.c) */
+  gboolean             open_queued;
+};
+
+/* chutes-history.c: queueing jobs (main thread). */
+typedef enum
+{
+  CHUTES_HISTORY_JOB_RETURNS_BOOLEAN     = 0,
+  CHUTES_HISTORY_JOB_RETURNS_POINTER     = 1 << 0,
+  CHUTES_HISTORY_JOB_OUTSIDE_TRANSACTION = 1 << 1,
+} ChutesHistoryJobFlags;
+
+/* Queues @run for the worker, then @done here, then the task returns to
+ * @callback. Takes @data (freed with @data_free). Once the history is
+ * closed, frees @data and fails with G_IO_ERROR_CLOSED. */
+void      _chutes_history_queue_job         (ChutesHistory         *self,
+                                             gpointer               source_tag,
+                                             GCancellable          *cancellable,
+                                             GAsyncReadyCallback    callback,
+                                             gpointer               user_data,
+                                             ChutesHistoryRunFunc   run,
+                                             ChutesHistoryDoneFunc  done,
+                                             gpointer               data,
+                                             GDestroyNotify         data_free,
+                                             ChutesHistoryJobFlags  flags);
+/* The _finish of a job, after checking @result is one of @self's. */
+gboolean  _chutes_history_propagate_boolean (ChutesHistory         *self,
+                                             GAsyncResult          *result,
+                                             GError               **error);
+gpointer  _chutes_history_propagate_pointer (ChutesHistory         *self,
+                                             GAsyncResult          *result,
+                                             GError               **error);
+
+/* chutes-history.c: the conversation list (main thread). */
+/* Adds @summary at @position of "conversations" (which takes a reference). */
+void      _chutes_history_add_summary       (ChutesHistory         *self,
+                                             ChutesChatSummary     *summary,
+                                             guint                  position);
+/* Moves @summary to the top in a single items-changed, so that a
+ * GtkSingleSelection finds its item again among the added ones. */
+void      _chutes_history_move_to_top       (ChutesHistory         *self,
+                                             ChutesChatSummary     *summary);
+/* Drops the summary of conversation @id, if there is one. */
+void      _chutes_history_remove_summary    (ChutesHistory         *self,
+                                             gint64                 id);
+/* Emits ::save-failed. */
+void      _chutes_history_emit_save_failed  (ChutesHistory         *self,
+                                             const GError          *error);
+
+/* chutes-history.c: SQL helpers (worker thread). */
+/* @sql must be a string literal: it is the key of the statement cache. */
+ChutesHistoryStatement *_chutes_history_prepare     (sqlite3       *db,
+                                                     const char    *sql,
+                                                     GError       **error);
+/* Steps a statement that returns no rows. */
+gboolean                _chutes_history_step_done   (sqlite3       *db,
+                                                     sqlite3_stmt  *stmt,
+                                                     GError       **error);
+/* After stepping through rows: TRUE when the last step (@rc) reached the end. */
+gboolean                _chutes_history_read_to_end (sqlite3       *db,
+                                                     int            rc,
+                                                     GError       **error);
+
+static inline void
+_chutes_history_bind_text (sqlite3_stmt *stmt,
+                           int           index,
+                           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* A count of tokens: negative (unknown) is stored as NULL. */
+static inline void
+_chutes_history_bind_count (sqlite3_stmt *stmt,
+                            int           index,
+                            gint64        count)
+{
+  if (count >= 0)
+    sqlite3_bind_int64 (stmt, index, count);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static inline char *
+_chutes_history_column_dup (sqlite3_stmt *stmt,
+                            int           column)
+{
+  return g_strdup ((const char *)sqlite3_column_text (stmt, column));
+}
+
+/* NULL reads as -1 (unknown). */
+static inline gint64
+_chutes_history_column_count (sqlite3_stmt *stmt,
+                              int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    return -1;
+
+  return sqlite3_column_int64 (stmt, column);
+}
+
+static inline ChutesMessageRole
+_chutes_history_column_role (sqlite3_stmt *stmt,
+                             int           column)
+{
+  const char *text = (const char *)sqlite3_column_text (stmt, column);
+
+  if (g_strcmp0 (text, "system") == 0)
+    return CHUTES_MESSAGE_ROLE_SYSTEM;
+  if (g_strcmp0 (text, "assistant") == 0)
+    return CHUTES_MESSAGE_ROLE_ASSISTANT;
+
+  return CHUTES_MESSAGE_ROLE_USER;
+}
+
+/* chutes-history-messages.c */
+/* TRUE when @message was appended (or its append is queued) or loaded. */
+gboolean    _chutes_history_message_is_saved    (ChutesMessage *message);
+
+/* chutes-history-search.c */
+/* Registers chutes_match_ranges() on @db. Returns an SQLite result code. */
+int         _chutes_history_register_match_ranges (sqlite3     *db);
+
+/* chutes-history-tracker.c (main thread) */
+/* The table of tracked messages, for ChutesHistory:trackers. */
+GHashTable *_chutes_history_trackers_new        (void);
+/* Stops tracking @message, first saving what it holds when @save. */
+void        _chutes_history_untrack             (ChutesHistory *self,
+                                                 ChutesMessage *message,
+                                                 gboolean       save);
+/* Saves what every tracked message holds now and stops tracking them. */
+void        _chutes_history_untrack_all         (ChutesHistory *self);
+
 G_END_DECLS

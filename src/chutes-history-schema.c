@@ -261,110 +261,6 @@ keep_aside (const char  *path,
   return g_steal_pointer (&aside);
 }
 
-/* chutes_match_ranges(fts_table): the byte ranges of the content that the
- * query matched, as a blob of int pairs (start, end). The tokens come from
- * FTS5's own tokenizer, so they are exactly what matched. */
-typedef struct
-{
-  GHashTable *wanted;     /* token index -> TRUE */
-  GArray     *ranges;     /* of int, pairs */
-  int         index;
-} RangesState;
-
-static int
-ranges_token_cb (void       *user_data,
-                 int         flags,
-                 const char *token,
-                 int         n_token,
-                 int         start,
-                 int         end)
-{
-  RangesState *state = user_data;
-
-  if (flags & FTS5_TOKEN_COLOCATED)
-    return SQLITE_OK;
-
-  if (g_hash_table_contains (state->wanted, GINT_TO_POINTER (state->index)))
-    {
-      g_array_append_val (state->ranges, start);
-      g_array_append_val (state->ranges, end);
-    }
-
-  state->index++;
-
-  return SQLITE_OK;
-}
-
-static void
-match_ranges_fn (const Fts5ExtensionApi  *api,
-                 Fts5Context             *fts,
-                 sqlite3_context         *context,
-                 int                      n_values,
-                 sqlite3_value          **values)
-{
-  RangesState state = { 0, };
-  const char *text = NULL;
-  int n_text = 0;
-  int n_inst = 0;
-  int rc;
-
-  rc = api->xInstCount (fts, &n_inst);
-  if (rc != SQLITE_OK)
-    {
-      sqlite3_result_error_code (context, rc);
-      return;
-    }
-
-  state.wanted = g_hash_table_new (NULL, NULL);
-  state.ranges = g_array_new (FALSE, FALSE, sizeof (int));
-
-  for (int i = 0; i < n_inst; i++)
-    {
-      int phrase, column, offset;
-
-      if (api->xInst (fts, i, &phrase, &column, &offset) != SQLITE_OK || column != 0)
-        continue;
-
-      for (int t = 0; t < MAX (api->xPhraseSize (fts, phrase), 1); t++)
-        g_hash_table_add (state.wanted, GINT_TO_POINTER (offset + t));
-    }
-
-  rc = api->xColumnText (fts, 0, &text, &n_text);
-  if (rc == SQLITE_OK && text != NULL && g_hash_table_size (state.wanted) > 0)
-    rc = api->xTokenize (fts, text, n_text, &state, ranges_token_cb);
-
-  if (rc == SQLITE_OK)
-    sqlite3_result_blob (context, state.ranges->data,
-                         state.ranges->len * sizeof (int), SQLITE_TRANSIENT);
-  else
-    sqlite3_result_error_code (context, rc);
-
-  g_hash_table_unref (state.wanted);
-  g_array_unref (state.ranges);
-}
-
-static int
-register_functions (sqlite3 *db)
-{
-  sqlite3_stmt *stmt = NULL;
-  fts5_api *api = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, "SELECT fts5(?1)", -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    return rc;
-
-  sqlite3_bind_pointer (stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
-  sqlite3_step (stmt);
-  rc = sqlite3_finalize (stmt);
-  if (rc != SQLITE_OK)
-    return rc;
-  if (api == NULL || api->iVersion < 2)
-    return SQLITE_ERROR;
-
-  return api->xCreateFunction (api, "chutes_match_ranges", NULL, match_ranges_fn, NULL);
-}
-
 static int
 configure (sqlite3 *db)
 {
@@ -387,7 +283,7 @@ configure (sqlite3 *db)
   if (rc != SQLITE_OK)
     return rc;
 
-  return register_functions (db);
+  return _chutes_history_register_match_ranges (db);
 }
 
 /* Brings the schema to CHUTES_HISTORY_SCHEMA_VERSION, one transaction a
