@@ -1,0 +1,1286 @@
+/* test-markdown.c: replies rendered as Markdown widgets, literal where they must be,
+ * and cheap to update while they stream
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <gtksourceview/gtksource.h>
+
+#include "chutes-code-block.h"
+#include "chutes-markdown-private.h"
+#include "chutes-markdown-view.h"
+#include "chutes-resources.h"
+
+/* A reply with every kind of block, used by several tests. */
+static const char long_reply[] =
+  "# Setting up the *build*\n"
+  "\n"
+  "Here is what you need, with `meson` & `ninja` (not <b>make</b>):\n"
+  "\n"
+  "1. Install the tools:\n"
+  "   - `apt install meson`\n"
+  "   - or **pip**:\n"
+  "     ```sh\n"
+  "     pip install --user meson\n"
+  "     ```\n"
+  "2. Configure the build\n"
+  "3. Build it\n"
+  "\n"
+  "| Tool  | Version | Notes |\n"
+  "|:------|--------:|:-----:|\n"
+  "| meson | 1.0.1   | *fine* |\n"
+  "| ninja | 1.11    | `-j2` |\n"
+  "| gcc   | 12      | a longer note that wraps when the window is narrow |\n"
+  "\n"
+  "```c\n"
+  "#include <stdio.h>\n"
+  "\n"
+  "int\n"
+  "main (void)\n"
+  "{\n"
+  "\tprintf (\"%s & %d\\n\", \"<tag>\", 42);   \n"
+  "\treturn 0;\n"
+  "}\n"
+  "```\n"
+  "\n"
+  "> **Note:** a quote can hold a list:\n"
+  "> - one\n"
+  "> - two\n"
+  "\n"
+  "---\n"
+  "\n"
+  "## Links and the rest\n"
+  "\n"
+  "See [the manual](https://mesonbuild.com/Manual.html \"Meson manual\") or "
+  "<https://ninja-build.org>. Raw <span foreground=\"red\">markup</span> and &amp; stay as typed.\n"
+  "Line two of the paragraph ~~struck~~ _emphasis_ %s %n.\n"
+  "\n"
+  "- [x] done task\n"
+  "- [ ] open task\n"
+  "\n"
+  "Indented code:\n"
+  "\n"
+  "    indented code\n"
+  "    second line\n"
+  "\n"
+  "Last paragraph with a ![diagram](https://example.com/d.png) image.\n";
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static ChutesMarkdownView *
+view_new (void)
+{
+  return g_object_ref_sink (CHUTES_MARKDOWN_VIEW (chutes_markdown_view_new ()));
+}
+
+static void
+view_free (ChutesMarkdownView *view)
+{
+  g_assert_finalize_object (view);
+}
+
+static ChutesMarkdownView *
+view_new_with_text (const char *text)
+{
+  ChutesMarkdownView *view = view_new ();
+
+  chutes_markdown_view_set_text (view, text);
+
+  return view;
+}
+
+/* Walking the widget tree */
+
+static void
+collect (GtkWidget *widget,
+         GType      type,
+         GPtrArray *found)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
+    g_ptr_array_add (found, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect (child, type, found);
+}
+
+/* Every widget of @type in the view, in reading order. */
+static GPtrArray *
+find_all (ChutesMarkdownView *view,
+          GType               type)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  collect (GTK_WIDGET (view), type, found);
+
+  return found;
+}
+
+static GtkLabel *
+find_label_with_text (ChutesMarkdownView *view,
+                      const char         *text)
+{
+  g_autoptr(GPtrArray) labels = find_all (view, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0)
+      return labels->pdata[i];
+
+  return NULL;
+}
+
+static guint
+count_ancestors_with_class (GtkWidget  *widget,
+                            const char *css_class)
+{
+  guint count = 0;
+
+  for (widget = gtk_widget_get_parent (widget); widget; widget = gtk_widget_get_parent (widget))
+    if (gtk_widget_has_css_class (widget, css_class))
+      count++;
+
+  return count;
+}
+
+/* What a person sees, as text that two renders can be compared by: every
+ * widget with its kind, style classes, accessible role and content. */
+static void
+dump_widget (GString   *out,
+             GtkWidget *widget,
+             guint      depth)
+{
+  g_auto(GStrv) classes = gtk_widget_get_css_classes (widget);
+  g_autofree char *joined = g_strjoinv (".", classes);
+
+  g_string_append_printf (out, "%*s%s.%s role=%d%s", depth * 2, "",
+                          G_OBJECT_TYPE_NAME (widget), joined,
+                          gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)),
+                          gtk_widget_get_visible (widget) ? "" : " hidden");
+
+  if (GTK_IS_LABEL (widget))
+    {
+      GtkLabel *label = GTK_LABEL (widget);
+      g_autofree char *markup = g_strescape (gtk_label_get_label (label), NULL);
+
+      g_string_append_printf (out, " x=%.1f w=%d sel=%d wrap=%d \"%s\"",
+                              gtk_label_get_xalign (label), gtk_label_get_width_chars (label),
+                              gtk_label_get_selectable (label), gtk_label_get_wrap (label),
+                              markup);
+    }
+  else if (GTK_IS_BOX (widget))
+    {
+      g_string_append_printf (out, " o=%d s=%d",
+                              gtk_orientable_get_orientation (GTK_ORIENTABLE (widget)),
+                              gtk_box_get_spacing (GTK_BOX (widget)));
+    }
+  else if (CHUTES_IS_CODE_BLOCK (widget))
+    {
+      g_autofree char *code = g_strescape (chutes_code_block_get_code (CHUTES_CODE_BLOCK (widget)), NULL);
+
+      g_string_append_printf (out, " lang=%s \"%s\"\n",
+                              chutes_code_block_get_language (CHUTES_CODE_BLOCK (widget)), code);
+      return;
+    }
+
+  if (GTK_IS_GRID (gtk_widget_get_parent (widget)))
+    {
+      int column, row, width, height;
+
+      gtk_grid_query_child (GTK_GRID (gtk_widget_get_parent (widget)), widget,
+                            &column, &row, &width, &height);
+      g_string_append_printf (out, " @%d,%d", column, row);
+    }
+
+  g_string_append_c (out, '\n');
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    dump_widget (out, child, depth + 1);
+}
+
+static char *
+dump (ChutesMarkdownView *view)
+{
+  GString *out = g_string_new (NULL);
+
+  dump_widget (out, GTK_WIDGET (view), 0);
+
+  return g_string_free (out, FALSE);
+}
+
+static char *
+dump_of_text (const char *text)
+{
+  ChutesMarkdownView *view = view_new_with_text (text);
+  char *result = dump (view);
+
+  view_free (view);
+
+  return result;
+}
+
+/* The list items as "depth marker text" lines. */
+static char *
+list_outline (ChutesMarkdownView *view)
+{
+  g_autoptr(GPtrArray) boxes = find_all (view, GTK_TYPE_BOX);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      GtkWidget *item = boxes->pdata[i];
+      GtkWidget *marker;
+      GtkWidget *content;
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+      if (!gtk_widget_has_css_class (item, "chutes-md-item"))
+        continue;
+
+      marker = gtk_widget_get_first_child (item);
+      content = gtk_widget_get_last_child (item);
+      g_assert_true (GTK_IS_LABEL (marker));
+      g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (item)), ==,
+                       GTK_ACCESSIBLE_ROLE_LIST_ITEM);
+
+      /* The item's own first line of text, not its sub-list's. */
+      collect (gtk_widget_get_first_child (content), GTK_TYPE_LABEL, labels);
+      g_string_append_printf (out, "%u %s %s\n",
+                              count_ancestors_with_class (item, "chutes-md-list") - 1,
+                              gtk_label_get_text (GTK_LABEL (marker)),
+                              labels->len > 0 ? gtk_label_get_text (labels->pdata[0]) : "-");
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* Whether the label shows the attribute over exactly @text. */
+static gboolean
+label_has_attribute (GtkLabel       *label,
+                     const char     *text,
+                     PangoAttrType   type)
+{
+  PangoLayout *layout = gtk_label_get_layout (label);
+  const char *shown = pango_layout_get_text (layout);
+  const char *where = strstr (shown, text);
+  PangoAttrList *attrs = pango_layout_get_attributes (layout);
+  g_autoptr(GSList) list = NULL;
+  gboolean found = FALSE;
+
+  g_assert_nonnull (where);
+  if (attrs == NULL)
+    return FALSE;
+
+  list = pango_attr_list_get_attributes (attrs);
+  for (GSList *l = list; l; l = l->next)
+    {
+      PangoAttribute *attr = l->data;
+
+      if (attr->klass->type == type &&
+          attr->start_index == (guint) (where - shown) &&
+          attr->end_index == (guint) (where - shown + strlen (text)))
+        found = TRUE;
+    }
+  g_slist_free_full (g_steal_pointer (&list), (GDestroyNotify) pango_attribute_destroy);
+
+  return found;
+}
+
+static gboolean
+label_has_any_attribute (GtkLabel      *label,
+                         PangoAttrType  type)
+{
+  PangoAttrList *attrs = pango_layout_get_attributes (gtk_label_get_layout (label));
+  g_autoptr(GSList) list = NULL;
+  gboolean found = FALSE;
+
+  if (attrs == NULL)
+    return FALSE;
+
+  list = pango_attr_list_get_attributes (attrs);
+  for (GSList *l = list; l; l = l->next)
+    found |= ((PangoAttribute *) l->data)->klass->type == type;
+  g_slist_free_full (g_steal_pointer (&list), (GDestroyNotify) pango_attribute_destroy);
+
+  return found;
+}
+
+/* Blocks */
+
+static void
+test_nested_lists (void)
+{
+  ChutesMarkdownView *view = view_new_with_text (
+    "Steps:\n"
+    "\n"
+    "- fruit\n"
+    "  - apple\n"
+    "    - green\n"
+    "      1. granny\n"
+    "      2. smith\n"
+    "  - pear\n"
+    "- veg\n"
+    "\n"
+    "Then:\n"
+    "\n"
+    "8. eight\n"
+    "9. nine\n"
+    "10. ten\n"
+    "\n"
+    "3) three\n");
+  g_autofree char *outline = list_outline (view);
+  g_autoptr(GPtrArray) lists = find_all (view, GTK_TYPE_BOX);
+  guint n_lists = 0;
+
+  g_assert_cmpstr (outline, ==,
+                   "0 • fruit\n"
+                   "1 ◦ apple\n"
+                   "2 ▪ green\n"
+                   "3 1. granny\n"
+                   "3 2. smith\n"
+                   "1 ◦ pear\n"
+                   "0 • veg\n"
+                   "0 8. eight\n"
+                   "0 9. nine\n"
+                   "0 10. ten\n"
+                   "0 3) three\n");
+
+  /* "8." is as wide as "10." so that the items' text lines up, and a
+   * nested list starts further right than its parent's text. */
+  for (guint i = 0; i < lists->len; i++)
+    {
+      GtkWidget *item = lists->pdata[i];
+
+      if (!gtk_widget_has_css_class (item, "chutes-md-item"))
+        continue;
+      if (g_str_equal (gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (item))), "8."))
+        g_assert_cmpint (gtk_label_get_width_chars (GTK_LABEL (gtk_widget_get_first_child (item))), ==, 3);
+    }
+  for (guint i = 0; i < lists->len; i++)
+    if (gtk_widget_has_css_class (lists->pdata[i], "chutes-md-list"))
+      {
+        g_assert_cmpint (gtk_accessible_get_accessible_role (lists->pdata[i]), ==,
+                         GTK_ACCESSIBLE_ROLE_LIST);
+        n_lists++;
+      }
+  g_assert_cmpuint (n_lists, ==, 6);
+
+  view_free (view);
+}
+
+static void
+test_table (void)
+{
+  ChutesMarkdownView *view = view_new_with_text (
+    "| Name | Price | Note |\n"
+    "|:-----|------:|:----:|\n"
+    "| tea  | 2.50  | *hot* |\n"
+    "| <b>x</b> | | a&amp;b |\n");
+  g_autoptr(GPtrArray) grids = find_all (view, GTK_TYPE_GRID);
+  GtkGrid *grid;
+  static const char * const expected[3][3] = {
+    { "Name", "Price", "Note" },
+    { "tea", "2.50", "hot" },
+    { "<b>x</b>", "", "a&amp;b" },
+  };
+  /* Left, right, centre. */
+  static const float column_xalign[3] = { 0.0f, 1.0f, 0.5f };
+
+  g_assert_cmpuint (grids->len, ==, 1);
+  grid = grids->pdata[0];
+
+  for (int row = 0; row < 3; row++)
+    for (int column = 0; column < 3; column++)
+      {
+        GtkWidget *cell = gtk_grid_get_child_at (grid, column, row);
+
+        g_assert_true (GTK_IS_LABEL (cell));
+        g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (cell)), ==, expected[row][column]);
+        g_assert_true (gtk_label_get_wrap (GTK_LABEL (cell)));
+        g_assert_true (gtk_label_get_selectable (GTK_LABEL (cell)));
+        /* The header row is styled apart. */
+        g_assert_cmpint (gtk_widget_has_css_class (cell, "chutes-md-header"), ==, row == 0);
+        /* Each column keeps its alignment. */
+        g_assert_cmpfloat (gtk_label_get_xalign (GTK_LABEL (cell)), ==, column_xalign[column]);
+      }
+  g_assert_null (gtk_grid_get_child_at (grid, 3, 0));
+  g_assert_null (gtk_grid_get_child_at (grid, 0, 3));
+
+  view_free (view);
+}
+
+static void
+test_headings (void)
+{
+  ChutesMarkdownView *view = view_new_with_text ("# One\n\ntext\n\n### Three *ish*\n\nSetext\n---\n\n###### Six\n");
+  static const struct {
+    const char *text;
+    const char *css_class;
+    int         level;
+  } expected[] = {
+    { "One", "title-1", 1 },
+    { "Three ish", "title-3", 3 },
+    { "Setext", "title-2", 2 },
+    { "Six", "caption-heading", 6 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      GtkLabel *label = find_label_with_text (view, expected[i].text);
+
+      g_assert_nonnull (label);
+      g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (label)), ==,
+                       GTK_ACCESSIBLE_ROLE_HEADING);
+      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), expected[i].css_class));
+      for (int level = 1; level <= 6; level++)
+        if (level != expected[i].level)
+          g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (label),
+                                                    (const char *[]) {
+                                                      "title-1", "title-2", "title-3",
+                                                      "title-4", "heading", "caption-heading"
+                                                    }[level - 1]));
+    }
+
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (find_label_with_text (view, "text"))),
+                   ==, GTK_ACCESSIBLE_ROLE_LABEL);
+
+  view_free (view);
+}
+
+static char *
+buffer_text (ChutesCodeBlock *block)
+{
+  g_autoptr(GPtrArray) views = g_ptr_array_new ();
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  collect (GTK_WIDGET (block), GTK_SOURCE_TYPE_VIEW, views);
+  g_assert_cmpuint (views->len, ==, 1);
+  g_assert_false (gtk_text_view_get_editable (views->pdata[0]));
+  g_assert_true (gtk_text_view_get_monospace (views->pdata[0]));
+
+  buffer = gtk_text_view_get_buffer (views->pdata[0]);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+
+  return gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+}
+
+static void
+clipboard_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_code_block (void)
+{
+  static const char code[] =
+    "if (a < b && c > d)   \n"
+    "\tputs (\"<b>&amp;</b> %s\");\n"
+    "\t\t\n"
+    "  }  ";
+  g_autofree char *text = g_strdup_printf ("Before\n\n```C {.numberLines}\n%s\n```\nAfter\n\n"
+                                           "    indented\n    \t<code>\n", code);
+  ChutesMarkdownView *view = view_new_with_text (text);
+  g_autoptr(GPtrArray) blocks = find_all (view, CHUTES_TYPE_CODE_BLOCK);
+  ChutesCodeBlock *block;
+  g_autofree char *shown = NULL;
+  g_autofree char *copied = NULL;
+  GtkSourceBuffer *buffer;
+  g_autoptr(GPtrArray) views = g_ptr_array_new ();
+
+  g_assert_cmpuint (blocks->len, ==, 2);
+  block = blocks->pdata[0];
+
+  /* Exactly as typed: trailing spaces, tabs, markup characters. */
+  g_assert_cmpstr (chutes_code_block_get_code (block), ==, code);
+  shown = buffer_text (block);
+  g_assert_cmpstr (shown, ==, code);
+
+  /* The fence's language picks the highlighting and is shown by name. */
+  g_assert_cmpstr (chutes_code_block_get_language (block), ==, "C");
+  g_assert_cmpstr (chutes_code_block_get_language_name (block), ==, "C");
+  g_assert_nonnull (find_label_with_text (view, "C"));
+  collect (GTK_WIDGET (block), GTK_SOURCE_TYPE_VIEW, views);
+  buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (views->pdata[0]));
+  g_assert_cmpstr (gtk_source_language_get_id (gtk_source_buffer_get_language (buffer)), ==, "c");
+  g_assert_true (gtk_source_buffer_get_highlight_syntax (buffer));
+
+  /* Copy puts the exact code on the clipboard. */
+  chutes_code_block_copy (block);
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (block)), NULL,
+                                 clipboard_read_cb, &copied);
+  while (copied == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (copied, ==, code);
+
+  /* Indented code has no language and keeps its tab after the indent. */
+  block = blocks->pdata[1];
+  g_assert_null (chutes_code_block_get_language (block));
+  g_assert_cmpstr (chutes_code_block_get_language_name (block), ==, "");
+  g_assert_cmpstr (chutes_code_block_get_code (block), ==, "indented\n\t<code>");
+
+  g_assert_nonnull (find_label_with_text (view, "Before"));
+  g_assert_nonnull (find_label_with_text (view, "After"));
+
+  view_free (view);
+}
+
+static void
+test_code_block_languages (void)
+{
+  static const struct {
+    const char *fence;
+    const char *id;
+  } cases[] = {
+    { "py", "python3" },
+    { "Python", "python3" },
+    { "js", "js" },
+    { "bash", "sh" },
+    { "c++", "cpp" },
+    { "rs", "rust" },
+    { "yml", "yaml" },
+    { "mjs", "js" },
+    { "no-such-language", NULL },
+    { "../../etc/passwd", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GtkWidget *block = g_object_ref_sink (chutes_code_block_new (cases[i].fence, "x"));
+      g_autoptr(GPtrArray) views = g_ptr_array_new ();
+      GtkSourceLanguage *language;
+
+      collect (block, GTK_SOURCE_TYPE_VIEW, views);
+      language = gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (views->pdata[0])));
+      g_assert_cmpstr (language ? gtk_source_language_get_id (language) : NULL, ==, cases[i].id);
+      /* An unknown language is shown as written. */
+      if (cases[i].id == NULL)
+        g_assert_cmpstr (chutes_code_block_get_language_name (CHUTES_CODE_BLOCK (block)), ==,
+                         cases[i].fence);
+      g_assert_finalize_object (block);
+    }
+}
+
+static void
+collect_vertical_scrollers (GtkWidget *widget,
+                            GPtrArray *found)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_SCROLL (controller) &&
+          (gtk_event_controller_scroll_get_flags (GTK_EVENT_CONTROLLER_SCROLL (controller)) &
+           GTK_EVENT_CONTROLLER_SCROLL_VERTICAL) != 0)
+        g_ptr_array_add (found, widget);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_vertical_scrollers (child, found);
+}
+
+static void
+test_code_block_passes_wheel_on (void)
+{
+  GtkWidget *block = g_object_ref_sink (chutes_code_block_new ("c", "int a_long_line_that_scrolls_sideways;"));
+  g_autoptr(GPtrArray) vertical = g_ptr_array_new ();
+  g_autoptr(GPtrArray) scrollers = g_ptr_array_new ();
+  GtkPolicyType hpolicy, vpolicy;
+
+  /* Sideways scrolling stays in the block; a wheel turned over it scrolls
+   * the chat around it, which GtkScrolledWindow would stop otherwise.
+   * (The text view's own controller only zooms, with Ctrl.) */
+  collect (block, GTK_TYPE_SCROLLED_WINDOW, scrollers);
+  g_assert_cmpuint (scrollers->len, ==, 1);
+  gtk_scrolled_window_get_policy (scrollers->pdata[0], &hpolicy, &vpolicy);
+  g_assert_cmpint (hpolicy, ==, GTK_POLICY_AUTOMATIC);
+  g_assert_cmpint (vpolicy, ==, GTK_POLICY_NEVER);
+  collect_vertical_scrollers (block, vertical);
+  for (guint i = 0; i < vertical->len; i++)
+    g_assert_false (GTK_IS_SCROLLED_WINDOW (vertical->pdata[i]));
+
+  g_assert_finalize_object (block);
+}
+
+static const char *
+scheme_of (ChutesCodeBlock *block)
+{
+  g_autoptr(GPtrArray) views = g_ptr_array_new ();
+  GtkSourceBuffer *buffer;
+
+  collect (GTK_WIDGET (block), GTK_SOURCE_TYPE_VIEW, views);
+  buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (views->pdata[0]));
+
+  return gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer));
+}
+
+static void
+test_code_block_follows_dark_style (void)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GtkWidget *block = g_object_ref_sink (chutes_code_block_new ("c", "int x;"));
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  g_assert_cmpstr (scheme_of (CHUTES_CODE_BLOCK (block)), ==, "Adwaita");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_cmpstr (scheme_of (CHUTES_CODE_BLOCK (block)), ==, "Adwaita-dark");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+
+  g_assert_finalize_object (block);
+}
+
+/* Inline text */
+
+static void
+test_inline_styles (void)
+{
+  ChutesMarkdownView *view = view_new_with_text (
+    "Run `make <all> && echo %s` now, *really* **at once** ~~or later~~.\n");
+  GtkLabel *label = find_label_with_text (view,
+                                          "Run make <all> && echo %s now, really at once or later.");
+
+  g_assert_nonnull (label);
+  g_assert_true (gtk_label_get_selectable (label));
+  g_assert_true (gtk_label_get_wrap (label));
+  g_assert_true (label_has_attribute (label, "make <all> && echo %s", PANGO_ATTR_FAMILY));
+  g_assert_true (label_has_attribute (label, "make <all> && echo %s", PANGO_ATTR_BACKGROUND));
+  g_assert_true (label_has_attribute (label, "really", PANGO_ATTR_STYLE));
+  g_assert_true (label_has_attribute (label, "at once", PANGO_ATTR_WEIGHT));
+  g_assert_true (label_has_attribute (label, "or later", PANGO_ATTR_STRIKETHROUGH));
+
+  view_free (view);
+}
+
+static void
+test_markup_shown_literally (void)
+{
+  static const char * const texts[] = {
+    "<b>not bold</b>",
+    "&amp;",
+    "<span foreground=\"red\">not red</span>",
+    "%s%n%d",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "&#60;b&#62; &lt;i&gt;",
+  };
+  GString *markdown = g_string_new (NULL);
+  ChutesMarkdownView *view;
+  g_autoptr(GPtrArray) labels = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    g_string_append_printf (markdown,
+                            "%s\n\n"
+                            "# %s\n\n"
+                            "- %s\n\n"
+                            "> %s\n\n"
+                            "| %s |\n|---|\n| %s |\n\n",
+                            texts[i], texts[i], texts[i], texts[i], texts[i], texts[i]);
+  /* A raw HTML block, too. */
+  g_string_append (markdown, "<div>\n<script>alert(1)</script>\n</div>\n");
+
+  view = view_new_with_text (markdown->str);
+  labels = find_all (view, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      guint seen = 0;
+
+      for (guint j = 0; j < labels->len; j++)
+        if (g_str_equal (gtk_label_get_text (labels->pdata[j]), texts[i]))
+          {
+            seen++;
+            /* Nothing of the text was taken as markup. */
+            g_assert_false (label_has_any_attribute (labels->pdata[j], PANGO_ATTR_FOREGROUND));
+            g_assert_false (label_has_any_attribute (labels->pdata[j], PANGO_ATTR_UNDERLINE));
+            if (!gtk_widget_has_css_class (labels->pdata[j], "chutes-md-header"))
+              g_assert_false (label_has_any_attribute (labels->pdata[j], PANGO_ATTR_WEIGHT));
+          }
+      /* Paragraph, heading, list item, quote, table header and cell. */
+      g_assert_cmpuint (seen, ==, 6);
+    }
+
+  g_assert_nonnull (find_label_with_text (view, "<div>\n<script>alert(1)</script>\n</div>"));
+
+  g_string_free (markdown, TRUE);
+  view_free (view);
+}
+
+static void
+test_invalid_utf8_and_controls (void)
+{
+  ChutesMarkdownView *view = view_new_with_text ("bad \xff\xfe bytes \x01 and \xe2\x82 cut\n\n"
+                                                 "```\nx\xff\n```\n");
+  GtkLabel *label = find_label_with_text (view, "bad \xef\xbf\xbd\xef\xbf\xbd bytes "
+                                          "\xef\xbf\xbd and \xef\xbf\xbd\xef\xbf\xbd cut");
+  g_autoptr(GPtrArray) blocks = find_all (view, CHUTES_TYPE_CODE_BLOCK);
+
+  g_assert_nonnull (label);
+  g_assert_cmpuint (blocks->len, ==, 1);
+  g_assert_true (g_utf8_validate (chutes_code_block_get_code (blocks->pdata[0]), -1, NULL));
+
+  view_free (view);
+}
+
+static void
+test_misnested_spans (void)
+{
+  /* md4c 0.4.8 ends the strikethrough inside the autolink it began
+   * before; the markup must stay well formed (an invalid one would leave
+   * the label empty). */
+  ChutesMarkdownView *view = view_new_with_text ("- `code`\n[x]: http://e.org~~x~~ **b *i** c*\n");
+  g_autoptr(GPtrArray) labels = find_all (view, GTK_TYPE_LABEL);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const char *text = gtk_label_get_text (labels->pdata[i]);
+
+      if (strstr (text, "http://e.org~~x") != NULL)
+        {
+          g_assert_nonnull (strstr (text, "code"));
+          g_assert_nonnull (pango_layout_get_attributes (gtk_label_get_layout (labels->pdata[i])));
+          found = TRUE;
+        }
+    }
+  g_assert_true (found);
+
+  view_free (view);
+}
+
+/* Links */
+
+typedef struct
+{
+  GPtrArray *opened;
+} LinkRecord;
+
+static gboolean
+record_link_cb (ChutesMarkdownView *view,
+                const char         *uri,
+                LinkRecord         *record)
+{
+  g_ptr_array_add (record->opened, g_strdup (uri));
+
+  /* Handled here: nothing is launched. */
+  return TRUE;
+}
+
+/* The addresses of the links in a label, unescaped as GtkLabel reads them. */
+static GPtrArray *
+label_links (GtkLabel *label)
+{
+  GPtrArray *links = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GRegex) regex = g_regex_new ("<a href=\"([^\"]*)\"", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+
+  g_regex_match (regex, gtk_label_get_label (label), 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_autofree char *escaped = g_match_info_fetch (match, 1);
+      g_autofree char *markup = g_strdup_printf ("<span>%s</span>", escaped);
+      char *text = NULL;
+
+      g_assert_true (pango_parse_markup (markup, -1, 0, NULL, &text, NULL, NULL));
+      g_ptr_array_add (links, text);
+      g_match_info_next (match, NULL);
+    }
+
+  return links;
+}
+
+static void
+test_links (void)
+{
+  ChutesMarkdownView *view = view_new_with_text (
+    "[safe](https://example.com/a?b=1&c=2) [plain](HTTP://example.org) "
+    "[bad](javascript:alert(1)) [file](file:///etc/passwd) [rel](/x) "
+    "[data](data:text/html,hi) [nohost](http:foo) <mailto:a@b.c> www.gnome.org\n");
+  g_autoptr(GPtrArray) labels = find_all (view, GTK_TYPE_LABEL);
+  g_autoptr(GPtrArray) links = NULL;
+  LinkRecord record = { g_ptr_array_new_with_free_func (g_free) };
+  GtkLabel *label;
+
+  g_assert_cmpuint (labels->len, ==, 1);
+  label = labels->pdata[0];
+  g_assert_cmpstr (gtk_label_get_text (label), ==,
+                   "safe plain bad file rel data nohost mailto:a@b.c www.gnome.org");
+
+  g_signal_connect (view, "activate-link", G_CALLBACK (record_link_cb), &record);
+
+  links = label_links (label);
+  g_assert_cmpuint (links->len, ==, 9);
+  for (guint i = 0; i < links->len; i++)
+    {
+      gboolean handled = FALSE;
+
+      /* What a click on the link does: GtkLabel's own handler, which would
+       * open any scheme, must never run. */
+      g_signal_emit_by_name (label, "activate-link", links->pdata[i], &handled);
+      g_assert_true (handled);
+    }
+
+  g_assert_cmpuint (record.opened->len, ==, 3);
+  g_assert_cmpstr (record.opened->pdata[0], ==, "https://example.com/a?b=1&c=2");
+  g_assert_cmpstr (record.opened->pdata[1], ==, "HTTP://example.org");
+  g_assert_cmpstr (record.opened->pdata[2], ==, "http://www.gnome.org");
+
+  g_ptr_array_unref (record.opened);
+  view_free (view);
+}
+
+static void
+test_images_are_links (void)
+{
+  ChutesMarkdownView *view = view_new_with_text (
+    "![A *diagram*](https://example.com/d.png \"t\") and ![](https://example.com/e.png)\n"
+    "[![badge](https://x.org/b.svg)](https://x.org)\n");
+  GtkLabel *label = find_label_with_text (view,
+                                          "A diagram (https://example.com/d.png) and "
+                                          "https://example.com/e.png\n"
+                                          "badge (https://x.org/b.svg)");
+  g_autoptr(GPtrArray) links = NULL;
+
+  g_assert_nonnull (label);
+  links = label_links (label);
+  g_assert_cmpuint (links->len, ==, 3);
+  g_assert_cmpstr (links->pdata[0], ==, "https://example.com/d.png");
+  g_assert_cmpstr (links->pdata[1], ==, "https://example.com/e.png");
+  /* A link around an image goes where the link goes. */
+  g_assert_cmpstr (links->pdata[2], ==, "https://x.org");
+  g_assert_false (label_has_any_attribute (label, PANGO_ATTR_STYLE));
+
+  view_free (view);
+}
+
+/* Streaming */
+
+static void
+test_unclosed_fence_grows (void)
+{
+  static const char * const pieces[] = {
+    "Intro text\n\n``",
+    "`pyt",
+    "hon\nde",
+    "f f(x):\n",
+    "    return x < 1\n",
+    "\n",
+    "print (f (0))",
+    "\n``",
+    "`\n\nAfter *the* code.\n",
+  };
+  ChutesMarkdownView *view = view_new ();
+  GString *text = g_string_new (NULL);
+  ChutesCodeBlock *block = NULL;
+  g_autofree char *streamed = NULL;
+  g_autofree char *whole = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+    {
+      g_autoptr(GPtrArray) blocks = NULL;
+
+      chutes_markdown_view_append (view, pieces[i]);
+      g_string_append (text, pieces[i]);
+      chutes_markdown_view_flush (view);
+      blocks = find_all (view, CHUTES_TYPE_CODE_BLOCK);
+
+      switch (i)
+        {
+        case 0:
+          g_assert_cmpuint (blocks->len, ==, 0);
+          break;
+
+        case 1:
+          /* An open fence: everything after it is code, even before a
+           * line. Its language counts once its line is complete. */
+          g_assert_cmpuint (blocks->len, ==, 1);
+          block = blocks->pdata[0];
+          g_assert_null (chutes_code_block_get_language (block));
+          g_assert_cmpstr (chutes_code_block_get_code (block), ==, "");
+          break;
+
+        default:
+          /* The same block grows; it is not rebuilt. */
+          g_assert_cmpuint (blocks->len, ==, 1);
+          g_assert_true (blocks->pdata[0] == block);
+          break;
+        }
+
+      if (i == 2)
+        g_assert_cmpstr (chutes_code_block_get_language (block), ==, "python");
+      if (i == 4)
+        {
+          g_assert_cmpstr (chutes_code_block_get_language (block), ==, "python");
+          g_assert_cmpstr (chutes_code_block_get_code (block), ==, "def f(x):\n    return x < 1");
+        }
+      if (i == 7)
+        g_assert_cmpstr (chutes_code_block_get_code (block), ==,
+                         "def f(x):\n    return x < 1\n\nprint (f (0))\n``");
+      if (i >= 1)
+        g_assert_nonnull (find_label_with_text (view, "Intro text"));
+    }
+
+  g_assert_cmpstr (chutes_code_block_get_code (block), ==,
+                   "def f(x):\n    return x < 1\n\nprint (f (0))");
+  g_assert_nonnull (find_label_with_text (view, "After the code."));
+
+  streamed = dump (view);
+  whole = dump_of_text (text->str);
+  g_assert_cmpstr (streamed, ==, whole);
+
+  g_string_free (text, TRUE);
+  view_free (view);
+}
+
+/* Feeds @markdown in random pieces and checks, now and then and at the
+ * end, that the view looks as if the text so far had been set at once. */
+static void
+check_streaming_equals_whole (const char *markdown,
+                              guint32     seed,
+                              guint       check_every)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  ChutesMarkdownView *view = view_new ();
+  gsize length = strlen (markdown);
+  gsize offset = 0;
+  guint step = 0;
+  g_autofree char *streamed = NULL;
+  g_autofree char *whole = NULL;
+
+  while (offset < length)
+    {
+      gsize piece = MIN ((gsize) g_rand_int_range (rand, 1, 24), length - offset);
+      g_autofree char *text = g_strndup (markdown + offset, piece);
+
+      chutes_markdown_view_append (view, text);
+      offset += piece;
+      step++;
+
+      /* Several appends are often rendered together, as before a frame. */
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        chutes_markdown_view_flush (view);
+
+      if (check_every > 0 && step % check_every == 0)
+        {
+          g_autofree char *prefix = g_strndup (markdown, offset);
+          g_autofree char *now = NULL;
+          g_autofree char *expected = NULL;
+
+          chutes_markdown_view_flush (view);
+          now = dump (view);
+          expected = dump_of_text (prefix);
+          if (g_strcmp0 (now, expected) != 0)
+            g_test_message ("After %" G_GSIZE_FORMAT " bytes:\n%s", offset, prefix);
+          g_assert_cmpstr (now, ==, expected);
+        }
+    }
+
+  /* The last appends are rendered by the main loop, before a frame. */
+  iterate ();
+  g_assert_cmpstr (chutes_markdown_view_get_text (view), ==, markdown);
+  streamed = dump (view);
+  whole = dump_of_text (markdown);
+  g_assert_cmpstr (streamed, ==, whole);
+
+  view_free (view);
+}
+
+static void
+test_streaming_equals_whole (void)
+{
+  check_streaming_equals_whole (long_reply, 20240611, 5);
+}
+
+static void
+test_streaming_equals_whole_tricky (void)
+{
+  /* Texts whose meaning changes as later lines arrive. */
+  static const char * const texts[] = {
+    /* A paragraph becomes a heading; a list continues after a blank line. */
+    "Title\n=====\n\nPara\n---\n\n- a\n\n- b\n\n  still b\n\nafter\n",
+    /* A table appears under its header line, and rows without pipes. */
+    "x | y\n--|--\n1 | 2\nthree\n\nnext\n",
+    /* Lazy continuation of a quote and of a list item. */
+    "> quoted\nlazy\n\n- item\nlazy too\n\nend\n",
+    /* Fences inside lists and quotes, and an inner fence marker. */
+    "1. one\n   ```\n   code\n   ```\n2. two\n\n> ```\n> q\n\nout\n\n````\n```\nnot closed\n````\n",
+    /* A reference defined after its use, and one before. */
+    "See [the docs][d] and [e].\n\n[e]: https://e.org\n\nMore.\n\n[d]: https://docs.example.com\n",
+    /* Indented code after a paragraph is a continuation; after a blank line it is code. */
+    "para\n    not code\n\n    code\n\ttabbed\n\npara\n",
+    /* Numbered lists that start or not, and a thematic break made of stars. */
+    "2. two\n3. three\n\n* * *\n\n10) ten\n",
+    /* Headings and fences without blank lines around them. */
+    "# H\ntext\n```\nc\n```\ntext\n## H2\n- l\n# H3\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    for (guint32 seed = 1; seed <= 8; seed++)
+      check_streaming_equals_whole (texts[i], seed * 7919 + i, 1);
+}
+
+static void
+test_reparse_is_bounded_by_last_block (void)
+{
+  ChutesMarkdownView *view = view_new ();
+  GString *text = g_string_new (NULL);
+  GtkWidget *first;
+  gsize previous_block_start = 0;
+  guint64 total = 0;
+  static const struct {
+    const char *opening;
+    const char *growth;
+    const char *closing;
+  } endings[] = {
+    /* A paragraph, a code block and a nested list that grow. */
+    { "", "growing ", "\n\n" },
+    { "```c\n", "x = 1;\n", "```\n\n" },
+    { "- an item\n  - nested ", "growing ", "\n\n" },
+  };
+
+  for (guint i = 0; i < 300; i++)
+    {
+      previous_block_start = text->len;
+      g_string_append_printf (text, "Paragraph %u with *some* text, `code` and a [link](https://e.org/%u).\n\n", i, i);
+    }
+  chutes_markdown_view_set_text (view, text->str);
+  first = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (view)));
+  g_assert_true (GTK_IS_LABEL (first));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (first)), ==, "Paragraph 0 with some text, code and a link.");
+
+  for (guint e = 0; e < G_N_ELEMENTS (endings); e++)
+    {
+      gsize last_block_start = text->len;
+
+      for (guint i = 0; i < 200; i++)
+        {
+          const char *piece = i == 0 && *endings[e].opening ? endings[e].opening : endings[e].growth;
+          guint64 before = chutes_markdown_view_get_reparsed_bytes (view);
+          guint64 cost;
+          gsize tail;
+
+          chutes_markdown_view_append (view, piece);
+          g_string_append (text, piece);
+          chutes_markdown_view_flush (view);
+          cost = chutes_markdown_view_get_reparsed_bytes (view) - before;
+          total += cost;
+
+          /* The last block (and the blank line before it), not the whole
+           * reply: at most three parses of it (the render, and the two
+           * halves checked when the block before it is finished, which the
+           * first piece does). */
+          tail = text->len - (i == 0 ? previous_block_start : last_block_start) + 2;
+          g_assert_cmpuint (cost, <=, 3 * tail);
+          if (i > 0 && cost > tail)
+            g_printerr ("e=%u i=%u cost=%lu tail=%lu\n", e, i, (gulong) cost, (gulong) tail);
+          if (i > 0)
+            g_assert_cmpuint (cost, <=, tail);
+        }
+
+      /* The blocks before were never rebuilt. */
+      g_assert_true (gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (view))) == first);
+
+      chutes_markdown_view_append (view, endings[e].closing);
+      g_string_append (text, endings[e].closing);
+      previous_block_start = last_block_start;
+    }
+
+  /* Parsing the whole reply for each of the 600 pieces would have cost
+   * 600 times its length; the growing blocks cost a small part of that. */
+  g_assert_cmpuint (total, <, 30 * text->len);
+
+  chutes_markdown_view_flush (view);
+  {
+    g_autofree char *streamed = dump (view);
+    g_autofree char *whole = dump_of_text (text->str);
+
+    g_assert_cmpstr (streamed, ==, whole);
+  }
+
+  g_string_free (text, TRUE);
+  view_free (view);
+}
+
+static gboolean
+dump_equals (ChutesMarkdownView *view,
+             const char         *expected)
+{
+  g_autofree char *now = dump (view);
+
+  return g_str_equal (now, expected);
+}
+
+static void
+test_pause_settles_to_whole_parse (void)
+{
+  /* md4c 0.4.8 parses a fence in a list item differently after other
+   * text (mity/md4c#190 and kin), so the parts of a streamed reply can
+   * differ from the whole. When the appends pause, the view settles. */
+  static const char text[] = "Intro\n\n- +  \n   ``` > - \n\n``1. \n";
+  ChutesMarkdownView *view = view_new ();
+  g_autofree char *whole = dump_of_text (text);
+  gint64 deadline;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      char piece[2] = { *p, '\0' };
+
+      chutes_markdown_view_append (view, piece);
+      chutes_markdown_view_flush (view);
+    }
+
+  if (dump_equals (view, whole))
+    {
+      view_free (view);
+      g_test_skip ("This md4c parses the text the same in parts and whole");
+      return;
+    }
+
+  /* A pause fixes it, without rebuilding the parts that agreed. */
+  {
+    GtkWidget *intro = GTK_WIDGET (find_label_with_text (view, "Intro"));
+
+    deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (!dump_equals (view, whole) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+
+    g_assert_true (dump_equals (view, whole));
+    g_assert_true (GTK_WIDGET (find_label_with_text (view, "Intro")) == intro);
+  }
+
+  view_free (view);
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_set_text_extends_or_replaces (void)
+{
+  ChutesMarkdownView *view = view_new_with_text ("# Hi\n\nfirst");
+  GtkLabel *heading = find_label_with_text (view, "Hi");
+  guint notified = 0;
+
+  g_signal_connect (view, "notify::text", G_CALLBACK (count_cb), &notified);
+
+  /* A longer version of the same text only adds to it... */
+  chutes_markdown_view_set_text (view, "# Hi\n\nfirst and more");
+  g_assert_cmpstr (chutes_markdown_view_get_text (view), ==, "# Hi\n\nfirst and more");
+  g_assert_cmpuint (notified, ==, 1);
+  iterate ();
+  g_assert_true (find_label_with_text (view, "Hi") == heading);
+  g_assert_nonnull (find_label_with_text (view, "first and more"));
+
+  /* ...the same text changes nothing... */
+  chutes_markdown_view_set_text (view, "# Hi\n\nfirst and more");
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* ...and another text replaces it at once, before any frame. */
+  chutes_markdown_view_set_text (view, "other");
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_null (find_label_with_text (view, "Hi"));
+  g_assert_nonnull (find_label_with_text (view, "other"));
+
+  chutes_markdown_view_set_text (view, NULL);
+  g_assert_cmpstr (chutes_markdown_view_get_text (view), ==, "");
+  g_assert_null (gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (view))));
+
+  view_free (view);
+}
+
+static void
+test_deep_nesting_is_flattened (void)
+{
+  GString *text = g_string_new (NULL);
+  ChutesMarkdownView *view;
+  g_autoptr(GPtrArray) labels = NULL;
+  guint deepest = 0;
+
+  for (guint i = 0; i < 2000; i++)
+    g_string_append (text, "> ");
+  g_string_append (text, "deep\n\n");
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (text, "%*s- level %u\n", i * 2, "", i);
+
+  view = view_new_with_text (text->str);
+  labels = find_all (view, GTK_TYPE_LABEL);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      guint depth = 0;
+
+      for (GtkWidget *w = labels->pdata[i]; w; w = gtk_widget_get_parent (w))
+        depth++;
+      deepest = MAX (deepest, depth);
+    }
+
+  /* All the text is there, in a tree that cannot overflow the stack. */
+  g_assert_nonnull (find_label_with_text (view, "deep"));
+  g_assert_nonnull (find_label_with_text (view, "level 299"));
+  g_assert_cmpuint (deepest, <, 64);
+
+  g_string_free (text, TRUE);
+  view_free (view);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The expected texts are the untranslated ones. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+  chutes_register_resource ();
+
+  g_test_add_func ("/markdown/blocks/nested-lists-show-markers-by-depth", test_nested_lists);
+  g_test_add_func ("/markdown/blocks/table-cells-header-and-alignment", test_table);
+  g_test_add_func ("/markdown/blocks/headings-sized-by-level", test_headings);
+  g_test_add_func ("/markdown/code/exact-text-language-and-copy", test_code_block);
+  g_test_add_func ("/markdown/code/fence-names-pick-highlighting", test_code_block_languages);
+  g_test_add_func ("/markdown/code/follows-dark-style", test_code_block_follows_dark_style);
+  g_test_add_func ("/markdown/code/wheel-scrolls-the-chat-not-the-block", test_code_block_passes_wheel_on);
+  g_test_add_func ("/markdown/inline/code-emphasis-strong-strikethrough", test_inline_styles);
+  g_test_add_func ("/markdown/inline/markup-html-and-entities-shown-literally", test_markup_shown_literally);
+  g_test_add_func ("/markdown/inline/invalid-utf8-and-controls-replaced", test_invalid_utf8_and_controls);
+  g_test_add_func ("/markdown/inline/misnested-spans-stay-well-formed", test_misnested_spans);
+  g_test_add_func ("/markdown/links/only-http-and-https-open", test_links);
+  g_test_add_func ("/markdown/links/images-shown-as-links-never-fetched", test_images_are_links);
+  g_test_add_func ("/markdown/streaming/unclosed-fence-grows-in-place", test_unclosed_fence_grows);
+  g_test_add_func ("/markdown/streaming/random-pieces-look-like-whole-text", test_streaming_equals_whole);
+  g_test_add_func ("/markdown/streaming/text-changing-meaning-later", test_streaming_equals_whole_tricky);
+  g_test_add_func ("/markdown/streaming/reparse-bounded-by-last-block", test_reparse_is_bounded_by_last_block);
+  g_test_add_func ("/markdown/streaming/pause-settles-to-whole-parse", test_pause_settles_to_whole_parse);
+  g_test_add_func ("/markdown/view/set-text-extends-or-replaces", test_set_text_extends_or_replaces);
+  g_test_add_func ("/markdown/view/deep-nesting-is-flattened", test_deep_nesting_is_flattened);
+
+  return g_test_run ();
+}
