@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "chutes-markdown-view.h"
 #include "chutes-message-row.h"
 
 struct _ChutesMessageRow
@@ -18,6 +19,7 @@ struct _ChutesMessageRow
   GtkWidget     *bubble;
   GtkLabel      *author_label;
   GtkLabel      *content_label;
+  GtkWidget     *markdown_view;
   GtkWidget     *status_box;
   GtkSpinner    *spinner;
   GtkImage      *status_icon;
@@ -54,8 +56,26 @@ chutes_message_row_update_content (ChutesMessageRow *self)
   const char *content = self->message ? chutes_message_get_content (self->message) : NULL;
 
   /* Plain text, never markup: model output is shown literally. */
-  gtk_label_set_text (self->content_label, content ? content : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->content_label), content != NULL && *content != '\0');
+  gboolean has_content = content != NULL && *content != '\0';
+  gboolean markdown = self->message != NULL &&
+                      chutes_message_get_role (self->message) == CHUTES_MESSAGE_ROLE_ASSISTANT;
+
+  /* Replies are Markdown; what the person typed is shown as typed. Both
+   * are literal text: neither is ever Pango markup. */
+  if (markdown)
+    {
+      chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view),
+                                     content ? content : "");
+      gtk_label_set_text (self->content_label, "");
+    }
+  else
+    {
+      chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view), "");
+      gtk_label_set_text (self->content_label, content ? content : "");
+    }
+
+  gtk_widget_set_visible (self->markdown_view, markdown && has_content);
+  gtk_widget_set_visible (GTK_WIDGET (self->content_label), !markdown && has_content);
 }
 
 static void
@@ -314,10 +334,13 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CHUTES_TYPE_MARKDOWN_VIEW);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, author_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, content_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, markdown_view);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_box);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_icon);

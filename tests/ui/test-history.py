@@ -19,8 +19,8 @@ def main():
 
     def chats():
         listing = s.find(role="list", name="Chats")
-        return [n.name for n in s.nodes(listing) if n.getRoleName() == "label"
-                and n.name and not n.name[0].isdigit() and n.name != "Yesterday"] if listing else []
+        names = [s.name_of(n) for n in s.all(role="label", within=listing)] if listing else []
+        return [n for n in names if n and not n[0].isdigit() and n != "Yesterday"]
 
     def idle():
         return s.find(role="push button", name="Send")

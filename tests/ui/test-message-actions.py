@@ -14,11 +14,11 @@ def main():
     tap = Tap()
 
     def buttons(name):
-        return [n for n in s.nodes() if n.getRoleName() == "push button" and n.name == name]
+        return s.all(role="push button", name=name)
 
     def reply_count():
-        return len([n for n in s.nodes(s.find(role="list", name="Conversation"))
-                    if n.getRoleName() == "label" and (n.name or "").startswith("You said:")])
+        return len([n for n in s.all(role="label", within=s.find(role="list", name="Conversation"))
+                    if s.name_of(n).startswith("You said:")])
 
     def idle():
         return s.find(role="push button", name="Send")

@@ -225,6 +225,27 @@ class Session:
                     pass
 
     @staticmethod
+    def role_of(node):
+        """The role name, or "" for an object that went away meanwhile."""
+        try:
+            return node.getRoleName()
+        except Exception:
+            return ""
+
+    @staticmethod
+    def name_of(node):
+        try:
+            return node.name or ""
+        except Exception:
+            return ""
+
+    def all(self, role=None, name=None, within=None):
+        """Every node with @role (and exact @name), skipping ones that vanish."""
+        return [n for n in self.nodes(within)
+                if (role is None or self.role_of(n) == role)
+                and (name is None or self.name_of(n) == name)]
+
+    @staticmethod
     def text_of(node):
         try:
             t = node.queryText()
