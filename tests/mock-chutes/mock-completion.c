@@ -89,6 +89,35 @@ mock_completion_split (const char *text)
   return pieces;
 }
 
+/* Appended when the last question mentions "markdown". */
+static const char markdown_demo[] =
+  "## Formatting\n"
+  "\n"
+  "Replies can use **bold**, *italics*, `inline code` and [links](https://chutes.ai).\n"
+  "\n"
+  "1. Numbered lists\n"
+  "2. With nested items:\n"
+  "   - one\n"
+  "   - two\n"
+  "\n"
+  "| Model | Context |\n"
+  "|---|---|\n"
+  "| DeepSeek-V3 | 164K |\n"
+  "| Qwen3 | 41K |\n"
+  "\n"
+  "```c\n"
+  "#include <stdio.h>\n"
+  "\n"
+  "int\n"
+  "main (void)\n"
+  "{\n"
+  "  printf (\"Hello, <Chutes> & GNOME\\n\");\n"
+  "  return 0;\n"
+  "}\n"
+  "```\n"
+  "\n"
+  "> Quotes look like this.\n";
+
 static char *
 filler_words (guint n_words)
 {
@@ -148,6 +177,19 @@ mock_completion_new (MockServer *self,
                                     "This conversation has %u message%s so far.%s%s",
                                     quote, n, n == 1 ? "" : "s",
                                     *words != '\0' ? " " : "", words);
+  /* Asking for "markdown" shows what a formatted reply looks like. */
+  {
+    g_autofree char *lower = g_utf8_strdown (last_user, -1);
+
+    if (strstr (lower, "markdown") != NULL)
+      {
+        char *with_demo = g_strconcat (reply->content, "\n\n", markdown_demo, NULL);
+
+        g_free (reply->content);
+        reply->content = with_demo;
+      }
+  }
+
   if (thinking)
     reply->reasoning = g_strdup_printf ("The person wrote: \"%s\". There %s %u message%s in "
                                         "this conversation. I am the demo server, so I will "
