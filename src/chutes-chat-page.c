@@ -283,6 +283,9 @@ settings_closed_cb (ChutesChatPage *self)
                            ? gtk_spin_button_get_value_as_int (self->max_tokens_spin) : 0;
 
   chutes_conversation_set_settings (self->conversation, settings);
+
+  /* Back to writing, where the person most likely goes next. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
 static void

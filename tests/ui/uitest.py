@@ -292,7 +292,17 @@ class Session:
         return wait_for(what, lambda: self.find(**kw), timeout=timeout)
 
     def press(self, node):
-        node.queryAction().doAction(0)
+        """Clicks @node, or the first child that can be clicked (a
+        GtkMenuButton's accessible wraps the button that acts)."""
+        for candidate in [node] + [node.getChildAtIndex(i) for i in range(node.childCount)]:
+            try:
+                action = candidate.queryAction()
+                if action.nActions > 0:
+                    action.doAction(0)
+                    return
+            except Exception:
+                continue
+        raise Failure("nothing to press in %s" % self.name_of(node))
 
     def focused(self, node):
         return node.getState().contains(pyatspi.STATE_FOCUSED)
