@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "chutes-chat-page.h"
+#include "chutes-export.h"
 #include "chutes-http.h"
 #include "chutes-preferences-window.h"
 #include "chutes-setup-page.h"
@@ -100,6 +103,17 @@ chutes_window_update_account_menu (ChutesWindow *self)
 }
 
 static void
+chutes_window_update_export (ChutesWindow *self)
+{
+  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  gboolean can_export = conversation != NULL &&
+    g_list_model_get_n_items (chutes_conversation_get_messages (conversation)) > 0 &&
+    g_str_equal (chutes_window_pick_page (self), "chat");
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", can_export);
+}
+
+static void
 chutes_window_update (ChutesWindow *self)
 {
   ChutesAccount *account = chutes_application_get_account (self->application);
@@ -116,6 +130,7 @@ chutes_window_update (ChutesWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pick-model", signed_in);
+  chutes_window_update_export (self);
   if (signed_in)
     chutes_window_update_account_menu (self);
 
@@ -175,9 +190,10 @@ show_toast_action (GtkWidget  *widget,
                    GVariant   *param)
 {
   ChutesWindow *self = CHUTES_WINDOW (widget);
+  /* The text is plain (it may come from the network); a toast title is markup. */
+  g_autofree char *escaped = g_markup_escape_text (g_variant_get_string (param, NULL), -1);
 
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (g_variant_get_string (param, NULL)));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
 }
 
 /* Conversations ------------------------------------------------------------ */
@@ -332,6 +348,93 @@ delete_chat_cb (ChutesWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* Export ------------------------------------------------------------------ */
+
+static void
+export_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ChutesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not export the chat: %s"), error->message);
+
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
+      return;
+    }
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Chat exported")));
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    ChutesWindow    *self)
+{
+  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  ChutesHistory *history = chutes_application_get_history (self->application);
+  gboolean json = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "json"));
+  g_autoptr(GFile) file = NULL;
+  ChutesChatSummary *summary;
+  const char *title = NULL;
+  char *contents;
+  GBytes *bytes;
+
+  if (response != GTK_RESPONSE_ACCEPT)
+    goto out;
+
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  summary = chutes_history_lookup_conversation (history, chutes_conversation_get_id (conversation));
+  if (summary != NULL)
+    title = chutes_chat_summary_get_title (summary);
+
+  if (json)
+    contents = chutes_export_to_json (title, chutes_conversation_get_model (conversation),
+                                      summary ? chutes_chat_summary_get_created_at (summary) : 0,
+                                      chutes_conversation_get_messages (conversation));
+  else
+    contents = chutes_export_to_markdown (title, chutes_conversation_get_messages (conversation));
+
+  bytes = g_bytes_new_take (contents, strlen (contents));
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, export_written_cb, g_object_ref (self));
+  g_bytes_unref (bytes);
+
+out:
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+/* Through GtkFileChooserNative, which is the file chooser portal inside
+ * Flatpak: the app needs no access to the person's files. */
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+  gboolean json = g_str_equal (g_variant_get_string (param, NULL), "json");
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (json ? _("Export Chat as JSON") : _("Export Chat as Markdown"),
+                                        GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"),
+                                        _("_Cancel"));
+  gtk_file_filter_set_name (filter, json ? _("JSON") : _("Markdown"));
+  gtk_file_filter_add_suffix (filter, json ? "json" : "md");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), json ? "chat.json" : "chat.md");
+  g_object_set_data (G_OBJECT (dialog), "json", GINT_TO_POINTER (json));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (export_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 pick_model_action (GtkWidget  *widget,
                    const char *action_name,
@@ -432,6 +535,9 @@ chutes_window_setup (ChutesWindow      *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (chutes_chat_page_get_conversation (self->chat_page), "notify::id",
                            G_CALLBACK (conversation_id_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chutes_conversation_get_messages (chutes_chat_page_get_conversation (self->chat_page)),
+                           "items-changed", G_CALLBACK (chutes_window_update_export), self,
+                           G_CONNECT_SWAPPED);
   g_object_bind_property (self->flap, "reveal-flap", self->sidebar_button, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
@@ -498,6 +604,7 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
   gtk_widget_class_install_action (widget_class, "win.pick-model", NULL, pick_model_action);
+  gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
                                        "win.pick-model", NULL);
