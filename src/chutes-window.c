@@ -455,6 +455,8 @@ preferences_action (GtkWidget  *widget,
 
   preferences = chutes_preferences_window_new (chutes_application_get_settings (self->application));
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (self));
+  /* For app.sign-out and the other application actions. */
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self->application));
   chutes_preferences_window_set_models (preferences, chutes_chat_page_get_models (self->chat_page));
   g_object_bind_property (account, "username", preferences, "account-name", G_BINDING_SYNC_CREATE);
   chutes_preferences_window_set_idp_url (preferences, chutes_config_get_idp_base_url (config));
