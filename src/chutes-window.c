@@ -465,6 +465,37 @@ preferences_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* The history speaks up: a database kept aside at start, a failed save. */
+static void
+history_notice_cb (ChutesWindow  *self,
+                   GParamSpec    *pspec,
+                   ChutesHistory *history)
+{
+  const char *notice = chutes_history_get_notice (history);
+
+  g_autofree char *escaped = NULL;
+  AdwToast *toast;
+
+  if (notice == NULL)
+    return;
+
+  /* Stays until dismissed: the person should learn where the old file is. */
+  escaped = g_markup_escape_text (notice, -1);
+  toast = adw_toast_new (escaped);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+history_save_failed_cb (ChutesWindow *self,
+                        const GError *error)
+{
+  g_autofree char *message = g_strdup_printf (_("A message could not be saved: %s"), error->message);
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
+}
+
 static void
 chutes_window_save_size (ChutesWindow *self)
 {
@@ -528,6 +559,11 @@ chutes_window_setup (ChutesWindow      *self,
   chutes_setup_page_set_application (self->setup_page, self->application);
   chutes_chat_page_set_application (self->chat_page, self->application);
   chutes_sidebar_set_history (self->sidebar, chutes_application_get_history (self->application));
+  g_signal_connect_object (chutes_application_get_history (self->application), "notify::notice",
+                           G_CALLBACK (history_notice_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chutes_application_get_history (self->application), "save-failed",
+                           G_CALLBACK (history_save_failed_cb), self, G_CONNECT_SWAPPED);
+  history_notice_cb (self, NULL, chutes_application_get_history (self->application));
 
   g_signal_connect_object (self->sidebar, "open-chat", G_CALLBACK (open_chat_cb), self,
                            G_CONNECT_SWAPPED);
