@@ -52,6 +52,27 @@ def main():
         if not listed[1].startswith("alpha question"):
             raise AssertionError("the saved chats are missing after a restart: %r" % listed)
 
+    def unreadable_history_is_kept_aside_and_said():
+        import glob
+        import os
+        s.quit_app()
+        folder = os.path.join(s.env["XDG_DATA_HOME"], "ai.chutes.Desktop")
+        path = os.path.join(folder, "history.db")
+        for stale in glob.glob(path + "-*"):
+            os.remove(stale)
+        with open(path, "wb") as f:
+            f.write(b"this is not an SQLite database" * 100)
+        s.start_app()
+        s.wait_find("the notice", timeout=20, contains="could not be read")
+        kept = glob.glob(path + ".unreadable-*")
+        kept = [k for k in kept if not k.endswith(("-wal", "-shm", "-journal"))]
+        if len(kept) != 1:
+            raise AssertionError("expected the file kept aside once, found %r" % kept)
+        with open(kept[0], "rb") as f:
+            if f.read() != b"this is not an SQLite database" * 100:
+                raise AssertionError("the kept-aside file was changed")
+        s.screenshot("kept-aside")
+
     def search_finds_and_opens_a_chat():
         s.key("ctrl+f")
         s.type("gnome")
@@ -67,6 +88,7 @@ def main():
     tap.add("/ui/history/two-chats-listed-newest-first", two_chats_listed_newest_first)
     tap.add("/ui/history/chats-survive-a-restart", chats_survive_a_restart)
     tap.add("/ui/history/search-finds-and-opens-a-chat", search_finds_and_opens_a_chat)
+    tap.add("/ui/history/unreadable-history-kept-aside-and-said", unreadable_history_is_kept_aside_and_said)
     try:
         return tap.run()
     finally:
