@@ -224,9 +224,15 @@ quit_action (GSimpleAction *action,
 
   chutes_account_cancel_sign_in (self->account);
 
-  /* Destroying a window removes it from the list being walked. */
-  for (GList *windows; (windows = gtk_application_get_windows (GTK_APPLICATION (self)));)
-    gtk_window_destroy (windows->data);
+  /* Closed, not destroyed: each window saves its size and finishes what
+   * it owes (a deletion whose Undo is no longer offered). Closing removes
+   * it from the application's list, so walk a copy. */
+  {
+    g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      gtk_window_close (l->data);
+  }
 
   g_application_quit (G_APPLICATION (self));
 }

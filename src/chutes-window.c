@@ -292,7 +292,17 @@ rename_chat_cb (ChutesWindow *self,
   gtk_widget_grab_focus (entry);
 }
 
-/* Deletes for good the chat whose toast went away without Undo. */
+/* Deletes for good the chat whose Undo is no longer offered. */
+static void
+chutes_window_finish_delete (ChutesWindow *self)
+{
+  if (self->deleting_id != 0)
+    chutes_history_delete_conversation_async (chutes_application_get_history (self->application),
+                                              self->deleting_id, NULL, NULL, NULL);
+  self->deleting_id = 0;
+  self->delete_toast = NULL;
+}
+
 static void
 delete_toast_dismissed_cb (ChutesWindow *self,
                            AdwToast     *toast)
@@ -300,11 +310,7 @@ delete_toast_dismissed_cb (ChutesWindow *self,
   if (toast != self->delete_toast)
     return;
 
-  if (self->deleting_id != 0)
-    chutes_history_delete_conversation_async (chutes_application_get_history (self->application),
-                                              self->deleting_id, NULL, NULL, NULL);
-  self->deleting_id = 0;
-  self->delete_toast = NULL;
+  chutes_window_finish_delete (self);
   chutes_sidebar_set_hidden_chat (self->sidebar, 0);
 }
 
@@ -515,6 +521,8 @@ static gboolean
 chutes_window_close_request (GtkWindow *window)
 {
   chutes_window_save_size (CHUTES_WINDOW (window));
+  /* The toast goes with the window: its Undo is no longer offered. */
+  chutes_window_finish_delete (CHUTES_WINDOW (window));
 
   return GTK_WINDOW_CLASS (chutes_window_parent_class)->close_request (window);
 }

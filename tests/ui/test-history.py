@@ -52,6 +52,47 @@ def main():
         if not listed[1].startswith("alpha question"):
             raise AssertionError("the saved chats are missing after a restart: %r" % listed)
 
+    def open_chat_menu(title):
+        # Rows list their title, then their menu button, in order.
+        listing = s.find(role="list", name="Chats")
+        titles = chats()
+        buttons = s.all(name="Chat Menu", within=listing)
+        matches = [i for i, t in enumerate(titles) if t.startswith(title)]
+        # A GtkMenuButton shows as two buttons: itself and the one inside.
+        per_row = len(buttons) // max(len(titles), 1)
+        if not matches or per_row == 0 or len(buttons) != per_row * len(titles):
+            raise AssertionError("no menu for %r among %r" % (title, titles))
+        s.press(buttons[matches[0] * per_row])
+
+    def rename_through_the_dialog():
+        # Leave the search: the sidebar lists the chats again.
+        s.key("ctrl+f")
+        s.key("ctrl+a", "BackSpace")
+        wait_for("the chat list", lambda: len(chats()) >= 2, timeout=10)
+        open_chat_menu("alpha question")
+        s.press(s.wait_find("the Rename item", role="menu item", name="Rename…"))
+        entry = s.wait_find("the name entry", timeout=10, role="text", name="Chat name")
+        entry.queryEditableText().setTextContents("Renamed chat")
+        s.press(s.wait_find("the Rename button", role="push button", contains="Rename"))
+        wait_for("the new title", lambda: "Renamed chat" in chats(), timeout=10)
+
+    def delete_can_be_undone_then_is_for_good():
+        open_chat_menu("Renamed chat")
+        s.press(s.wait_find("the Delete item", role="menu item", name="Delete"))
+        wait_for("the chat to leave the list", lambda: "Renamed chat" not in chats(), timeout=10)
+        s.press(s.wait_find("the Undo button", role="push button", contains="Undo"))
+        wait_for("the chat back after Undo", lambda: "Renamed chat" in chats(), timeout=10)
+        open_chat_menu("Renamed chat")
+        s.press(s.wait_find("the Delete item", role="menu item", name="Delete"))
+        wait_for("the chat to leave the list", lambda: "Renamed chat" not in chats(), timeout=10)
+        # Quitting dismisses the toast: the deletion becomes final.
+        s.quit_app()
+        s.start_app()
+        s.wait_find("the chat after restart", timeout=30, role="text", name="Message")
+        wait_for("the remaining chat", lambda: len(chats()) >= 1, timeout=10)
+        if "Renamed chat" in chats():
+            raise AssertionError("the deleted chat came back after a restart")
+
     def unreadable_history_is_kept_aside_and_said():
         import glob
         import os
@@ -88,6 +129,8 @@ def main():
     tap.add("/ui/history/two-chats-listed-newest-first", two_chats_listed_newest_first)
     tap.add("/ui/history/chats-survive-a-restart", chats_survive_a_restart)
     tap.add("/ui/history/search-finds-and-opens-a-chat", search_finds_and_opens_a_chat)
+    tap.add("/ui/history/rename-through-the-dialog", rename_through_the_dialog)
+    tap.add("/ui/history/delete-undo-then-for-good", delete_can_be_undone_then_is_for_good)
     tap.add("/ui/history/unreadable-history-kept-aside-and-said", unreadable_history_is_kept_aside_and_said)
     try:
         return tap.run()
