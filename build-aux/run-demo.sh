@@ -53,12 +53,11 @@ fi
 
 cat <<MSG
 
-  ┌────────────────────────────────────────────────────────────────────┐
-  │ DEMO MODE: Chutes is talking to the bundled mock server at         │
-  │ $url, not to chutes.ai. Sign in on its consent page,   │
-  │ any reply is canned text. To use your real Chutes account, set     │
-  │ CHUTES_OAUTH_CLIENT_ID and CHUTES_OAUTH_CLIENT_SECRET (README).    │
-  └────────────────────────────────────────────────────────────────────┘
+  DEMO MODE
+  Chutes is talking to the bundled mock server at $url,
+  not to chutes.ai. Sign in on its consent page in your browser; replies are
+  canned text (ask for "markdown" to see formatting). To use your real Chutes
+  account, set CHUTES_OAUTH_CLIENT_ID and CHUTES_OAUTH_CLIENT_SECRET (README).
 
 MSG
 

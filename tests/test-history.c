@@ -993,7 +993,6 @@ test_migration_from_v1 (Fixture       *fixture,
   g_autofree char *check = NULL;
   ChutesChatSummary *summary;
   ChutesMessage *answer;
-  GAsyncResult *slot = NULL;
 
   sql_exec (fixture->path, schema);
 
