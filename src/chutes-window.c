@@ -35,6 +35,7 @@ struct _ChutesWindow
   GtkLabel             *sign_in_error_label;
   GtkButton            *change_client_button;
   GtkSpinner           *waiting_spinner;
+  GtkSpinner           *loading_spinner;
   GtkLabel             *authorize_label;
   ChutesChatPage       *chat_page;
   AdwFlap              *flap;
@@ -139,7 +140,10 @@ chutes_window_update (ChutesWindow *self)
 
   gtk_label_set_text (self->authorize_label, uri ? uri : "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-authorize-uri", uri != NULL);
+  /* A hidden spinner still redraws the window every frame: spin only on
+   * the page that shows it. */
   gtk_spinner_set_spinning (self->waiting_spinner, g_str_equal (page, "waiting"));
+  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
 
   gtk_widget_set_visible (GTK_WIDGET (self->change_client_button),
                           g_action_group_get_action_enabled (G_ACTION_GROUP (self->application),
@@ -636,6 +640,7 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, change_client_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, waiting_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_page);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, flap);
