@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE /* memmem() */
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -798,4 +799,46 @@ chutes_test_wait_for (gboolean *flag,
     g_error ("Timed out after %u s waiting for something that never happened", timeout_seconds);
 
   g_source_remove (timeout_id);
+}
+
+static gboolean
+file_contains (const char *path,
+               const char *needle)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return FALSE;
+
+  return memmem (contents, length, needle, strlen (needle)) != NULL;
+}
+
+guint
+chutes_test_count_files_containing (const char *dir_path,
+                                    const char *needle)
+{
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  if (dir == NULL)
+    return 0;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        count += chutes_test_count_files_containing (path, needle);
+      else if (file_contains (path, needle))
+        {
+          g_test_message ("found in %s", path);
+          count++;
+        }
+    }
+
+  return count;
 }

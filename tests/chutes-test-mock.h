@@ -91,6 +91,11 @@ char           *chutes_test_mock_sign_in            (ChutesTestMock *mock,
 void            chutes_test_wait_for                (gboolean       *flag,
                                                      guint           timeout_seconds);
 
+/* How many files below @dir_path (symlinks not followed) contain @needle:
+ * proves a secret never reached the disk. */
+guint           chutes_test_count_files_containing (const char  *dir_path,
+                                                    const char  *needle);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
 
 G_END_DECLS

@@ -8,7 +8,6 @@
  * keyring" case runs this binary again as a child in a D-Bus session that
  * can start no Secret Service.
  */
-#define _GNU_SOURCE /* memmem() */
 #include "config.h"
 
 #include <string.h>
@@ -1357,48 +1356,6 @@ test_sign_in_again_replaces_session (void)
 
 /* No Secret Service at all: signed in all the same, in memory only, and
  * no token written anywhere. */
-static gboolean
-file_contains (const char *path,
-               const char *needle)
-{
-  g_autofree char *contents = NULL;
-  gsize length;
-
-  if (!g_file_get_contents (path, &contents, &length, NULL))
-    return FALSE;
-
-  return memmem (contents, length, needle, strlen (needle)) != NULL;
-}
-
-static guint
-count_files_containing (const char *dir_path,
-                        const char *needle)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-  guint count = 0;
-
-  if (dir == NULL)
-    return 0;
-
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir_path, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        count += count_files_containing (path, needle);
-      else if (file_contains (path, needle))
-        {
-          g_test_message ("found in %s", path);
-          count++;
-        }
-    }
-
-  return count;
-}
-
 static void
 run_child_without_secret_service (const char *test_path)
 {
@@ -1474,12 +1431,12 @@ test_no_keyring (void)
   g_assert_false (chutes_account_get_persistent (f->account));
 
   /* Nothing written anywhere. */
-  g_assert_cmpuint (count_files_containing (g_get_home_dir (), token), ==, 0);
-  g_assert_cmpuint (count_files_containing (g_get_home_dir (), refreshed), ==, 0);
-  g_assert_cmpuint (count_files_containing (g_get_home_dir (), "\"refresh_token\""), ==, 0);
-  g_assert_cmpuint (count_files_containing (g_get_user_data_dir (), refreshed), ==, 0);
-  g_assert_cmpuint (count_files_containing (g_get_user_config_dir (), refreshed), ==, 0);
-  g_assert_cmpuint (count_files_containing (g_get_user_cache_dir (), refreshed), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (), token), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (), refreshed), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (), "\"refresh_token\""), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_data_dir (), refreshed), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_config_dir (), refreshed), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_cache_dir (), refreshed), ==, 0);
 
   sign_out (f->account);
   g_assert_false (chutes_test_mock_token_is_active (f->mock, refreshed));

@@ -7,7 +7,6 @@
  * a child in a D-Bus session of its own: one that can start no Secret
  * Service, and one whose keyring is locked with no display for a prompt.
  */
-#define _GNU_SOURCE /* memmem() */
 #include "config.h"
 
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <libsecret/secret.h>
 
 #include "chutes-error.h"
+#include "chutes-test-mock.h"
 #include "chutes-token-store.h"
 
 #define IDP_A "https://idp-a.example"
@@ -533,45 +533,6 @@ test_cancelled_call (void)
 
 /* Whatever is saved, a token never lands on disk in clear text (the
  * keyring file is encrypted). */
-static gboolean
-file_contains (const char *path,
-               const char *needle)
-{
-  g_autofree char *contents = NULL;
-  gsize length;
-
-  if (!g_file_get_contents (path, &contents, &length, NULL))
-    return FALSE;
-
-  return memmem (contents, length, needle, strlen (needle)) != NULL;
-}
-
-static guint
-count_files_containing (const char *dir_path,
-                        const char *needle)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-  guint count = 0;
-
-  if (dir == NULL)
-    return 0;
-
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir_path, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        count += count_files_containing (path, needle);
-      else if (file_contains (path, needle))
-        count++;
-    }
-
-  return count;
-}
-
 static void
 test_nothing_in_clear_on_disk (void)
 {
@@ -591,8 +552,8 @@ test_nothing_in_clear_on_disk (void)
   g_assert_cmpstr (raw, ==, "csc_must_not_be_on_disk");
 
   /* ...and no file of this session's HOME holds it in clear. */
-  g_assert_cmpuint (count_files_containing (g_get_home_dir (), "must_not_be_on_disk"), ==, 0);
-  g_assert_cmpuint (count_files_containing (g_get_user_data_dir (), "must_not_be_on_disk"), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (), "must_not_be_on_disk"), ==, 0);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_data_dir (), "must_not_be_on_disk"), ==, 0);
 
   clear_session (store, "cid_disk", NULL);
   clear_secret (store, "cid_disk", NULL);
