@@ -842,3 +842,40 @@ chutes_test_count_files_containing (const char *dir_path,
 
   return count;
 }
+
+/* Every log message of the process, whatever its level. */
+static GString *recorded_logs;
+
+static GLogWriterOutput
+record_log_writer (GLogLevelFlags   log_level,
+                   const GLogField *fields,
+                   gsize            n_fields,
+                   gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+      g_string_append_printf (recorded_logs, "%s\n", (const char *) fields[i].value);
+
+  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return g_log_writer_default (log_level, fields, n_fields, user_data);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+void
+chutes_test_record_logs (void)
+{
+  g_return_if_fail (recorded_logs == NULL);
+
+  recorded_logs = g_string_new (NULL);
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_log_set_writer_func (record_log_writer, NULL, NULL);
+}
+
+const char *
+chutes_test_get_recorded_logs (void)
+{
+  g_return_val_if_fail (recorded_logs != NULL, "");
+
+  return recorded_logs->str;
+}

@@ -96,6 +96,13 @@ void            chutes_test_wait_for                (gboolean       *flag,
 guint           chutes_test_count_files_containing (const char  *dir_path,
                                                     const char  *needle);
 
+/* Turns on every debug message and records each one (warnings and worse
+ * still reach stderr), so a test can prove no secret is ever logged. Call
+ * once, before g_test_init(). */
+void            chutes_test_record_logs            (void);
+/* Everything logged since chutes_test_record_logs(), a message a line. */
+const char     *chutes_test_get_recorded_logs      (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
 
 G_END_DECLS

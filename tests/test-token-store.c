@@ -38,26 +38,6 @@ static const SecretSchema test_schema = {
   }
 };
 
-/* Every log message of the process, whatever its level, to prove that no
- * secret ever reaches one. */
-static GString *all_logs;
-
-static GLogWriterOutput
-record_log_writer (GLogLevelFlags   log_level,
-                   const GLogField *fields,
-                   gsize            n_fields,
-                   gpointer         user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
-      g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
-
-  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (log_level, fields, n_fields, user_data);
-
-  return G_LOG_WRITER_HANDLED;
-}
-
 /* Running the async API to completion. */
 static void
 store_result (GObject      *source,
@@ -446,7 +426,7 @@ test_session_unreadable (void)
       g_assert_cmpuint (raw_count ("session", IDP_A, "cid_unreadable"), ==, 0);
     }
 
-  g_assert_nonnull (strstr (all_logs->str, "cannot be read"));
+  g_assert_nonnull (strstr (chutes_test_get_recorded_logs (), "cannot be read"));
 }
 
 static void
@@ -928,10 +908,10 @@ test_unanswered_call_times_out (void)
 static void
 test_logs_hold_no_secret (void)
 {
-  g_assert_cmpuint (all_logs->len, >, 0);
-  g_assert_null (strstr (all_logs->str, "cak_"));
-  g_assert_null (strstr (all_logs->str, "crt_"));
-  g_assert_null (strstr (all_logs->str, "csc_"));
+  g_assert_cmpuint (strlen (chutes_test_get_recorded_logs ()), >, 0);
+  g_assert_null (strstr (chutes_test_get_recorded_logs (), "cak_"));
+  g_assert_null (strstr (chutes_test_get_recorded_logs (), "crt_"));
+  g_assert_null (strstr (chutes_test_get_recorded_logs (), "csc_"));
 }
 
 int
@@ -939,9 +919,7 @@ main (int    argc,
       char **argv)
 {
   test_binary = argv[0];
-  all_logs = g_string_new (NULL);
-  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
-  g_log_set_writer_func (record_log_writer, NULL, NULL);
+  chutes_test_record_logs ();
 
   g_test_init (&argc, &argv, NULL);
 
