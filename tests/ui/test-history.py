@@ -12,7 +12,7 @@ from uitest import Session, Tap, setup_signals, wait_for
 def main():
     setup_signals()
     s = Session("history", mock_args=("--stream-delay-ms", "5", "--reply-words", "30"))
-    tap = Tap()
+    tap = Tap(s)
 
     def conversation():
         return s.find(role="list", name="Conversation")

@@ -11,7 +11,7 @@ from uitest import Session, Tap, setup_signals, wait_for
 def main():
     setup_signals()
     s = Session("message-actions", mock_args=("--stream-delay-ms", "2", "--reply-words", "20"))
-    tap = Tap()
+    tap = Tap(s)
 
     def buttons(name):
         return s.all(role="push button", name=name)

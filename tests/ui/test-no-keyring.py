@@ -25,7 +25,7 @@ PROBLEM = "No keyring is available"
 def main():
     setup_signals()
     s = Session("no-keyring", mock_args=("--stream-delay-ms", "5"))
-    tap = Tap()
+    tap = Tap(s)
 
     def keyring_problem_is_said_plainly():
         s.start_app()

@@ -12,7 +12,7 @@ from uitest import Session, Tap, pyatspi, setup_signals, wait_for
 def main():
     setup_signals()
     s = Session("rich-reply", mock_args=("--stream-delay-ms", "5", "--reply-words", "25"))
-    tap = Tap()
+    tap = Tap(s)
 
     def conversation():
         return s.find(role="list", name="Conversation")
@@ -21,8 +21,20 @@ def main():
         s.start_app()
         s.press(s.wait_find("the sign-in button", role="push button", name="Sign in with Chutes"))
         s.wait_find("the chat", timeout=30, role="text", name="Message")
-        s.press(s.wait_find("the settings button", role="push button", name="Chat Settings"))
-        switch = s.wait_find("the thinking switch", role="check box", name="Show the model’s thinking")
+        settings = s.wait_find("the settings button", role="push button", name="Chat Settings")
+        switch = None
+        for attempt in range(3):
+            # A click through AT-SPI right after the page appears can land
+            # before the button is ready; a person would click again.
+            s.press(settings)
+            try:
+                switch = s.wait_find("the thinking switch", timeout=8, role="check box",
+                                     name="Show the model’s thinking")
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                print("# the settings popover did not open; pressing again", file=sys.stderr)
         s.press(switch)
         wait_for("the switch to be on", lambda: switch.getState().contains(pyatspi.STATE_CHECKED),
                  timeout=10)

@@ -14,7 +14,7 @@ from uitest import Session, Tap, setup_signals, wait_for
 def main():
     setup_signals()
     s = Session("setup", with_client=False, env={"GSETTINGS_BACKEND": "keyfile"})
-    tap = Tap()
+    tap = Tap(s)
     state = {}
 
     def entries():

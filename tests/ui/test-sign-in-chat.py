@@ -15,7 +15,7 @@ def main():
     setup_signals()
     s = Session("sign-in-chat", mock_args=("--stream-delay-ms", "40", "--reply-words", "80"))
     s.set_browser(delay=2)
-    tap = Tap()
+    tap = Tap(s)
     state = {}
 
     def first_start_shows_sign_in():

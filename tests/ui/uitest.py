@@ -54,6 +54,7 @@ def free_port():
 def wait_for(what, predicate, timeout=20.0, interval=0.2):
     deadline = time.monotonic() + timeout
     last = None
+    err = None
     while time.monotonic() < deadline:
         try:
             last = predicate()
@@ -63,7 +64,8 @@ def wait_for(what, predicate, timeout=20.0, interval=0.2):
         if last:
             return last
         time.sleep(interval)
-    raise Failure("timed out after %.0f s waiting for %s" % (timeout, what))
+    raise Failure("timed out after %.0f s waiting for %s%s" % (
+        timeout, what, " (last error: %s)" % err if err else ""))
 
 
 class Mock:
@@ -343,28 +345,52 @@ class Session:
 class Tap:
     """Minimal TAP output, one line per check, for meson's protocol: 'tap'."""
 
-    def __init__(self):
+    def __init__(self, session=None):
         self.n = 0
         self.failed = 0
         self.checks = []
+        self.session = session
+        # ui-no-keyring's private bus daemon shares stdout with the test and
+        # its services print there; that test sends TAP to a descriptor of its own.
+        fd = os.environ.get("CHUTES_TAP_FD")
+        self.out = os.fdopen(int(fd), "w") if fd else sys.stdout
 
     def add(self, name, func):
         self.checks.append((name, func))
 
     def run(self):
-        print("1..%d" % len(self.checks))
+        print("1..%d" % len(self.checks), file=self.out)
         for name, func in self.checks:
             self.n += 1
             try:
                 func()
-                print("ok %d %s" % (self.n, name))
+                print("ok %d %s" % (self.n, name), file=self.out)
             except Exception as e:  # report and go on to the next check
                 self.failed += 1
-                print("not ok %d %s" % (self.n, name))
+                print("not ok %d %s" % (self.n, name), file=self.out)
                 for line in ("%s: %s" % (type(e).__name__, e)).splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+                    print("# " + line, file=self.out)
+                # meson shows stderr of a failed test, not its TAP comments.
+                print("FAILED %s: %s: %s" % (name, type(e).__name__, e), file=sys.stderr)
+                self._report(name)
+            self.out.flush()
         return 1 if self.failed else 0
+
+    def _report(self, name):
+        """What the window showed when a check failed, for a CI log."""
+        s = self.session
+        if s is None:
+            return
+        try:
+            alive = s.app is not None and s.app.poll() is None
+            print("  app %s" % ("running" if alive else "exited with %r" % (
+                s.app.returncode if s.app else None)), file=sys.stderr)
+            if alive:
+                text = s.all_text().replace("\n", " | ")
+                print("  window text: " + text[:3000], file=sys.stderr)
+                s.screenshot("failed-" + name.strip("/").replace("/", "-"))
+        except Exception as e:  # the report must not hide the failure
+            print("  (no report: %s)" % e, file=sys.stderr)
 
 
 def setup_signals():
