@@ -1037,7 +1037,7 @@ static const char style_css[] =
   "  border-left: 3px solid alpha(currentColor, 0.25);"
   "  padding-left: 12px;"
   "}\n"
-  ".chutes-markdown .chutes-md-quote > label { opacity: 0.85; }\n"
+  ".chutes-markdown .chutes-md-quote > mdtext { opacity: 0.85; }\n"
   ".chutes-markdown .chutes-md-rule { margin: 6px 0; }\n"
   ".chutes-markdown .chutes-md-table {"
   "  border-radius: 8px;"

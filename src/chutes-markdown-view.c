@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "chutes-code-block.h"
+#include "chutes-markdown-item.h"
+#include "chutes-markdown-text.h"
 #include "chutes-markdown-private.h"
 #include "chutes-markdown-view.h"
 
@@ -136,33 +138,28 @@ chutes_markdown_view_real_activate_link (ChutesMarkdownView *self,
 /* Widgets for blocks */
 
 static GtkWidget *
-text_label_new (GtkAccessibleRole  role,
-                PangoWrapMode      wrap_mode,
-                const char        *css_class)
+text_new (GtkAccessibleRole  role,
+          const char        *css_class)
 {
-  GtkWidget *label = g_object_new (GTK_TYPE_LABEL,
-                                   "accessible-role", role,
-                                   "xalign", 0.0f,
-                                   "wrap", TRUE,
-                                   "wrap-mode", wrap_mode,
-                                   "natural-wrap-mode", GTK_NATURAL_WRAP_WORD,
-                                   "selectable", TRUE,
-                                   "use-underline", FALSE,
-                                   NULL);
+  GtkWidget *text = chutes_markdown_text_new (role, css_class);
 
-  gtk_widget_add_css_class (label, css_class);
-  g_signal_connect (label, "activate-link", G_CALLBACK (label_activate_link_cb), NULL);
+  g_signal_connect (chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (text)), "activate-link",
+                    G_CALLBACK (label_activate_link_cb), NULL);
 
-  return label;
+  return text;
+}
+
+static GtkLabel *
+text_label (GtkWidget *text)
+{
+  return chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (text));
 }
 
 static void
-label_set_markup (GtkWidget  *label,
-                  const char *markup)
+text_set_markup (GtkWidget  *text,
+                 const char *markup)
 {
-  /* Compared first: setting the same markup again still relayouts. */
-  if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), markup) != 0)
-    gtk_label_set_markup (GTK_LABEL (label), markup);
+  chutes_markdown_text_set_markup (CHUTES_MARKDOWN_TEXT (text), markup);
 }
 
 static GtkWidget *
@@ -189,18 +186,17 @@ list_spacing (ChutesMdBlock *list)
 }
 
 static void
-update_marker (GtkWidget     *marker,
+update_marker (ChutesMarkdownItem  *row,
                ChutesMdBlock *list,
                ChutesMdBlock *item,
                guint          index)
 {
+  GtkLabel *marker = chutes_markdown_item_get_marker (row);
   g_autofree char *text = chutes_md_list_marker (list, item, index);
-  int width = chutes_md_list_marker_width (list);
 
-  if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (marker)), text) != 0)
-    gtk_label_set_text (GTK_LABEL (marker), text);
-  if (gtk_label_get_width_chars (GTK_LABEL (marker)) != width)
-    gtk_label_set_width_chars (GTK_LABEL (marker), width);
+  if (g_strcmp0 (gtk_label_get_text (marker), text) != 0)
+    gtk_label_set_text (marker, text);
+  chutes_markdown_item_set_marker_chars (row, chutes_md_list_marker_width (list));
 
   /* A screen reader says what a check box means, not its glyph. */
   if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (marker), "chutes-md-task")) != item->task)
@@ -208,6 +204,8 @@ update_marker (GtkWidget     *marker,
       if (item->task != CHUTES_MD_TASK_NONE)
         gtk_accessible_update_property (GTK_ACCESSIBLE (marker),
                                         GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        /* Translators: what a screen reader says for a
+                                         * ticked and an unticked task in a reply's list */
                                         item->task == CHUTES_MD_TASK_DONE ? _("Done") : _("Not done"),
                                         -1);
       else
@@ -222,24 +220,17 @@ build_item (ChutesMdBlock *list,
             ChutesMdBlock *item,
             guint          index)
 {
-  GtkWidget *row = box_new (GTK_ORIENTATION_HORIZONTAL, 6, GTK_ACCESSIBLE_ROLE_LIST_ITEM,
-                            "chutes-md-item");
-  GtkWidget *content = box_new (GTK_ORIENTATION_VERTICAL, list_spacing (list),
-                                GTK_ACCESSIBLE_ROLE_GROUP, "chutes-md-item-content");
-  GtkWidget *marker = g_object_new (GTK_TYPE_LABEL,
-                                    "valign", GTK_ALIGN_START,
-                                    "xalign", list->delimiter != 0 ? 1.0f : 0.5f,
-                                    NULL);
+  GtkWidget *row = chutes_markdown_item_new ();
+  GtkBox *content = chutes_markdown_item_get_content (CHUTES_MARKDOWN_ITEM (row));
 
-  gtk_widget_add_css_class (marker, "chutes-md-marker");
-  update_marker (marker, list, item, index);
-  gtk_widget_set_hexpand (content, TRUE);
+  gtk_widget_add_css_class (row, "chutes-md-item");
+  gtk_label_set_xalign (chutes_markdown_item_get_marker (CHUTES_MARKDOWN_ITEM (row)),
+                        list->delimiter != 0 ? 1.0f : 0.5f);
+  update_marker (CHUTES_MARKDOWN_ITEM (row), list, item, index);
+  gtk_box_set_spacing (content, list_spacing (list));
 
   for (guint i = 0; i < item->children->len; i++)
-    gtk_box_append (GTK_BOX (content), build_block (g_ptr_array_index (item->children, i)));
-
-  gtk_box_append (GTK_BOX (row), marker);
-  gtk_box_append (GTK_BOX (row), content);
+    gtk_box_append (content, build_block (g_ptr_array_index (item->children, i)));
 
   return row;
 }
@@ -268,19 +259,19 @@ update_child (GtkWidget     *widget,
               ChutesMdBlock *block,
               guint          index)
 {
-  GtkWidget *content;
+  GtkBox *content;
 
   if (parent == NULL || parent->kind != CHUTES_MD_LIST)
     return update_block (widget, old, block);
 
   /* A list's markers change with its other items: "9." is given the width
    * of "10." when a tenth item arrives. */
-  update_marker (gtk_widget_get_first_child (widget), parent, block, index);
-  content = gtk_widget_get_last_child (widget);
-  gtk_box_set_spacing (GTK_BOX (content), list_spacing (parent));
+  update_marker (CHUTES_MARKDOWN_ITEM (widget), parent, block, index);
+  content = chutes_markdown_item_get_content (CHUTES_MARKDOWN_ITEM (widget));
+  gtk_box_set_spacing (content, list_spacing (parent));
 
   if (!chutes_md_block_equal (old, block))
-    update_children (GTK_BOX (content), NULL, block, old->children, block->children);
+    update_children (content, NULL, block, old->children, block->children);
 
   return widget;
 }
@@ -339,14 +330,14 @@ update_children (GtkBox        *box,
 static GtkWidget *
 build_cell (ChutesMdBlock *cell)
 {
-  GtkWidget *label = text_label_new (GTK_ACCESSIBLE_ROLE_LABEL, PANGO_WRAP_WORD_CHAR, "chutes-md-cell");
+  GtkWidget *text = text_new (GTK_ACCESSIBLE_ROLE_LABEL, "chutes-md-cell");
 
   if (cell->header)
-    gtk_widget_add_css_class (label, "chutes-md-header");
-  gtk_label_set_xalign (GTK_LABEL (label), cell->xalign);
-  label_set_markup (label, cell->text->str);
+    gtk_widget_add_css_class (text, "chutes-md-header");
+  gtk_label_set_xalign (text_label (text), cell->xalign);
+  text_set_markup (text, cell->text->str);
 
-  return label;
+  return text;
 }
 
 static void
@@ -419,10 +410,10 @@ update_table (GtkWidget     *widget,
       for (guint c = 0; c < row->children->len; c++)
         {
           ChutesMdBlock *cell = g_ptr_array_index (row->children, c);
-          GtkWidget *label = gtk_grid_get_child_at (grid, c, r);
+          GtkWidget *text = gtk_grid_get_child_at (grid, c, r);
 
-          label_set_markup (label, cell->text->str);
-          gtk_label_set_xalign (GTK_LABEL (label), cell->xalign);
+          text_set_markup (text, cell->text->str);
+          gtk_label_set_xalign (text_label (text), cell->xalign);
         }
     }
 
@@ -437,17 +428,17 @@ build_block (ChutesMdBlock *block)
   switch (block->kind)
     {
     case CHUTES_MD_PARAGRAPH:
-      widget = text_label_new (GTK_ACCESSIBLE_ROLE_LABEL, PANGO_WRAP_WORD_CHAR, "chutes-md-paragraph");
-      label_set_markup (widget, block->text->str);
+      widget = text_new (GTK_ACCESSIBLE_ROLE_LABEL, "chutes-md-paragraph");
+      text_set_markup (widget, block->text->str);
       break;
 
     case CHUTES_MD_HEADING:
-      widget = text_label_new (GTK_ACCESSIBLE_ROLE_HEADING, PANGO_WRAP_WORD_CHAR, "chutes-md-heading");
+      widget = text_new (GTK_ACCESSIBLE_ROLE_HEADING, "chutes-md-heading");
       gtk_widget_add_css_class (widget, chutes_md_heading_css_class (block->level));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+      gtk_accessible_update_property (GTK_ACCESSIBLE (text_label (widget)),
                                       GTK_ACCESSIBLE_PROPERTY_LEVEL, block->level,
                                       -1);
-      label_set_markup (widget, block->text->str);
+      text_set_markup (widget, block->text->str);
       break;
 
     case CHUTES_MD_CODE:
@@ -502,13 +493,13 @@ update_block (GtkWidget     *widget,
   switch (block->kind)
     {
     case CHUTES_MD_PARAGRAPH:
-      label_set_markup (widget, block->text->str);
+      text_set_markup (widget, block->text->str);
       return widget;
 
     case CHUTES_MD_HEADING:
       if (old->level != block->level)
         return build_block (block);
-      label_set_markup (widget, block->text->str);
+      text_set_markup (widget, block->text->str);
       return widget;
 
     case CHUTES_MD_CODE:

@@ -12,7 +12,9 @@
 #include <gtksourceview/gtksource.h>
 
 #include "chutes-code-block.h"
+#include "chutes-markdown-item.h"
 #include "chutes-markdown-private.h"
+#include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
 #include "chutes-resources.h"
 
@@ -235,7 +237,7 @@ dump_of_text (const char *text)
 static char *
 list_outline (ChutesMarkdownView *view)
 {
-  g_autoptr(GPtrArray) boxes = find_all (view, GTK_TYPE_BOX);
+  g_autoptr(GPtrArray) boxes = find_all (view, CHUTES_TYPE_MARKDOWN_ITEM);
   GString *out = g_string_new (NULL);
 
   for (guint i = 0; i < boxes->len; i++)
@@ -245,9 +247,7 @@ list_outline (ChutesMarkdownView *view)
       GtkWidget *content;
       g_autoptr(GPtrArray) labels = g_ptr_array_new ();
 
-      if (!gtk_widget_has_css_class (item, "chutes-md-item"))
-        continue;
-
+      g_assert_true (gtk_widget_has_css_class (item, "chutes-md-item"));
       marker = gtk_widget_get_first_child (item);
       content = gtk_widget_get_last_child (item);
       g_assert_true (GTK_IS_LABEL (marker));
@@ -365,7 +365,7 @@ test_nested_lists (void)
       if (!gtk_widget_has_css_class (item, "chutes-md-item"))
         continue;
       if (g_str_equal (gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (item))), "8."))
-        g_assert_cmpint (gtk_label_get_width_chars (GTK_LABEL (gtk_widget_get_first_child (item))), ==, 3);
+        g_assert_cmpint (chutes_markdown_item_get_marker_chars (CHUTES_MARKDOWN_ITEM (item)), ==, 3);
     }
   for (guint i = 0; i < lists->len; i++)
     if (gtk_widget_has_css_class (lists->pdata[i], "chutes-md-list"))
@@ -404,15 +404,17 @@ test_table (void)
     for (int column = 0; column < 3; column++)
       {
         GtkWidget *cell = gtk_grid_get_child_at (grid, column, row);
+        GtkLabel *label;
 
-        g_assert_true (GTK_IS_LABEL (cell));
-        g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (cell)), ==, expected[row][column]);
-        g_assert_true (gtk_label_get_wrap (GTK_LABEL (cell)));
-        g_assert_true (gtk_label_get_selectable (GTK_LABEL (cell)));
+        g_assert_true (CHUTES_IS_MARKDOWN_TEXT (cell));
+        label = chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (cell));
+        g_assert_cmpstr (gtk_label_get_text (label), ==, expected[row][column]);
+        g_assert_true (gtk_label_get_wrap (label));
+        g_assert_true (gtk_label_get_selectable (label));
         /* The header row is styled apart. */
         g_assert_cmpint (gtk_widget_has_css_class (cell, "chutes-md-header"), ==, row == 0);
         /* Each column keeps its alignment. */
-        g_assert_cmpfloat (gtk_label_get_xalign (GTK_LABEL (cell)), ==, column_xalign[column]);
+        g_assert_cmpfloat (gtk_label_get_xalign (label), ==, column_xalign[column]);
       }
   g_assert_null (gtk_grid_get_child_at (grid, 3, 0));
   g_assert_null (gtk_grid_get_child_at (grid, 0, 3));
@@ -438,14 +440,18 @@ test_headings (void)
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
       GtkLabel *label = find_label_with_text (view, expected[i].text);
+      GtkWidget *styled;
 
       g_assert_nonnull (label);
       g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (label)), ==,
                        GTK_ACCESSIBLE_ROLE_HEADING);
-      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), expected[i].css_class));
+      /* The style is on the text's widget, and the label inherits its font. */
+      styled = gtk_widget_get_parent (GTK_WIDGET (label));
+      g_assert_true (CHUTES_IS_MARKDOWN_TEXT (styled));
+      g_assert_true (gtk_widget_has_css_class (styled, expected[i].css_class));
       for (int level = 1; level <= 6; level++)
         if (level != expected[i].level)
-          g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (label),
+          g_assert_false (gtk_widget_has_css_class (styled,
                                                     (const char *[]) {
                                                       "title-1", "title-2", "title-3",
                                                       "title-4", "heading", "caption-heading"
@@ -1065,8 +1071,9 @@ test_reparse_is_bounded_by_last_block (void)
     }
   chutes_markdown_view_set_text (view, text->str);
   first = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (view)));
-  g_assert_true (GTK_IS_LABEL (first));
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (first)), ==, "Paragraph 0 with some text, code and a link.");
+  g_assert_true (CHUTES_IS_MARKDOWN_TEXT (first));
+  g_assert_cmpstr (gtk_label_get_text (chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (first))), ==,
+                   "Paragraph 0 with some text, code and a link.");
 
   for (guint e = 0; e < G_N_ELEMENTS (endings); e++)
     {

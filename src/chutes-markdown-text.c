@@ -1,0 +1,172 @@
+/* chutes-markdown-text.c: a reply's paragraph, heading or table cell
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "chutes-markdown-text.h"
+
+/* A wrapping, selectable GtkLabel, measured here rather than by GtkLabel.
+ *
+ * GtkLabel finds the minimum width of wrapping text by laying it out at
+ * width 0, a line per word or, with PANGO_WRAP_WORD_CHAR, per character;
+ * Pango shapes the rest of a paragraph again at every line break, so that
+ * costs the square of the paragraph's length. A reply has dozens of
+ * paragraphs and a conversation hundreds of replies: that was most of the
+ * time to open a long conversation (bench/README.md). Here the text is laid
+ * out only at the width it gets, and once on a single line for its natural
+ * width; the minimum width is a fixed one, since text that wraps anywhere
+ * fits any width.
+ *
+ * The CSS classes go on this widget (margins, padding, borders, fonts,
+ * which the label inherits); the label keeps the accessible role and the
+ * text, so a screen reader and selection work as with any label. */
+
+/* Below this width, text is measured as if it had this width. */
+#define MIN_TEXT_WIDTH 32
+
+struct _ChutesMarkdownText
+{
+  GtkWidget  parent_instance;
+
+  GtkLabel  *label;
+};
+
+G_DEFINE_FINAL_TYPE (ChutesMarkdownText, chutes_markdown_text, GTK_TYPE_WIDGET)
+
+/* The label's layout (its text, markup and style) at @width pixels, or on
+ * one line for -1. */
+static PangoLayout *
+chutes_markdown_text_layout (ChutesMarkdownText *self,
+                       int           width)
+{
+  PangoLayout *layout = pango_layout_copy (gtk_label_get_layout (self->label));
+
+  pango_layout_set_width (layout, width < 0 ? -1 : width * PANGO_SCALE);
+
+  return layout;
+}
+
+static void
+chutes_markdown_text_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
+  g_autoptr(PangoLayout) layout = chutes_markdown_text_layout (self, -1);
+  PangoRectangle one_line;
+
+  pango_layout_get_pixel_extents (layout, NULL, &one_line);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *natural = one_line.width;
+      *minimum = MIN (one_line.width, MIN_TEXT_WIDTH);
+      return;
+    }
+
+  *minimum = *natural = one_line.height;
+  if (for_size >= 0 && for_size < one_line.width)
+    {
+      int height;
+
+      pango_layout_set_width (layout, MAX (for_size, MIN_TEXT_WIDTH) * PANGO_SCALE);
+      pango_layout_get_pixel_size (layout, NULL, &height);
+      *minimum = *natural = height;
+    }
+}
+
+static GtkSizeRequestMode
+chutes_markdown_text_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+chutes_markdown_text_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
+
+  gtk_widget_allocate (GTK_WIDGET (self->label), width, height, -1, NULL);
+}
+
+static void
+chutes_markdown_text_dispose (GObject *object)
+{
+  ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (object);
+
+  if (self->label != NULL)
+    {
+      gtk_widget_unparent (GTK_WIDGET (self->label));
+      self->label = NULL;
+    }
+
+  G_OBJECT_CLASS (chutes_markdown_text_parent_class)->dispose (object);
+}
+
+static void
+chutes_markdown_text_class_init (ChutesMarkdownTextClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = chutes_markdown_text_dispose;
+
+  widget_class->measure = chutes_markdown_text_measure;
+  widget_class->get_request_mode = chutes_markdown_text_get_request_mode;
+  widget_class->size_allocate = chutes_markdown_text_size_allocate;
+
+  gtk_widget_class_set_css_name (widget_class, "mdtext");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GENERIC);
+}
+
+static void
+chutes_markdown_text_init (ChutesMarkdownText *self)
+{
+}
+
+GtkWidget *
+chutes_markdown_text_new (GtkAccessibleRole  role,
+                    const char        *css_class)
+{
+  ChutesMarkdownText *self = g_object_new (CHUTES_TYPE_MARKDOWN_TEXT, NULL);
+
+  self->label = g_object_new (GTK_TYPE_LABEL,
+                              "accessible-role", role,
+                              "xalign", 0.0f,
+                              "wrap", TRUE,
+                              "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                              "selectable", TRUE,
+                              "use-underline", FALSE,
+                              NULL);
+  gtk_widget_set_parent (GTK_WIDGET (self->label), GTK_WIDGET (self));
+  gtk_widget_add_css_class (GTK_WIDGET (self), css_class);
+
+  return GTK_WIDGET (self);
+}
+
+GtkLabel *
+chutes_markdown_text_get_label (ChutesMarkdownText *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MARKDOWN_TEXT (self), NULL);
+
+  return self->label;
+}
+
+void
+chutes_markdown_text_set_markup (ChutesMarkdownText *self,
+                           const char   *markup)
+{
+  g_return_if_fail (CHUTES_IS_MARKDOWN_TEXT (self));
+
+  /* Compared first: setting the same markup again still relayouts. */
+  if (g_strcmp0 (gtk_label_get_label (self->label), markup) != 0)
+    gtk_label_set_markup (self->label, markup);
+}
