@@ -13,9 +13,16 @@
 #include "chutes-model.h"
 #include "chutes-model-picker.h"
 #include "chutes-stack-a11y.h"
+#include "chutes-tail-model.h"
 
 /* Within this many pixels of the end, the list follows a growing reply. */
 #define STICK_TO_BOTTOM_SLACK 48.0
+
+/* An opened conversation shows its last INITIAL_MESSAGES, and
+ * MORE_MESSAGES earlier ones each time the person scrolls to within a page
+ * of the top (see chutes-tail-model.c for why). */
+#define INITIAL_MESSAGES 12
+#define MORE_MESSAGES 2
 
 struct _ChutesChatPage
 {
@@ -23,6 +30,7 @@ struct _ChutesChatPage
 
   ChutesApplication  *application;
   ChutesConversation *conversation;
+  ChutesTailModel    *shown_messages;
   GListModel         *models;
   GCancellable       *models_cancellable;
 
@@ -46,6 +54,7 @@ struct _ChutesChatPage
   ChutesMessage      *editing;
 
   guint               follow_tick;
+  guint               show_more_id;
   guint               settled_frames;
   double              last_value;
 
@@ -105,7 +114,7 @@ chutes_chat_page_update_status (ChutesChatPage *self)
 
   if (remaining >= 0)
     {
-      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, remaining);
+      g_autofree char *number = g_strdup_printf ("%'" G_GINT64_FORMAT, remaining);
       /* Translators: %s is the number of requests the account's quota still allows */
       g_autofree char *text = g_strdup_printf (_("Quota left: %s"), number);
 
@@ -403,6 +412,39 @@ chutes_chat_page_follow (ChutesChatPage *self)
                                                       follow_tick_cb, self, NULL);
 }
 
+static void chutes_chat_page_maybe_show_more (ChutesChatPage *self);
+
+static gboolean
+show_more_cb (gpointer user_data)
+{
+  ChutesChatPage *self = user_data;
+
+  self->show_more_id = 0;
+  chutes_tail_model_show_more (self->shown_messages, MORE_MESSAGES);
+  /* A few at a time, a frame each, while the top is still near. */
+  chutes_chat_page_maybe_show_more (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Earlier messages are shown before the person reaches the top, or when
+ * the messages shown do not fill the view. */
+static void
+chutes_chat_page_maybe_show_more (ChutesChatPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (self->show_more_id != 0 || self->shown_messages == NULL ||
+      chutes_tail_model_get_n_hidden (self->shown_messages) == 0)
+    return;
+
+  if (gtk_adjustment_get_value (adjustment) > gtk_adjustment_get_page_size (adjustment))
+    return;
+
+  /* After this frame's layout: rows added now would be measured in it. */
+  self->show_more_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, show_more_cb, self, NULL);
+}
+
 /* Only the person scrolling up stops the view from following; reaching
  * the bottom again resumes it. */
 static void
@@ -414,6 +456,8 @@ adjustment_value_changed_cb (ChutesChatPage *self,
 
   if (self->auto_scrolling)
     return;
+
+  chutes_chat_page_maybe_show_more (self);
 
   if (value >= bottom - STICK_TO_BOTTOM_SLACK)
     self->stick_to_bottom = TRUE;
@@ -639,12 +683,14 @@ chutes_chat_page_dispose (GObject *object)
   if (self->follow_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->follow_tick);
   self->follow_tick = 0;
+  g_clear_handle_id (&self->show_more_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_CHAT_PAGE);
   /* dispose_template() only unparents children bound by name (GTK 4.8). */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
     gtk_widget_unparent (child);
 
+  g_clear_object (&self->shown_messages);
   g_clear_object (&self->conversation);
   g_clear_object (&self->models);
   g_clear_object (&self->editing);
@@ -730,6 +776,8 @@ g_signal_connect_object (self->model_picker, "notify::selected-model-id",
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "notify::upper",
                            G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "notify::upper",
+                           G_CALLBACK (chutes_chat_page_maybe_show_more), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adjustment, "notify::page-size",
                            G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adjustment, "value-changed",
@@ -757,8 +805,9 @@ chutes_chat_page_set_application (ChutesChatPage    *self,
                                                 account);
   chutes_conversation_set_history (self->conversation, chutes_application_get_history (application));
   messages = chutes_conversation_get_messages (self->conversation);
+  self->shown_messages = chutes_tail_model_new (messages, INITIAL_MESSAGES);
 
-  selection = gtk_no_selection_new (g_object_ref (messages));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown_messages)));
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (selection));
 
   g_signal_connect_object (messages, "items-changed",
@@ -847,7 +896,8 @@ open_chat_cb (GObject      *object,
       if (chutes_message_get_id (message) == message_id)
         {
           self->stick_to_bottom = FALSE;
-          gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", i);
+          gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
+                                      chutes_tail_model_show_position (self->shown_messages, i));
           return;
         }
     }

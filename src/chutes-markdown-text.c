@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "chutes-markdown-text.h"
 
 /* A wrapping, selectable GtkLabel, measured here rather than by GtkLabel.
@@ -24,6 +26,13 @@
 
 /* Below this width, text is measured as if it had this width. */
 #define MIN_TEXT_WIDTH 32
+
+/* Bytes from which a paragraph is far wider on one line than the chat's
+ * column (at most 860 px): 600 bytes of Latin text are some 3,000 px, of
+ * CJK text (3 bytes and 12 px or more a glyph) 2,400 px. The natural width
+ * given for such text, 2 px a byte, is still more than the column, and
+ * containers give it what they have. */
+#define LONG_TEXT 600
 
 struct _ChutesMarkdownText
 {
@@ -49,33 +58,38 @@ chutes_markdown_text_layout (ChutesMarkdownText *self,
 
 static void
 chutes_markdown_text_measure (GtkWidget      *widget,
-                        GtkOrientation  orientation,
-                        int             for_size,
-                        int            *minimum,
-                        int            *natural,
-                        int            *minimum_baseline,
-                        int            *natural_baseline)
+                              GtkOrientation  orientation,
+                              int             for_size,
+                              int            *minimum,
+                              int            *natural,
+                              int            *minimum_baseline,
+                              int            *natural_baseline)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
-  g_autoptr(PangoLayout) layout = chutes_markdown_text_layout (self, -1);
-  PangoRectangle one_line;
+  const char *text = gtk_label_get_text (self->label);
+  g_autoptr(PangoLayout) layout = NULL;
+  int width, height;
 
-  pango_layout_get_pixel_extents (layout, NULL, &one_line);
-
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+  /* A long paragraph without line breaks is wider on one line than the
+   * chat: not laid out just to learn by how much. */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL && strlen (text) > LONG_TEXT && strchr (text, '\n') == NULL)
     {
-      *natural = one_line.width;
-      *minimum = MIN (one_line.width, MIN_TEXT_WIDTH);
+      *minimum = MIN_TEXT_WIDTH;
+      *natural = 2 * (int) strlen (text);
       return;
     }
 
-  *minimum = *natural = one_line.height;
-  if (for_size >= 0 && for_size < one_line.width)
-    {
-      int height;
+  layout = chutes_markdown_text_layout (self, orientation == GTK_ORIENTATION_VERTICAL && for_size >= 0
+                                              ? MAX (for_size, MIN_TEXT_WIDTH) : -1);
+  pango_layout_get_pixel_size (layout, &width, &height);
 
-      pango_layout_set_width (layout, MAX (for_size, MIN_TEXT_WIDTH) * PANGO_SCALE);
-      pango_layout_get_pixel_size (layout, NULL, &height);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *natural = width;
+      *minimum = MIN (width, MIN_TEXT_WIDTH);
+    }
+  else
+    {
       *minimum = *natural = height;
     }
 }

@@ -101,6 +101,14 @@ view_new_with_text (const char *text)
   return view;
 }
 
+/* Code blocks are highlighted once the main loop is idle. */
+static void
+run_until_idle (void)
+{
+  for (guint i = 0; i < 1000 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
 /* Walking the widget tree */
 
 static void
@@ -526,6 +534,7 @@ test_code_block (void)
   g_assert_nonnull (find_label_with_text (view, "C"));
   collect (GTK_WIDGET (block), GTK_SOURCE_TYPE_VIEW, views);
   buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (views->pdata[0]));
+  run_until_idle ();
   g_assert_cmpstr (gtk_source_language_get_id (gtk_source_buffer_get_language (buffer)), ==, "c");
   g_assert_true (gtk_source_buffer_get_highlight_syntax (buffer));
 
@@ -575,6 +584,7 @@ test_code_block_languages (void)
       GtkSourceLanguage *language;
 
       collect (block, GTK_SOURCE_TYPE_VIEW, views);
+      run_until_idle ();
       language = gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (views->pdata[0])));
       g_assert_cmpstr (language ? gtk_source_language_get_id (language) : NULL, ==, cases[i].id);
       /* An unknown language is shown as written. */
