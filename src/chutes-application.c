@@ -198,7 +198,7 @@ about_action (GSimpleAction *action,
               gpointer       user_data)
 {
   ChutesApplication *self = user_data;
-  static const char *developers[] = { "The Chutes desktop developers", NULL };
+  const char *developers[] = { _("The Chutes desktop developers"), NULL };
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   adw_show_about_window (window,

@@ -325,9 +325,13 @@ chutes_config_validate (ChutesConfig  *self,
 
   g_return_val_if_fail (CHUTES_IS_CONFIG (self), FALSE);
 
+  /* Translators: “identity provider” and “model gateway” fill the %s of
+   * “No address is set for the %s.” and the other address errors; include
+   * the article your translation of those sentences needs */
   if (!(idp = chutes_http_check_base_url (self->idp_base_url, _("identity provider"), error)))
     return FALSE;
 
+  /* Translators: see “identity provider” */
   if (!(api = chutes_http_check_base_url (self->api_base_url, _("model gateway"), error)))
     return FALSE;
 

@@ -210,6 +210,7 @@ chutes_export_to_markdown (const char *title,
           else if (error != NULL && error[0] != '\0')
             append_literal (out, error);
           else
+            /* Translators: a reply that failed, in an exported chat */
             append_literal (out, _("Failed"));
           g_string_append (out, "*\n");
         }

@@ -34,24 +34,35 @@ char *
 chutes_loopback_page_build (const char *heading,
                             const char *text)
 {
+  g_autofree char *title = NULL;
+  g_autofree char *title_html = NULL;
   g_autofree char *heading_html = NULL;
   g_autofree char *text_html = NULL;
 
   g_return_val_if_fail (heading != NULL, NULL);
   g_return_val_if_fail (text != NULL, NULL);
 
+  /* Translators: the browser tab's title of the page shown after signing
+   * in; %s is the page's heading, such as “Signed in” */
+  title = g_strdup_printf (_("%s – Chutes"), heading);
+  title_html = g_markup_escape_text (title, -1);
   heading_html = g_markup_escape_text (heading, -1);
   text_html = g_markup_escape_text (text, -1);
 
   return g_strdup_printf ("<!DOCTYPE html>\n"
-                          "<html><head><meta charset=\"utf-8\">"
+                          "<html lang=\"%s\"><head><meta charset=\"utf-8\">"
                           "<meta name=\"viewport\" content=\"width=device-width\">"
-                          "<title>Chutes</title>"
+                          "<title>%s</title>"
                           "<style>body{font-family:system-ui,sans-serif;max-width:34em;"
                           "margin:4em auto;padding:0 1em;line-height:1.5}"
                           "h1{font-size:1.5em}</style></head>\n"
                           "<body><h1>%s</h1><p>%s</p></body></html>\n",
-                          heading_html, text_html);
+                          /* Translators: the language code (BCP 47) of your
+                           * translation, such as “de” or “pt-BR”, for the
+                           * page's lang attribute so that screen readers
+                           * pronounce it correctly */
+                          C_("html lang", "en"),
+                          title_html, heading_html, text_html);
 }
 
 void

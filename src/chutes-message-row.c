@@ -134,10 +134,14 @@ chutes_message_row_update_usage (ChutesMessageRow *self)
 
   if (prompt >= 0 && completion >= 0)
     {
-      g_autofree char *prompt_str = g_strdup_printf ("%" G_GINT64_FORMAT, prompt);
-      g_autofree char *completion_str = g_strdup_printf ("%" G_GINT64_FORMAT, completion);
-      /* Translators: token counts of one reply: tokens sent, tokens received */
-      g_autofree char *text = g_strdup_printf (_("%s tokens in, %s out"), prompt_str, completion_str);
+      g_autofree char *prompt_str = g_strdup_printf ("%'" G_GINT64_FORMAT, prompt);
+      g_autofree char *completion_str = g_strdup_printf ("%'" G_GINT64_FORMAT, completion);
+      /* Translators: token counts of one reply: the first %s is the number of
+       * tokens sent (the plural follows it), the second the number received */
+      g_autofree char *text = g_strdup_printf (ngettext ("%s token in, %s out",
+                                                         "%s tokens in, %s out",
+                                                         (gulong) prompt),
+                                               prompt_str, completion_str);
 
       gtk_label_set_text (self->usage_label, text);
     }
@@ -248,6 +252,7 @@ chutes_message_row_update_author (ChutesMessageRow *self)
       break;
 
     case CHUTES_MESSAGE_ROLE_SYSTEM:
+      /* Translators: the author of a system prompt message */
       author = _("System");
       break;
 

@@ -270,7 +270,7 @@ assert_safe_page (Reply *reply)
   g_assert_nonnull (strstr (head, "\r\nreferrer-policy: no-referrer"));
   g_assert_nonnull (strstr (head, "\r\ncontent-security-policy: default-src 'none'"));
   g_assert_nonnull (strstr (reply->body, "<meta charset=\"utf-8\">"));
-  g_assert_nonnull (strstr (reply->body, "<title>Chutes</title>"));
+  g_assert_nonnull (strstr (reply->body, " – Chutes</title>"));
   g_assert_nonnull (strstr (reply->body, "</html>"));
   /* Nothing secret is echoed. */
   g_assert_null (strstr (reply->body, STATE));
