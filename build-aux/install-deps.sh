@@ -4,7 +4,9 @@
 # Installs the Debian 12 packages this project needs that are missing.
 #   install-deps.sh build   what building and running the app needs
 #   install-deps.sh test    that, plus what the test suite needs (Xvfb, a
-#                           keyring, AT-SPI, xdotool, validators)
+#                           keyring, AT-SPI, xdotool, validators,
+#                           flatpak-builder to parse the Flatpak manifests,
+#                           GNOME's UI font for take-screenshots.sh)
 set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config gettext
@@ -12,8 +14,11 @@ build_pkgs="build-essential meson ninja-build pkg-config gettext
   libjson-glib-dev libsecret-1-dev libsqlite3-dev libmd4c-dev libgtksourceview-5-dev
   desktop-file-utils appstream gnome-keyring
   xdg-utils"
-test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool
-  imagemagick curl libsecret-tools"
+# x11-utils: xmessage, the other window that takes the focus in ui-export-notify.
+test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool x11-utils
+  imagemagick curl libsecret-tools flatpak-builder fonts-cantarell
+  fonts-droid-fallback"
+# fonts-droid-fallback: CJK glyphs (7 MB) for the Japanese screenshot test.
 
 case "${1:-build}" in
   build) wanted="$build_pkgs" ;;
