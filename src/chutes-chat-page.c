@@ -12,6 +12,7 @@
 #include "chutes-message-row.h"
 #include "chutes-model.h"
 #include "chutes-model-picker.h"
+#include "chutes-code-block.h"
 #include "chutes-stack-a11y.h"
 #include "chutes-tail-model.h"
 
@@ -636,6 +637,7 @@ chutes_chat_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (chutes_chat_page_parent_class)->map (widget);
 
   chutes_chat_page_load_models (self);
+  chutes_code_block_prepare ();
 
   if (GTK_IS_WINDOW (gtk_widget_get_root (widget)) && !self->watching_window)
     {

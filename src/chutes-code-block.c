@@ -146,14 +146,29 @@ chutes_code_block_update_style (ChutesCodeBlock *self)
 
 /* Highlighting comes once the rest of the reply is shown: attaching a
  * language to a buffer was a sixth of the time to build a reply's row.
- * The code is shown meanwhile, plain, at the same size. */
+ * The code is shown meanwhile, plain, at the same size.
+ *
+ * Nor while a reply streams (chutes_code_block_hold_highlighting()): the
+ * first code block of a language compiles its rules, 10 to 50 ms during
+ * which the reply would stop flowing. */
+#define HOLD_RETRY_MS 250
+
+static guint highlight_holds;
+
 static gboolean
 highlight_cb (gpointer user_data)
 {
   ChutesCodeBlock *self = user_data;
-  GtkSourceLanguage *language = find_language (self->language);
+  GtkSourceLanguage *language;
+
+  if (highlight_holds > 0)
+    {
+      self->highlight_id = g_timeout_add (HOLD_RETRY_MS, highlight_cb, self);
+      return G_SOURCE_REMOVE;
+    }
 
   self->highlight_id = 0;
+  language = find_language (self->language);
   if (language != NULL)
     keep_language_compiled (language);
   gtk_source_buffer_set_language (self->buffer, language);
@@ -367,6 +382,52 @@ chutes_code_block_init (ChutesCodeBlock *self)
                            G_CONNECT_SWAPPED);
   chutes_code_block_update_style (self);
   chutes_code_block_update_language (self);
+}
+
+static gboolean
+prepare_cb (gpointer user_data)
+{
+  GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
+  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
+
+  g_type_ensure (GTK_SOURCE_TYPE_VIEW);
+  g_type_ensure (GTK_SOURCE_TYPE_BUFFER);
+  gtk_source_language_manager_get_language_ids (languages);
+  gtk_source_style_scheme_manager_get_scheme (schemes, "Adwaita");
+  gtk_source_style_scheme_manager_get_scheme (schemes, "Adwaita-dark");
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The first code block loads GtkSourceView: the list of its languages
+ * and its styles, some 20 ms. Done once, when the main loop is idle after
+ * the chat is shown, rather than in the middle of the first reply. */
+void
+chutes_code_block_prepare (void)
+{
+  static gboolean prepared;
+
+  if (prepared)
+    return;
+
+  prepared = TRUE;
+  g_idle_add_full (G_PRIORITY_LOW, prepare_cb, NULL, NULL);
+}
+
+/* While held, no code block starts highlighting; held by each streaming
+ * reply (ChutesMarkdownView), released when it is complete. */
+void
+chutes_code_block_hold_highlighting (void)
+{
+  highlight_holds++;
+}
+
+void
+chutes_code_block_release_highlighting (void)
+{
+  g_return_if_fail (highlight_holds > 0);
+
+  highlight_holds--;
 }
 
 GtkWidget *

@@ -61,6 +61,7 @@ struct _ChutesMarkdownView
   gboolean   needs_settle;      /* parts were parsed apart since the last whole parse */
   guint      settle_id;
   gint64     last_append_time;
+  gboolean   holds_highlighting;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesMarkdownView, chutes_markdown_view, GTK_TYPE_WIDGET)
@@ -742,6 +743,21 @@ chutes_markdown_view_render (ChutesMarkdownView *self)
   self->tail_blocks = g_steal_pointer (&blocks);
 }
 
+/* Code blocks are highlighted once the reply stops growing. */
+static void
+chutes_markdown_view_hold_highlighting (ChutesMarkdownView *self,
+                                        gboolean            hold)
+{
+  if (self->holds_highlighting == hold)
+    return;
+
+  self->holds_highlighting = hold;
+  if (hold)
+    chutes_code_block_hold_highlighting ();
+  else
+    chutes_code_block_release_highlighting ();
+}
+
 /* Parses the whole text and fixes the widgets that differ from it. */
 void
 chutes_markdown_view_settle (ChutesMarkdownView *self)
@@ -753,6 +769,7 @@ chutes_markdown_view_settle (ChutesMarkdownView *self)
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
   chutes_markdown_view_render (self);
+  chutes_markdown_view_hold_highlighting (self, FALSE);
 
   if (!self->needs_settle)
     return;
@@ -813,6 +830,7 @@ chutes_markdown_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->render_id, g_source_remove);
   g_clear_handle_id (&self->settle_id, g_source_remove);
+  chutes_markdown_view_hold_highlighting (self, FALSE);
   self->last_committed = NULL;
   if (self->box != NULL)
     {
@@ -959,6 +977,7 @@ chutes_markdown_view_set_text (ChutesMarkdownView *self,
     }
 
   chutes_markdown_view_clear (self);
+  chutes_markdown_view_hold_highlighting (self, FALSE);
   self->scan_start = 0;
   self->has_references = FALSE;
   g_string_assign (self->text, text);
@@ -980,6 +999,7 @@ chutes_markdown_view_append (ChutesMarkdownView *self,
   g_string_append (self->text, text);
   if (self->render_id == 0)
     self->render_id = g_idle_add_full (RENDER_PRIORITY, render_cb, self, NULL);
+  chutes_markdown_view_hold_highlighting (self, TRUE);
 
   /* Checked when the appends pause, not while they come. */
   self->last_append_time = g_get_monotonic_time ();

@@ -15,6 +15,7 @@ struct _ChutesMessageRow
 
   ChutesMessage *message;
   GSignalGroup  *signals;
+  guint          text_update_id;
 
   GtkWidget     *bubble;
   GtkLabel      *author_label;
@@ -268,12 +269,38 @@ chutes_message_row_update_author (ChutesMessageRow *self)
   gtk_label_set_text (self->author_label, author);
 }
 
+/* A reply streams in a token an event, up to thousands a second: its
+ * text is shown once a frame, not once a token. The update runs before
+ * the frame is drawn (GDK_PRIORITY_REDRAW is G_PRIORITY_HIGH_IDLE + 20). */
+#define TEXT_UPDATE_PRIORITY (G_PRIORITY_HIGH_IDLE + 10)
+
+static gboolean
+text_update_cb (gpointer user_data)
+{
+  ChutesMessageRow *self = user_data;
+
+  self->text_update_id = 0;
+  chutes_message_row_update_content (self);
+  chutes_message_row_update_reasoning (self);
+  chutes_message_row_update_actions (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chutes_message_row_queue_text_update (ChutesMessageRow *self)
+{
+  if (self->text_update_id == 0)
+    self->text_update_id = g_idle_add_full (TEXT_UPDATE_PRIORITY, text_update_cb, self, NULL);
+}
+
 static void
 chutes_message_row_dispose (GObject *object)
 {
   ChutesMessageRow *self = (ChutesMessageRow *)object;
 
   g_signal_group_set_target (self->signals, NULL);
+  g_clear_handle_id (&self->text_update_id, g_source_remove);
   g_clear_object (&self->message);
   g_clear_object (&self->signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_MESSAGE_ROW);
@@ -386,7 +413,7 @@ chutes_message_row_init (ChutesMessageRow *self)
 
   self->signals = g_signal_group_new (CHUTES_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->signals, "notify::content",
-                                  G_CALLBACK (chutes_message_row_update_content), self);
+                                  G_CALLBACK (chutes_message_row_queue_text_update), self);
   g_signal_group_connect_swapped (self->signals, "notify::status",
                                   G_CALLBACK (chutes_message_row_update_status), self);
   g_signal_group_connect_swapped (self->signals, "notify::error",
@@ -394,9 +421,7 @@ chutes_message_row_init (ChutesMessageRow *self)
   g_signal_group_connect_swapped (self->signals, "notify::model",
                                   G_CALLBACK (chutes_message_row_update_author), self);
   g_signal_group_connect_swapped (self->signals, "notify::reasoning",
-                                  G_CALLBACK (chutes_message_row_update_reasoning), self);
-  g_signal_group_connect_swapped (self->signals, "notify::content",
-                                  G_CALLBACK (chutes_message_row_update_actions), self);
+                                  G_CALLBACK (chutes_message_row_queue_text_update), self);
   g_signal_group_connect_swapped (self->signals, "notify::prompt-tokens",
                                   G_CALLBACK (chutes_message_row_update_usage), self);
   g_signal_group_connect_swapped (self->signals, "notify::completion-tokens",
@@ -428,6 +453,7 @@ chutes_message_row_set_message (ChutesMessageRow *self,
     return;
 
   g_signal_group_set_target (self->signals, message);
+  g_clear_handle_id (&self->text_update_id, g_source_remove);
 
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);

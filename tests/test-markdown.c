@@ -595,6 +595,47 @@ test_code_block_languages (void)
     }
 }
 
+static GtkSourceBuffer *
+first_code_buffer (ChutesMarkdownView *view)
+{
+  g_autoptr(GPtrArray) views = find_all (view, GTK_SOURCE_TYPE_VIEW);
+
+  g_assert_cmpuint (views->len, >=, 1);
+
+  return GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (views->pdata[0]));
+}
+
+/* A reply's code is highlighted once it stops growing: compiling a
+ * language's rules would stop it flowing. */
+static void
+test_code_highlighted_once_reply_settles (void)
+{
+  ChutesMarkdownView *view = view_new_with_text ("Intro\n\n```python\nprint (1)\n```\n");
+  gint64 deadline;
+
+  /* Loaded whole: highlighted as soon as the main loop is idle. */
+  run_until_idle ();
+  g_assert_nonnull (gtk_source_buffer_get_language (first_code_buffer (view)));
+  view_free (view);
+
+  /* Streamed: not while it grows, even with the main loop idle... */
+  view = view_new_with_text ("Intro\n\n");
+  chutes_markdown_view_append (view, "```python\nprint (1)\n```\n\nMore");
+  chutes_markdown_view_flush (view);
+  run_until_idle ();
+  g_assert_null (gtk_source_buffer_get_language (first_code_buffer (view)));
+
+  /* ...and soon once it has settled. */
+  chutes_markdown_view_settle (view);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (gtk_source_buffer_get_language (first_code_buffer (view)) == NULL &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (gtk_source_buffer_get_language (first_code_buffer (view)));
+
+  view_free (view);
+}
+
 static void
 collect_vertical_scrollers (GtkWidget *widget,
                             GPtrArray *found)
@@ -1284,6 +1325,7 @@ main (int   argc,
   g_test_add_func ("/markdown/code/exact-text-language-and-copy", test_code_block);
   g_test_add_func ("/markdown/code/fence-names-pick-highlighting", test_code_block_languages);
   g_test_add_func ("/markdown/code/follows-dark-style", test_code_block_follows_dark_style);
+  g_test_add_func ("/markdown/code/highlighted-once-reply-settles", test_code_highlighted_once_reply_settles);
   g_test_add_func ("/markdown/code/wheel-scrolls-the-chat-not-the-block", test_code_block_passes_wheel_on);
   g_test_add_func ("/markdown/inline/code-emphasis-strong-strikethrough", test_inline_styles);
   g_test_add_func ("/markdown/inline/markup-html-and-entities-shown-literally", test_markup_shown_literally);
