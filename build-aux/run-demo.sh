@@ -27,6 +27,8 @@ ninja -C "$builddir"
 
 # Run uninstalled: the compiled schema and the icons come from the trees.
 export GSETTINGS_SCHEMA_DIR="$builddir/data"
+# The uninstalled build's translations (src/main.c).
+export CHUTES_LOCALEDIR="$builddir/po"
 export XDG_DATA_DIRS="$srcdir/data:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
 
 if [ -n "${CHUTES_OAUTH_CLIENT_ID:-}" ] || [ "${CHUTES_DEMO:-1}" = "0" ]; then

@@ -86,20 +86,21 @@ chutes_window_update_account_menu (ChutesWindow *self)
   g_autofree char *heading = NULL;
   g_autofree char *tooltip = NULL;
 
-  if (username == NULL || *username == '\0')
-    username = _("Signed in");
+  gboolean known = username != NULL && *username != '\0';
+  const char *label = known ? username : _("Signed in");
 
   /* Set as plain text: a username from the network is never markup. A
    * short name is shown whole even in a narrow window. */
-  gtk_label_set_text (self->username_label, username);
-  gtk_label_set_width_chars (self->username_label, MIN (g_utf8_strlen (username, -1), 10));
+  gtk_label_set_text (self->username_label, label);
+  gtk_label_set_width_chars (self->username_label, MIN (g_utf8_strlen (label, -1), 10));
 
-  heading = g_strdup_printf (_("Signed in as %s"), username);
+  /* No "Signed in as Signed in" when the server gave no name. */
+  heading = known ? g_strdup_printf (_("Signed in as %s"), username) : g_strdup (label);
   g_menu_append (section, _("_Sign Out"), "app.sign-out");
   g_menu_append_section (menu, heading, G_MENU_MODEL (section));
   gtk_menu_button_set_menu_model (self->account_button, G_MENU_MODEL (menu));
 
-  tooltip = g_strdup_printf (_("Account: %s"), username);
+  tooltip = known ? g_strdup_printf (_("Account: %s"), username) : g_strdup (label);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->account_button), tooltip);
 }
 
@@ -676,6 +677,8 @@ chutes_window_init (ChutesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   chutes_stack_a11y_track (self->stack);
+  /* The development profile's own icon (the striped one). */
+  adw_status_page_set_icon_name (self->sign_in_status, APP_ID);
 }
 
 ChutesWindow *
