@@ -68,7 +68,18 @@ def shoot(s, outdir, name):
     return path
 
 
+def translator():
+    """The window's names in CHUTES_SHOTS_LANGUAGE, from the build's .mo."""
+    import gettext
+    lang = os.environ.get("CHUTES_SHOTS_LANGUAGE")
+    if not lang:
+        return lambda english: english
+    return gettext.translation("chutes-desktop", localedir=os.environ["CHUTES_LOCALEDIR"],
+                               languages=[lang]).gettext
+
+
 def main():
+    _ = translator()
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -88,18 +99,18 @@ def main():
     try:
         s.start_app()
         s.resize(*WIDE)
-        s.wait_find("the sign-in button", role="push button", name="Sign in with Chutes")
+        s.wait_find("the sign-in button", role="push button", name=_("Sign in with Chutes"))
         shoot(s, outdir, "sign-in")
 
-        s.press(s.find(role="push button", name="Sign in with Chutes"))
-        composer = s.wait_find("the chat composer", timeout=30, role="text", name="Message")
+        s.press(s.find(role="push button", name=_("Sign in with Chutes")))
+        composer = s.wait_find("the chat composer", timeout=30, role="text", name=_("Message"))
         wait_for("the composer to have keyboard focus", lambda: s.focused(composer), timeout=10)
         s.type("Show me some markdown please")
         s.key("Return")
-        conversation = lambda: s.find(role="list", name="Conversation")  # noqa: E731
+        conversation = lambda: s.find(role="list", name=_("Conversation"))  # noqa: E731
         wait_for("the formatted reply",
                  lambda: s.find(contains="Quotes look like this", within=conversation())
-                 and s.find(role="push button", name="Send"), timeout=60)
+                 and s.find(role="push button", name=_("Send")), timeout=60)
         s.resize(*WIDE)
         scroll_up(s, WIDE[0] * 2 // 3, WIDE[1] // 2, clicks=2)  # the question in view too
         shoot(s, outdir, "chat")

@@ -6,6 +6,7 @@
 # session with a throwaway, unlocked keyring and HOME.
 #
 #   sh build-aux/take-screenshots.sh BUILDDIR OUTDIR
+#   CHUTES_SHOTS_LANGUAGE=fr sh build-aux/take-screenshots.sh BUILDDIR OUTDIR
 #
 # BUILDDIR must be configured with tests (the default): the mock server is
 # one of them. Look at the pictures before you commit them.
@@ -41,6 +42,11 @@ export HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.c
        MOCK_CHUTES="$builddir/tests/mock-chutes/mock-chutes" \
        GSETTINGS_SCHEMA_DIR="$builddir/data" \
        CHUTES_TEST_BUILDDIR="$home"
+# CHUTES_SHOTS_LANGUAGE=de (say) takes them in that language instead, with the
+# build's translations.
+if [ -n "${CHUTES_SHOTS_LANGUAGE:-}" ]; then
+  export LANGUAGE="$CHUTES_SHOTS_LANGUAGE" CHUTES_LOCALEDIR="$builddir/po"
+fi
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY GTK_THEME ADW_DEBUG_COLOR_SCHEME \
       CHUTES_OAUTH_CLIENT_ID CHUTES_OAUTH_CLIENT_SECRET CHUTES_OAUTH_SCOPES \
       CHUTES_OAUTH_REDIRECT_URI CHUTES_IDP_BASE_URL CHUTES_API_BASE_URL || true
