@@ -53,6 +53,15 @@ class Failure(Exception):
     pass
 
 
+def _die_with_parent():
+    """Run in a child before exec: it gets SIGTERM when this process dies,
+    however it dies. An orphaned mock server or app would keep meson's
+    output pipes open and the run waiting for the test's timeout."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def demo_client():
     """The mock server's built-in client, from the one place it is defined."""
     import re
@@ -93,7 +102,8 @@ class Mock:
     def __init__(self, *args):
         exe = os.environ["MOCK_CHUTES"]
         self.proc = subprocess.Popen([exe, "--port", "0", "--quiet", *args],
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=_die_with_parent)
         line = self.proc.stdout.readline().split()
         if len(line) != 2 or line[0] != "READY":
             raise Failure("mock server did not start: %r" % line)
@@ -182,7 +192,8 @@ class Session:
         # Xvfb may still be starting when the first test runs.
         wait_for("the X display", lambda: subprocess.run(
             ["xdotool", "getdisplaygeometry"], capture_output=True).returncode == 0, timeout=20)
-        self.app = subprocess.Popen([os.environ["CHUTES_APP"], *args], env=self.env)
+        self.app = subprocess.Popen([os.environ["CHUTES_APP"], *args], env=self.env,
+                                    preexec_fn=_die_with_parent)
         self.root = wait_for("the app on the accessibility bus", self._find_app, timeout=30)
         self.wid = wait_for("the app's X window", self._find_window, timeout=20)
         return self.app
