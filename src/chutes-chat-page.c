@@ -44,6 +44,7 @@ struct _ChutesChatPage
   GtkStack           *send_stack;
   ChutesModelPicker  *model_picker;
   GtkLabel           *status_label;
+  GtkLabel           *announcement_label;
   GtkRevealer        *edit_revealer;
   GtkSwitch          *thinking_switch;
   GtkTextView        *system_prompt_view;
@@ -125,6 +126,34 @@ chutes_chat_page_update_status (ChutesChatPage *self)
     gtk_label_set_text (self->status_label, "");
 }
 
+/* The reply a finished turn ended with, and the short name of its model,
+ * or NULL when there is nothing to tell: the turn was cancelled or the
+ * person stopped the reply. */
+static ChutesMessage *
+chutes_chat_page_dup_finished_reply (ChutesChatPage  *self,
+                                     const GError    *error,
+                                     const char     **model)
+{
+  GListModel *messages = chutes_conversation_get_messages (self->conversation);
+  guint n_items = g_list_model_get_n_items (messages);
+  g_autoptr(ChutesMessage) last = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || n_items == 0)
+    return NULL;
+
+  last = g_list_model_get_item (messages, n_items - 1);
+  if (chutes_message_get_status (last) == CHUTES_MESSAGE_STATUS_STOPPED)
+    return NULL;
+
+  *model = chutes_message_get_model (last);
+  if (*model != NULL && strrchr (*model, '/') != NULL)
+    *model = strrchr (*model, '/') + 1;
+  if (*model == NULL)
+    *model = _("Chutes");
+
+  return g_steal_pointer (&last);
+}
+
 /* A desktop notification when a reply finishes while the window is not
  * focused; it goes away once the window is focused again. */
 static void
@@ -134,31 +163,17 @@ chutes_chat_page_notify_finished (ChutesChatPage *self,
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autoptr(GNotification) notification = NULL;
   g_autoptr(ChutesMessage) last = NULL;
-  GListModel *messages;
-  guint n_items;
   const char *content;
-  const char *model;
+  const char *model = NULL;
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
 
   if (self->application == NULL || !GTK_IS_WINDOW (root) || gtk_window_is_active (GTK_WINDOW (root)))
     return;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  last = chutes_chat_page_dup_finished_reply (self, error, &model);
+  if (last == NULL)
     return;
-
-  messages = chutes_conversation_get_messages (self->conversation);
-  n_items = g_list_model_get_n_items (messages);
-  if (n_items == 0)
-    return;
-
-  last = g_list_model_get_item (messages, n_items - 1);
-  if (chutes_message_get_status (last) == CHUTES_MESSAGE_STATUS_STOPPED)
-    return;
-
-  model = chutes_message_get_model (last);
-  if (model != NULL && strrchr (model, '/') != NULL)
-    model = strrchr (model, '/') + 1;
 
   if (error != NULL)
     {
@@ -168,13 +183,72 @@ chutes_chat_page_notify_finished (ChutesChatPage *self,
   else
     {
       content = chutes_message_get_content (last);
-      title = g_strdup_printf (_("Reply from %s"), model ? model : _("Chutes"));
+      title = g_strdup_printf (_("Reply from %s"), model);
       body = g_utf8_substring (content ? content : "", 0, MIN (g_utf8_strlen (content ? content : "", -1), 140));
     }
 
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
   g_application_send_notification (G_APPLICATION (self->application), "reply-finished", notification);
+}
+
+/* Says @text to screen readers without moving the focus. GTK 4.14 has
+ * announcements. GTK 4.8 has none, and Orca ignores text changes of objects
+ * that do not have focus; it does speak a new description of the focused
+ * object. So @text also goes into a hidden status object (Orca reads it with
+ * its status bar command) and, while the composer has focus, into the
+ * composer's description until focus leaves it. Each is emptied first so
+ * that the same sentence twice is said twice. */
+static void
+chutes_chat_page_announce (ChutesChatPage *self,
+                           const char     *text)
+{
+  gtk_label_set_text (self->announcement_label, "");
+  gtk_label_set_text (self->announcement_label, text);
+#if GTK_CHECK_VERSION (4, 14, 0)
+  gtk_accessible_announce (GTK_ACCESSIBLE (self), text, GTK_ACCESSIBLE_ANNOUNCEMENT_PRIORITY_MEDIUM);
+#else
+  if (gtk_widget_has_focus (GTK_WIDGET (self->composer)))
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->composer),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "", -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->composer),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+    }
+#endif
+}
+
+#if !GTK_CHECK_VERSION (4, 14, 0)
+static void
+composer_focus_cb (ChutesChatPage *self)
+{
+  if (!gtk_widget_has_focus (GTK_WIDGET (self->composer)))
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->composer),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                    _("Enter sends the message, Shift+Enter starts a new line"),
+                                    -1);
+}
+#endif
+
+static void
+chutes_chat_page_announce_finished (ChutesChatPage *self,
+                                    const GError   *error)
+{
+  g_autoptr(ChutesMessage) last = NULL;
+  const char *model = NULL;
+  g_autofree char *text = NULL;
+
+  last = chutes_chat_page_dup_finished_reply (self, error, &model);
+  if (last == NULL)
+    return;
+
+  if (error != NULL)
+    text = g_strdup (_("The reply failed"));
+  else
+    /* Translators: said by screen readers; %s is the name of a model */
+    text = g_strdup_printf (_("Reply from %s finished"), model);
+
+  chutes_chat_page_announce (self, text);
 }
 
 static void
@@ -198,6 +272,7 @@ send_cb (GObject      *object,
   if (!chutes_conversation_turn_finish (CHUTES_CONVERSATION (object), result, &error))
     g_debug ("Reply failed: %s", error->message);
 
+  chutes_chat_page_announce_finished (self, error);
   chutes_chat_page_notify_finished (self, error);
 }
 
@@ -723,6 +798,7 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, send_stack);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_picker);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, announcement_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, edit_revealer);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, thinking_switch);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, system_prompt_view);
@@ -771,6 +847,10 @@ g_signal_connect_object (self->model_picker, "notify::selected-model-id",
   g_signal_connect_object (controller, "key-pressed",
                            G_CALLBACK (composer_key_pressed_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->composer), controller);
+#if !GTK_CHECK_VERSION (4, 14, 0)
+  g_signal_connect_object (self->composer, "notify::has-focus",
+                           G_CALLBACK (composer_focus_cb), self, G_CONNECT_SWAPPED);
+#endif
 
   g_signal_connect_object (gtk_text_view_get_buffer (self->composer), "changed",
                            G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);

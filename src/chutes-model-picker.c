@@ -106,10 +106,11 @@ chutes_model_picker_update_button (ChutesModelPicker *self)
   g_autofree char *label = NULL;
   g_autofree char *tooltip = NULL;
   const char *id = self->selected_model_id;
-
   /* Before the list arrives, the id is shown as it is: it is what a chat
    * will use. Once the list is there, an id it lacks is not a choice. */
-  if (id != NULL && (self->selected_model != NULL || self->models == NULL))
+  gboolean chosen = id != NULL && (self->selected_model != NULL || self->models == NULL);
+
+  if (chosen)
     {
       label = chutes_model_dup_short_name (id);
       /* Translators: tooltip of the model picker button */
@@ -131,6 +132,11 @@ chutes_model_picker_update_button (ChutesModelPicker *self)
   gtk_label_set_text (self->button_label, label);
   gtk_label_set_width_chars (self->button_label, MIN (g_utf8_strlen (label, -1), 12));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), tooltip);
+  /* The name says what the button is for and what it shows now. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  chosen ? tooltip : label,
+                                  -1);
   gtk_widget_set_visible (self->button_tee_icon,
                           self->selected_model != NULL &&
                           chutes_model_get_confidential (self->selected_model));
@@ -439,6 +445,11 @@ static gboolean
 chutes_model_picker_grab_focus (GtkWidget *widget)
 {
   ChutesModelPicker *self = CHUTES_MODEL_PICKER (widget);
+
+  /* Shift+Tab out of the button asks the picker itself to take focus:
+   * giving it back to the button would trap the focus there. */
+  if (gtk_widget_get_focus_child (widget) != NULL)
+    return FALSE;
 
   return gtk_widget_grab_focus (GTK_WIDGET (self->button));
 }

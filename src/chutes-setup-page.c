@@ -308,12 +308,44 @@ chutes_setup_page_class_init (ChutesSetupPageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
+/* The "Show Text" button of a password row has a tooltip but no accessible
+ * name on GTK 4.8 and libadwaita 1.2: a screen reader says "GtkImage
+ * button". Name it by its tooltip, which says what a press does next. */
+static void
+peek_button_tooltip_cb (GtkWidget *button)
+{
+  const char *tooltip = gtk_widget_get_tooltip_text (button);
+
+  if (tooltip != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
+                                    -1);
+}
+
+static void
+name_peek_buttons (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
+        {
+          g_signal_connect (child, "notify::tooltip-text", G_CALLBACK (peek_button_tooltip_cb), NULL);
+          peek_button_tooltip_cb (child);
+        }
+      name_peek_buttons (child);
+    }
+}
+
 static void
 chutes_setup_page_init (ChutesSetupPage *self)
 {
   g_autofree char *name = default_app_name ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_peek_buttons (GTK_WIDGET (self->client_secret_row));
+  name_peek_buttons (GTK_WIDGET (self->api_key_row));
   gtk_editable_set_text (GTK_EDITABLE (self->app_name_row), name);
   chutes_setup_page_update (self);
 }

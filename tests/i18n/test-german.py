@@ -97,11 +97,7 @@ def main():
             composer_and_reply_in_german_after_sign_in)
     tap.add("/i18n/de/menu-and-chat-settings-in-german", menu_and_chat_settings_in_german)
     tap.add("/i18n/de/narrow-window-stays-german", narrow_window_stays_german)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

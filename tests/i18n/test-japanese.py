@@ -51,11 +51,7 @@ def main():
     tap.add("/i18n/ja/a-japanese-font-is-installed", a_japanese_font_is_installed)
     tap.add("/i18n/ja/sign-in-page-in-japanese", sign_in_page_in_japanese)
     tap.add("/i18n/ja/composer-in-japanese-after-sign-in", composer_in_japanese_after_sign_in)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

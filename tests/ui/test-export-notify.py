@@ -314,10 +314,8 @@ def main():
     tap.add("/ui/export-notify/focused-window-gets-no-notification", focused_window_gets_no_notification)
     tap.add("/ui/export-notify/unfocused-window-gets-notification", unfocused_window_gets_notification)
     try:
-        return tap.run()
+        return tap.run_and_close()
     finally:
-        s.quit_app()
-        s.close()
         for proc in (other, server):
             if proc is not None:
                 proc.terminate()

@@ -132,11 +132,7 @@ def main():
     tap.add("/ui/history/rename-through-the-dialog", rename_through_the_dialog)
     tap.add("/ui/history/delete-undo-then-for-good", delete_can_be_undone_then_is_for_good)
     tap.add("/ui/history/unreadable-history-kept-aside-and-said", unreadable_history_is_kept_aside_and_said)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

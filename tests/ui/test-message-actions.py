@@ -78,11 +78,7 @@ def main():
     tap.add("/ui/actions/regenerate-replaces-reply", regenerate_replaces_the_reply)
     tap.add("/ui/actions/edit-and-resend", edit_and_resend_replaces_question_and_reply)
     tap.add("/ui/actions/delete-removes-reply", delete_removes_the_reply)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

@@ -51,11 +51,7 @@ def main():
     tap.add("/ui/no-keyring/sign-in-and-chat-still-work", sign_in_and_chat_work_for_this_session)
     tap.add("/ui/no-keyring/nothing-secret-on-disk", nothing_secret_on_disk)
     tap.add("/ui/no-keyring/restart-asks-to-sign-in-again", restart_asks_to_sign_in_again)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

@@ -64,11 +64,7 @@ def main():
 
     tap.add("/ui/rich-reply/thinking-switch-sends-thinking", thinking_switch_sends_thinking)
     tap.add("/ui/rich-reply/markdown-becomes-widgets-code-literal", markdown_becomes_widgets_and_code_stays_literal)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

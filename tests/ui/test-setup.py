@@ -87,11 +87,7 @@ def main():
     tap.add("/ui/setup/taken-app-name-explained", taken_name_gets_409_message)
     tap.add("/ui/setup/register-with-api-key-then-sign-in", register_with_api_key_then_sign_in)
     tap.add("/ui/setup/client-survives-restart-secret-only-in-keyring", client_survives_restart_secret_only_in_keyring)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

@@ -157,11 +157,7 @@ def main():
     tap.add("/ui/cancel-sign-in-returns-to-sign-in", cancel_returns_to_sign_in)
     tap.add("/ui/narrow-window", narrow_window_screenshot)
     tap.add("/ui/dark-style", dark_style_after_restart)
-    try:
-        return tap.run()
-    finally:
-        s.quit_app()
-        s.close()
+    return tap.run_and_close()
 
 
 if __name__ == "__main__":

@@ -408,6 +408,14 @@ class Tap:
             self.out.flush()
         return 1 if self.failed else 0
 
+    def run_and_close(self):
+        """Runs the checks, then quits the app and ends the session."""
+        try:
+            return self.run()
+        finally:
+            self.session.quit_app()
+            self.session.close()
+
     def _report(self, name):
         """What the window showed when a check failed, for a CI log."""
         s = self.session
