@@ -30,7 +30,9 @@ struct _ChutesWindow
   GtkRevealer          *keyring_banner;
   GtkLabel             *keyring_label;
   GtkStack             *stack;
+  AdwBin               *setup_bin;
   ChutesSetupPage      *setup_page;
+  GtkWindow            *shortcuts_window;
   AdwStatusPage        *sign_in_status;
   GtkLabel             *sign_in_error_label;
   GtkButton            *change_client_button;
@@ -123,6 +125,14 @@ chutes_window_update (ChutesWindow *self)
   const char *error = chutes_application_get_sign_in_error (self->application);
   const char *uri = chutes_account_get_authorize_uri (account);
   gboolean signed_in = g_str_equal (page, "chat");
+
+  /* Most people never see it: not built at start-up. */
+  if (g_str_equal (page, "setup") && self->setup_page == NULL)
+    {
+      self->setup_page = CHUTES_SETUP_PAGE (g_object_new (CHUTES_TYPE_SETUP_PAGE, NULL));
+      adw_bin_set_child (self->setup_bin, GTK_WIDGET (self->setup_page));
+      chutes_setup_page_set_application (self->setup_page, self->application);
+    }
 
   gtk_stack_set_visible_child_name (self->stack, page);
 
@@ -569,7 +579,6 @@ chutes_window_setup (ChutesWindow      *self,
       adw_status_page_set_description (self->sign_in_status, description);
     }
 
-  chutes_setup_page_set_application (self->setup_page, self->application);
   chutes_chat_page_set_application (self->chat_page, self->application);
   chutes_sidebar_set_history (self->sidebar, chutes_application_get_history (self->application));
   g_signal_connect_object (chutes_application_get_history (self->application), "notify::notice",
@@ -616,12 +625,50 @@ chutes_window_setup (ChutesWindow      *self,
   chutes_window_update_keyring_banner (self);
 }
 
+/* The shortcuts window, built the first time it is asked for (GtkApplication
+ * would build it with every window, at start-up, from gtk/help-overlay.ui:
+ * the resource is named otherwise for that reason). */
+static void
+show_help_overlay_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  if (self->shortcuts_window == NULL)
+    {
+      g_autoptr(GtkBuilder) builder =
+        gtk_builder_new_from_resource ("/ai/chutes/Desktop/chutes-shortcuts.ui");
+
+      self->shortcuts_window = g_object_ref (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+      gtk_window_set_transient_for (self->shortcuts_window, GTK_WINDOW (self));
+      gtk_window_set_modal (self->shortcuts_window, TRUE);
+      gtk_window_set_hide_on_close (self->shortcuts_window, TRUE);
+    }
+
+  gtk_window_present (self->shortcuts_window);
+}
+
+static void
+chutes_window_dispose (GObject *object)
+{
+  ChutesWindow *self = CHUTES_WINDOW (object);
+
+  if (self->shortcuts_window != NULL)
+    gtk_window_destroy (self->shortcuts_window);
+  g_clear_object (&self->shortcuts_window);
+
+  G_OBJECT_CLASS (chutes_window_parent_class)->dispose (object);
+}
+
 static void
 chutes_window_class_init (ChutesWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->dispose = chutes_window_dispose;
   window_class->close_request = chutes_window_close_request;
 
   g_type_ensure (CHUTES_TYPE_SETUP_PAGE);
@@ -636,7 +683,7 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_banner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, setup_page);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, setup_bin);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_status);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, change_client_button);
@@ -658,6 +705,9 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pick-model", NULL, pick_model_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_help_overlay_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK,
+                                       "win.show-help-overlay", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
                                        "win.pick-model", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_M, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

@@ -249,6 +249,27 @@ def main():
                  lambda: s.find(role="menu item", contains="Preferences") is None, timeout=10)
         check_on_screen(wait_for("a focused object", focus_node, timeout=5), "Escape in the main menu")
 
+    def ctrl_question_shows_shortcuts_escape_closes():
+        def shortcuts_window():
+            # A top level of the app's own, besides the main window (GTK
+            # 4.8 names it after its type, not its title).
+            for i in range(s.root.childCount):
+                window = s.root.getChildAtIndex(i)
+                if window is not None and s.find(contains="Choose the model", within=window):
+                    return window
+            return None
+
+        s.key("ctrl+question")
+        window = wait_for("the shortcuts window after Ctrl+?", shortcuts_window, timeout=10)
+        for row in ("New chat", "Choose the model", "Keyboard shortcuts", "Quit"):
+            if s.find(contains=row, within=window) is None:
+                raise AssertionError("the shortcuts window lacks %r" % row)
+        s.screenshot("shortcuts")
+        s.key("Escape")
+        wait_for("the shortcuts window to close",
+                 lambda: shortcuts_window() is None
+                 or not window.getState().contains(pyatspi.STATE_VISIBLE), timeout=10)
+
     tap.add("/ui/keyboard/tab-to-sign-in-enter-signs-in", tab_reaches_sign_in_and_enter_signs_in)
     tap.add("/ui/keyboard/enter-sends-reply-arrives", enter_sends_and_reply_arrives)
     tap.add("/ui/keyboard/finished-reply-announced-each-time", finished_reply_is_announced_each_time)
@@ -258,6 +279,7 @@ def main():
     tap.add("/ui/keyboard/ctrl-n-new-chat", ctrl_n_starts_a_new_chat)
     tap.add("/ui/keyboard/ctrl-f-focuses-search", ctrl_f_focuses_search)
     tap.add("/ui/keyboard/f10-main-menu-escape-closes", f10_opens_main_menu_escape_closes)
+    tap.add("/ui/keyboard/ctrl-question-shortcuts-window", ctrl_question_shows_shortcuts_escape_closes)
     return tap.run_and_close()
 
 
