@@ -54,12 +54,12 @@ chutes_markdown_item_marker_width (ChutesMarkdownItem *self)
 
 static void
 chutes_markdown_item_measure (GtkWidget      *widget,
-                        GtkOrientation  orientation,
-                        int             for_size,
-                        int            *minimum,
-                        int            *natural,
-                        int            *minimum_baseline,
-                        int            *natural_baseline)
+                              GtkOrientation  orientation,
+                              int             for_size,
+                              int            *minimum,
+                              int            *natural,
+                              int            *minimum_baseline,
+                              int            *natural_baseline)
 {
   ChutesMarkdownItem *self = CHUTES_MARKDOWN_ITEM (widget);
   int marker_width = chutes_markdown_item_marker_width (self) + SPACING;
@@ -91,9 +91,9 @@ chutes_markdown_item_get_request_mode (GtkWidget *widget)
 
 static void
 chutes_markdown_item_size_allocate (GtkWidget *widget,
-                              int        width,
-                              int        height,
-                              int        baseline)
+                                    int        width,
+                                    int        height,
+                                    int        baseline)
 {
   ChutesMarkdownItem *self = CHUTES_MARKDOWN_ITEM (widget);
   int marker_width = chutes_markdown_item_marker_width (self);
@@ -188,7 +188,7 @@ chutes_markdown_item_get_marker_chars (ChutesMarkdownItem *self)
 
 void
 chutes_markdown_item_set_marker_chars (ChutesMarkdownItem *self,
-                                 guint         n_chars)
+                                       guint               n_chars)
 {
   g_return_if_fail (CHUTES_IS_MARKDOWN_ITEM (self));
 

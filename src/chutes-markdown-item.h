@@ -17,6 +17,6 @@ GtkLabel  *chutes_markdown_item_get_marker       (ChutesMarkdownItem *self);
 GtkBox    *chutes_markdown_item_get_content      (ChutesMarkdownItem *self);
 guint      chutes_markdown_item_get_marker_chars (ChutesMarkdownItem *self);
 void       chutes_markdown_item_set_marker_chars (ChutesMarkdownItem *self,
-                                            guint         n_chars);
+                                                  guint               n_chars);
 
 G_END_DECLS

@@ -47,7 +47,7 @@ G_DEFINE_FINAL_TYPE (ChutesMarkdownText, chutes_markdown_text, GTK_TYPE_WIDGET)
  * one line for -1. */
 static PangoLayout *
 chutes_markdown_text_layout (ChutesMarkdownText *self,
-                       int           width)
+                             int                 width)
 {
   PangoLayout *layout = pango_layout_copy (gtk_label_get_layout (self->label));
 
@@ -102,9 +102,9 @@ chutes_markdown_text_get_request_mode (GtkWidget *widget)
 
 static void
 chutes_markdown_text_size_allocate (GtkWidget *widget,
-                              int        width,
-                              int        height,
-                              int        baseline)
+                                    int        width,
+                                    int        height,
+                                    int        baseline)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
 
@@ -148,7 +148,7 @@ chutes_markdown_text_init (ChutesMarkdownText *self)
 
 GtkWidget *
 chutes_markdown_text_new (GtkAccessibleRole  role,
-                    const char        *css_class)
+                          const char        *css_class)
 {
   ChutesMarkdownText *self = g_object_new (CHUTES_TYPE_MARKDOWN_TEXT, NULL);
 
@@ -176,7 +176,7 @@ chutes_markdown_text_get_label (ChutesMarkdownText *self)
 
 void
 chutes_markdown_text_set_markup (ChutesMarkdownText *self,
-                           const char   *markup)
+                                 const char         *markup)
 {
   g_return_if_fail (CHUTES_IS_MARKDOWN_TEXT (self));
 

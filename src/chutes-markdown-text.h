@@ -12,10 +12,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ChutesMarkdownText, chutes_markdown_text, CHUTES, MARKDOWN_TEXT, GtkWidget)
 
-GtkWidget *chutes_markdown_text_new       (GtkAccessibleRole  role,
-                                     const char        *css_class);
-GtkLabel  *chutes_markdown_text_get_label (ChutesMarkdownText      *self);
-void       chutes_markdown_text_set_markup (ChutesMarkdownText     *self,
-                                      const char       *markup);
+GtkWidget *chutes_markdown_text_new        (GtkAccessibleRole   role,
+                                           const char         *css_class);
+GtkLabel  *chutes_markdown_text_get_label  (ChutesMarkdownText *self);
+void       chutes_markdown_text_set_markup (ChutesMarkdownText *self,
+                                           const char         *markup);
 
 G_END_DECLS
