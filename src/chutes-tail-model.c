@@ -38,14 +38,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ChutesTailModel, chutes_tail_model, G_TYPE_OBJECT
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
                                                       chutes_tail_model_list_model_init))
 
-enum {
-  PROP_0,
-  PROP_N_HIDDEN,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 static GType
 chutes_tail_model_get_item_type (GListModel *list)
 {
@@ -82,15 +74,11 @@ chutes_tail_model_list_model_init (GListModelInterface *iface)
   iface->get_item = chutes_tail_model_get_item;
 }
 
+/* Hides all but the last @initial items. */
 static void
-chutes_tail_model_set_n_hidden (ChutesTailModel *self,
-                                guint            n_hidden)
+chutes_tail_model_show_initial (ChutesTailModel *self)
 {
-  if (self->n_hidden == n_hidden)
-    return;
-
-  self->n_hidden = n_hidden;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HIDDEN]);
+  self->n_hidden = self->n_items > self->initial ? self->n_items - self->initial : 0;
 }
 
 static void
@@ -113,7 +101,7 @@ model_items_changed_cb (ChutesTailModel *self,
       return;
     }
 
-  chutes_tail_model_set_n_hidden (self, self->n_items > self->initial ? self->n_items - self->initial : 0);
+  chutes_tail_model_show_initial (self);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, shown, self->n_items - self->n_hidden);
 }
 
@@ -130,37 +118,11 @@ chutes_tail_model_dispose (GObject *object)
 }
 
 static void
-chutes_tail_model_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  ChutesTailModel *self = CHUTES_TAIL_MODEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_N_HIDDEN:
-      g_value_set_uint (value, self->n_hidden);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 chutes_tail_model_class_init (ChutesTailModelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = chutes_tail_model_dispose;
-  object_class->get_property = chutes_tail_model_get_property;
-
-  properties[PROP_N_HIDDEN] =
-    g_param_spec_uint ("n-hidden", NULL, NULL,
-                       0, G_MAXUINT, 0,
-                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -182,19 +144,11 @@ chutes_tail_model_new (GListModel *model,
   self->model = g_object_ref (model);
   self->initial = initial;
   self->n_items = g_list_model_get_n_items (model);
-  self->n_hidden = self->n_items > initial ? self->n_items - initial : 0;
+  chutes_tail_model_show_initial (self);
   g_signal_connect_object (model, "items-changed",
                            G_CALLBACK (model_items_changed_cb), self, G_CONNECT_SWAPPED);
 
   return self;
-}
-
-GListModel *
-chutes_tail_model_get_model (ChutesTailModel *self)
-{
-  g_return_val_if_fail (CHUTES_IS_TAIL_MODEL (self), NULL);
-
-  return self->model;
 }
 
 /* How many of the first items of the model are not shown yet. */
@@ -219,7 +173,7 @@ chutes_tail_model_show_more (ChutesTailModel *self,
   if (n == 0)
     return;
 
-  chutes_tail_model_set_n_hidden (self, self->n_hidden - n);
+  self->n_hidden -= n;
   g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, n);
 }
 

@@ -14,7 +14,6 @@ G_DECLARE_FINAL_TYPE (ChutesTailModel, chutes_tail_model, CHUTES, TAIL_MODEL, GO
 
 ChutesTailModel *chutes_tail_model_new            (GListModel      *model,
                                                    guint            initial);
-GListModel      *chutes_tail_model_get_model      (ChutesTailModel *self);
 guint            chutes_tail_model_get_n_hidden   (ChutesTailModel *self);
 void             chutes_tail_model_show_more      (ChutesTailModel *self,
                                                    guint            n_items);
