@@ -139,6 +139,18 @@ class Session:
         self.mock = Mock("--redirect-uri", self.redirect_uri, *mock_args)
         self.app = None
         self.env = self._make_env(with_client, env or {})
+        # All UI tests share the session's keyring, where the app keeps a
+        # session per identity provider: an earlier test whose mock had the
+        # same port would leave this one signed in before it starts.
+        self.forget_keyring_items()
+
+    def forget_keyring_items(self):
+        """Removes what the app kept in the keyring for this mock server."""
+        for idp in (self.mock.url, self.mock.url + "/"):
+            try:
+                subprocess.run(["secret-tool", "clear", "idp", idp], capture_output=True, timeout=20)
+            except (OSError, subprocess.SubprocessError):
+                pass
 
     def _make_env(self, with_client, extra):
         data = os.path.join(self.home, "data")
@@ -237,6 +249,7 @@ class Session:
             self.app.kill()
             self.app.wait()
         self.mock.stop()
+        self.forget_keyring_items()
         shutil.rmtree(self.home, ignore_errors=True)
 
     # Reading the window ------------------------------------------------------
