@@ -31,7 +31,9 @@ struct _ChutesApplication
   char             *sign_in_error;
   char             *keyring_problem;
 
+  guint             signing_out;
   guint             ready : 1;
+  guint             quit_pending : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesApplication, chutes_application, ADW_TYPE_APPLICATION)
@@ -143,15 +145,25 @@ cancel_sign_in_action (GSimpleAction *action,
   chutes_account_cancel_sign_in (self->account);
 }
 
+/* Signing out ends with the session removed from the keyring (after the
+ * revocations, which are bounded in time). Until then the application
+ * stays, even with its windows closed or asked to quit: otherwise the
+ * keyring could keep the session, and the next start sign in again. */
 static void
 sign_out_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
+  g_autoptr(ChutesApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!chutes_account_sign_out_finish (CHUTES_ACCOUNT (object), result, &error))
     g_debug ("Sign-out finished with: %s", error->message);
+
+  self->signing_out--;
+  g_application_release (G_APPLICATION (self));
+  if (self->signing_out == 0 && self->quit_pending)
+    g_application_quit (G_APPLICATION (self));
 }
 
 static void
@@ -162,7 +174,9 @@ sign_out_action (GSimpleAction *action,
   ChutesApplication *self = user_data;
 
   chutes_application_set_sign_in_error (self, NULL);
-  chutes_account_sign_out_async (self->account, NULL, sign_out_cb, NULL);
+  self->signing_out++;
+  g_application_hold (G_APPLICATION (self));
+  chutes_account_sign_out_async (self->account, NULL, sign_out_cb, g_object_ref (self));
 }
 
 static void
@@ -233,6 +247,13 @@ quit_action (GSimpleAction *action,
     for (GList *l = windows; l != NULL; l = l->next)
       gtk_window_close (l->data);
   }
+
+  /* A sign-out in progress quits when it is done (sign_out_cb()). */
+  if (self->signing_out > 0)
+    {
+      self->quit_pending = TRUE;
+      return;
+    }
 
   g_application_quit (G_APPLICATION (self));
 }

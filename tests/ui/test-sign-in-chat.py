@@ -6,7 +6,7 @@ comes back still signed in, and signs out: through the real window."""
 import sys
 import time
 
-from uitest import Session, Tap, setup_signals, wait_for
+from uitest import APP_ID, Session, Tap, setup_signals, wait_for
 
 MESSAGE = "Hello from the UI test <b>not bold</b>"
 
@@ -145,6 +145,27 @@ def main():
                  and s.find(role="push button", name="Send"), timeout=60)
         s.screenshot("chat-dark")
 
+    def quit_right_after_sign_out_stays_signed_out():
+        # Sign Out, then Quit at once: both reach the app in one go, so it
+        # quits before the keyring has answered. It must still leave the
+        # keyring without the session.
+        s.wait_find("the chat composer", timeout=30, role="text", name="Message")
+        from gi.repository import Gio, GLib
+        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        path = "/" + APP_ID.replace(".", "/")
+        for name in ("sign-out", "quit"):
+            bus.call(APP_ID, path, "org.gtk.Actions", "Activate",
+                     GLib.Variant("(sava{sv})", (name, [], {})), None,
+                     Gio.DBusCallFlags.NO_AUTO_START, -1, None, None, None)
+        bus.flush_sync(None)
+        s.app.wait(30)
+        s.app = None
+        s.start_app()
+        s.wait_find("the sign-in page after a restart", timeout=30, role="push button",
+                    name="Sign in with Chutes")
+        if s.find(role="text", name="Message") is not None:
+            raise AssertionError("signed in again after Sign Out and Quit")
+
     tap.add("/ui/first-start-shows-sign-in-marked-demo", first_start_shows_sign_in)
     tap.add("/ui/sign-in-button-opens-browser-and-shows-link", sign_in_button_opens_browser_and_waits)
     tap.add("/ui/consent-in-browser-lands-in-chat-with-focus", browser_consent_lands_in_chat_with_focus)
@@ -157,6 +178,7 @@ def main():
     tap.add("/ui/cancel-sign-in-returns-to-sign-in", cancel_returns_to_sign_in)
     tap.add("/ui/narrow-window", narrow_window_screenshot)
     tap.add("/ui/dark-style", dark_style_after_restart)
+    tap.add("/ui/quit-right-after-sign-out-stays-signed-out", quit_right_after_sign_out_stays_signed_out)
     return tap.run_and_close()
 
 
