@@ -404,6 +404,9 @@ replay_handler (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  /* Each event is dropped once written (libsoup would otherwise keep them
+   * all, and find the next by walking the list from the start). */
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
   g_signal_connect (msg, "finished", G_CALLBACK (replay_finished_cb), stream);
 
   /* Nothing to write yet: libsoup sends the headers and waits. */

@@ -726,11 +726,31 @@ bench_app_free (BenchApp *app)
 
 /* Frames and stalls -------------------------------------------------------- */
 
+/* CHUTES_BENCH_TRACE=MS logs every frame and every stall longer than MS
+ * milliseconds, with the frame's phases, on stderr. */
+static double
+trace_threshold_ms (void)
+{
+  const char *value = g_getenv ("CHUTES_BENCH_TRACE");
+
+  return value != NULL ? g_ascii_strtod (value, NULL) : 0;
+}
+
+static gint64 trace_phase[3];   /* start of update, layout, paint */
+
+static void
+trace_phase_cb (GdkFrameClock *clock,
+                gpointer       phase)
+{
+  trace_phase[GPOINTER_TO_INT (phase)] = g_get_monotonic_time ();
+}
+
 static void
 frames_before_paint_cb (GdkFrameClock *clock,
                         BenchFrames   *frames)
 {
   frames->frame_start = g_get_monotonic_time ();
+  memset (trace_phase, 0, sizeof trace_phase);
 }
 
 static void
@@ -744,6 +764,16 @@ frames_after_paint_cb (GdkFrameClock *clock,
     {
       value = (now - frames->frame_start) / 1000.0;
       g_array_append_val (frames->work_ms, value);
+      if (trace_threshold_ms () > 0 && value > trace_threshold_ms ())
+        {
+          gint64 update = trace_phase[0] ? trace_phase[0] : frames->frame_start;
+          gint64 layout = trace_phase[1] ? trace_phase[1] : update;
+          gint64 paint = trace_phase[2] ? trace_phase[2] : layout;
+
+          g_printerr ("trace: %.3f frame %.1f ms: before %.1f update %.1f layout %.1f paint %.1f\n",
+                      now / 1e6, value, (update - frames->frame_start) / 1000.0,
+                      (layout - update) / 1000.0, (paint - layout) / 1000.0, (now - paint) / 1000.0);
+        }
     }
   if (frames->last_paint != 0)
     {
@@ -769,6 +799,12 @@ bench_frames_start (BenchFrames   *frames,
                                         G_CALLBACK (frames_before_paint_cb), frames);
   frames->after_id = g_signal_connect (clock, "after-paint",
                                        G_CALLBACK (frames_after_paint_cb), frames);
+  if (trace_threshold_ms () > 0)
+    {
+      g_signal_connect (clock, "update", G_CALLBACK (trace_phase_cb), GINT_TO_POINTER (0));
+      g_signal_connect (clock, "layout", G_CALLBACK (trace_phase_cb), GINT_TO_POINTER (1));
+      g_signal_connect (clock, "paint", G_CALLBACK (trace_phase_cb), GINT_TO_POINTER (2));
+    }
 }
 
 void
@@ -799,6 +835,8 @@ stall_meter_cb (gpointer user_data)
 
   if (meter->last != 0)
     meter->longest = MAX (meter->longest, now - meter->last);
+  if (meter->last != 0 && trace_threshold_ms () > 0 && (now - meter->last) / 1000.0 > trace_threshold_ms ())
+    g_printerr ("trace: %.3f stall %.1f ms from %.3f\n", now / 1e6, (now - meter->last) / 1000.0, meter->last / 1e6);
   meter->last = now;
   meter->runs++;
 

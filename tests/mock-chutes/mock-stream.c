@@ -170,6 +170,9 @@ mock_stream_start (MockServer        *self,
   else
     stream->pieces = pieces;
 
+  /* Drop each piece once written: libsoup would otherwise keep the whole
+   * reply and look a piece up from the start of the list each time. */
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
   g_signal_connect (msg, "finished", G_CALLBACK (stream_finished_cb), stream);
   g_signal_connect (msg, "wrote-body", G_CALLBACK (stream_wrote_body_cb), stream);
   g_signal_connect (msg, "wrote-chunk", G_CALLBACK (stream_wrote_chunk_cb), stream);
