@@ -44,13 +44,21 @@ struct _ChutesMarkdownText
 G_DEFINE_FINAL_TYPE (ChutesMarkdownText, chutes_markdown_text, GTK_TYPE_WIDGET)
 
 /* The label's layout (its text, markup and style) at @width pixels, or on
- * one line for -1. */
+ * one line for -1. At the width the label has, which is the common case
+ * (a paragraph that grows while a reply streams keeps its width), it is
+ * the label's own layout, already at that width: the lines laid out here
+ * are the ones the label draws, rather than laid out twice. */
 static PangoLayout *
 chutes_markdown_text_layout (ChutesMarkdownText *self,
                              int                 width)
 {
-  PangoLayout *layout = pango_layout_copy (gtk_label_get_layout (self->label));
+  PangoLayout *label_layout = gtk_label_get_layout (self->label);
+  PangoLayout *layout;
 
+  if (width >= 0 && pango_layout_get_width (label_layout) == width * PANGO_SCALE)
+    return g_object_ref (label_layout);
+
+  layout = pango_layout_copy (label_layout);
   pango_layout_set_width (layout, width < 0 ? -1 : width * PANGO_SCALE);
 
   return layout;

@@ -274,6 +274,25 @@ chutes_message_row_update_author (ChutesMessageRow *self)
  * the frame is drawn (GDK_PRIORITY_REDRAW is G_PRIORITY_HIGH_IDLE + 20). */
 #define TEXT_UPDATE_PRIORITY (G_PRIORITY_HIGH_IDLE + 10)
 
+/* Measures the row (its list item, as the list does) at the width it
+ * has, right after its text changed: the frame that follows finds the
+ * sizes cached and only allocates and draws. The work is the same, but in
+ * two turns of the main loop instead of one, so that input and the network
+ * are served in between (bench/README.md, streaming). */
+static void
+chutes_message_row_measure_ahead (ChutesMessageRow *self)
+{
+  GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
+  int width;
+
+  if (item == NULL || !gtk_widget_get_mapped (item))
+    return;
+
+  width = gtk_widget_get_width (item);
+  if (width > 0)
+    gtk_widget_measure (item, GTK_ORIENTATION_VERTICAL, width, NULL, NULL, NULL, NULL);
+}
+
 static gboolean
 text_update_cb (gpointer user_data)
 {
@@ -283,6 +302,7 @@ text_update_cb (gpointer user_data)
   chutes_message_row_update_content (self);
   chutes_message_row_update_reasoning (self);
   chutes_message_row_update_actions (self);
+  chutes_message_row_measure_ahead (self);
 
   return G_SOURCE_REMOVE;
 }
