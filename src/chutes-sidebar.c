@@ -97,6 +97,33 @@ update_chat_row (GtkListItem *item)
   gtk_label_set_text (when, when_text);
 }
 
+/* A row's menu is made when it opens, for the chat the row shows then: a
+ * menu built for each row up front was most of the widgets, and of the
+ * time, of a start with a few dozen saved chats. */
+static void
+create_chat_menu_cb (GtkMenuButton *menu_button,
+                     gpointer       user_data)
+{
+  GtkListItem *item = user_data;
+  ChutesChatSummary *summary = gtk_list_item_get_item (item);
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) rename = NULL;
+  g_autoptr(GMenuItem) delete = NULL;
+  gint64 id;
+
+  if (summary == NULL)
+    return;
+
+  id = chutes_chat_summary_get_id (summary);
+  rename = g_menu_item_new (_("_Rename…"), NULL);
+  g_menu_item_set_action_and_target_value (rename, "sidebar.rename", g_variant_new_int64 (id));
+  delete = g_menu_item_new (_("_Delete"), NULL);
+  g_menu_item_set_action_and_target_value (delete, "sidebar.delete", g_variant_new_int64 (id));
+  g_menu_append_item (menu, rename);
+  g_menu_append_item (menu, delete);
+  gtk_menu_button_set_menu_model (menu_button, G_MENU_MODEL (menu));
+}
+
 static void
 setup_chat_row_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *item,
@@ -124,6 +151,8 @@ setup_chat_row_cb (GtkSignalListItemFactory *factory,
                                   -1);
   gtk_widget_add_css_class (menu_button, "flat");
   gtk_widget_set_valign (menu_button, GTK_ALIGN_CENTER);
+  /* The item outlives its child: no reference needed. */
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (menu_button), create_chat_menu_cb, item, NULL);
 
   gtk_box_append (GTK_BOX (box), labels);
   gtk_box_append (GTK_BOX (box), menu_button);
@@ -136,20 +165,6 @@ bind_chat_row_cb (GtkSignalListItemFactory *factory,
                   ChutesSidebar            *self)
 {
   ChutesChatSummary *summary = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *menu_button = gtk_widget_get_last_child (box);
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenuItem) rename = NULL;
-  g_autoptr(GMenuItem) delete = NULL;
-  gint64 id = chutes_chat_summary_get_id (summary);
-
-  rename = g_menu_item_new (_("_Rename…"), NULL);
-  g_menu_item_set_action_and_target_value (rename, "sidebar.rename", g_variant_new_int64 (id));
-  delete = g_menu_item_new (_("_Delete"), NULL);
-  g_menu_item_set_action_and_target_value (delete, "sidebar.delete", g_variant_new_int64 (id));
-  g_menu_append_item (menu, rename);
-  g_menu_append_item (menu, delete);
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
 
   update_chat_row (item);
   g_signal_connect_object (summary, "notify", G_CALLBACK (update_chat_row), item, G_CONNECT_SWAPPED);

@@ -25,6 +25,8 @@ struct _ChutesWindow
 
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
+  GtkMenuButton        *primary_menu_button;
+  GMenuModel           *primary_menu;
   GtkMenuButton        *account_button;
   GtkLabel             *username_label;
   GtkRevealer          *keyring_banner;
@@ -678,6 +680,8 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, primary_menu);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, account_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, username_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_banner);
@@ -722,10 +726,23 @@ chutes_window_class_init (ChutesWindowClass *klass)
                                        "window.close", NULL);
 }
 
+/* The main menu's widgets are made when it first opens (by a click or
+ * F10), not at start-up, where nothing shows them. */
+static void
+create_primary_menu_cb (GtkMenuButton *menu_button,
+                        gpointer       user_data)
+{
+  ChutesWindow *self = user_data;
+
+  gtk_menu_button_set_menu_model (menu_button, self->primary_menu);
+  gtk_menu_button_set_create_popup_func (menu_button, NULL, NULL, NULL);
+}
+
 static void
 chutes_window_init (ChutesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_menu_button_set_create_popup_func (self->primary_menu_button, create_primary_menu_cb, self, NULL);
   chutes_stack_a11y_track (self->stack);
   /* The development profile's own icon (the striped one). */
   adw_status_page_set_icon_name (self->sign_in_status, APP_ID);
