@@ -379,6 +379,20 @@ chutes_sidebar_dispose (GObject *object)
   G_OBJECT_CLASS (chutes_sidebar_parent_class)->dispose (object);
 }
 
+/* The list gets its chats when the sidebar is first shown: at start-up
+ * the window shows a loading page, and rows built then for a sidebar no
+ * one sees yet were half of the window's widgets. */
+static void
+chutes_sidebar_map (GtkWidget *widget)
+{
+  ChutesSidebar *self = CHUTES_SIDEBAR (widget);
+
+  if (self->selection != NULL && gtk_list_view_get_model (self->chat_list) == NULL)
+    gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
+
+  GTK_WIDGET_CLASS (chutes_sidebar_parent_class)->map (widget);
+}
+
 static void
 chutes_sidebar_class_init (ChutesSidebarClass *klass)
 {
@@ -386,6 +400,7 @@ chutes_sidebar_class_init (ChutesSidebarClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = chutes_sidebar_dispose;
+  widget_class->map = chutes_sidebar_map;
 
   signals[OPEN_CHAT] =
     g_signal_new ("open-chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -454,7 +469,8 @@ chutes_sidebar_set_history (ChutesSidebar *self,
   self->selection = gtk_single_selection_new (G_LIST_MODEL (self->visible_chats));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
 
   g_signal_connect_object (self->visible_chats, "items-changed",
                            G_CALLBACK (chats_changed_cb), self, G_CONNECT_SWAPPED);
