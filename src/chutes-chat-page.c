@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "chutes-chat-page.h"
+#include "chutes-chat-settings-popover.h"
 #include "chutes-message-row.h"
 #include "chutes-model.h"
 #include "chutes-model-picker.h"
@@ -46,12 +47,7 @@ struct _ChutesChatPage
   GtkLabel           *status_label;
   GtkLabel           *announcement_label;
   GtkRevealer        *edit_revealer;
-  GtkSwitch          *thinking_switch;
-  GtkTextView        *system_prompt_view;
-  GtkCheckButton     *temperature_check;
-  GtkSpinButton      *temperature_spin;
-  GtkCheckButton     *max_tokens_check;
-  GtkSpinButton      *max_tokens_spin;
+  GtkMenuButton      *settings_button;
 
   ChutesMessage      *editing;
 
@@ -334,43 +330,40 @@ cancel_edit_action (GtkWidget  *widget,
 /* Chat settings: shown from the conversation when the popover opens,
  * applied (and saved with the chat) when it closes. */
 static void
-settings_shown_cb (ChutesChatPage *self)
+settings_shown_cb (ChutesChatPage *self,
+                   GtkWidget      *popover)
 {
   g_autoptr(ChutesChatSettings) settings = chutes_conversation_get_settings (self->conversation);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->system_prompt_view);
 
-  gtk_switch_set_active (self->thinking_switch, settings->thinking);
-  gtk_text_buffer_set_text (buffer, settings->system_prompt ? settings->system_prompt : "", -1);
-  gtk_check_button_set_active (self->temperature_check, settings->temperature >= 0);
-  if (settings->temperature >= 0)
-    gtk_spin_button_set_value (self->temperature_spin, settings->temperature);
-  gtk_check_button_set_active (self->max_tokens_check, settings->max_tokens > 0);
-  if (settings->max_tokens > 0)
-    gtk_spin_button_set_value (self->max_tokens_spin, settings->max_tokens);
+  chutes_chat_settings_popover_set_settings (CHUTES_CHAT_SETTINGS_POPOVER (popover), settings);
 }
 
 static void
-settings_closed_cb (ChutesChatPage *self)
+settings_closed_cb (ChutesChatPage *self,
+                    GtkPopover     *popover)
 {
-  g_autoptr(ChutesChatSettings) settings = chutes_chat_settings_new ();
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->system_prompt_view);
-  GtkTextIter start, end;
-  g_autofree char *prompt = NULL;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  prompt = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-
-  settings->thinking = gtk_switch_get_active (self->thinking_switch);
-  settings->system_prompt = *g_strstrip (prompt) ? g_steal_pointer (&prompt) : NULL;
-  settings->temperature = gtk_check_button_get_active (self->temperature_check)
-                            ? gtk_spin_button_get_value (self->temperature_spin) : -1.0;
-  settings->max_tokens = gtk_check_button_get_active (self->max_tokens_check)
-                           ? gtk_spin_button_get_value_as_int (self->max_tokens_spin) : 0;
+  g_autoptr(ChutesChatSettings) settings =
+    chutes_chat_settings_popover_dup_settings (CHUTES_CHAT_SETTINGS_POPOVER (popover));
 
   chutes_conversation_set_settings (self->conversation, settings);
 
   /* Back to writing, where the person most likely goes next. */
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+/* The settings popover is made when first opened: at start-up nothing
+ * shows it. */
+static void
+create_settings_popover_cb (GtkMenuButton *button,
+                            gpointer       user_data)
+{
+  ChutesChatPage *self = user_data;
+  GtkWidget *popover = chutes_chat_settings_popover_new ();
+
+  g_signal_connect_object (popover, "show", G_CALLBACK (settings_shown_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (popover, "closed", G_CALLBACK (settings_closed_cb), self, G_CONNECT_SWAPPED);
+  gtk_menu_button_set_popover (button, popover);
+  gtk_menu_button_set_create_popup_func (button, NULL, NULL, NULL);
 }
 
 static void
@@ -797,17 +790,10 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, placeholder_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, send_stack);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, model_picker);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, settings_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, announcement_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, edit_revealer);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, thinking_switch);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, system_prompt_view);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, temperature_check);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, temperature_spin);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, max_tokens_check);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, max_tokens_spin);
-  gtk_widget_class_bind_template_callback (widget_class, settings_shown_cb);
-  gtk_widget_class_bind_template_callback (widget_class, settings_closed_cb);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
@@ -826,6 +812,7 @@ chutes_chat_page_init (ChutesChatPage *self)
   GtkAdjustment *adjustment;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_menu_button_set_create_popup_func (self->settings_button, create_settings_popover_cb, self, NULL);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
 
