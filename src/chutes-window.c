@@ -40,6 +40,7 @@ struct _ChutesWindow
   GtkButton            *change_client_button;
   GtkSpinner           *waiting_spinner;
   GtkSpinner           *loading_spinner;
+  guint                 loading_spinner_id;
   GtkLabel             *authorize_label;
   ChutesChatPage       *chat_page;
   AdwFlap              *flap;
@@ -77,6 +78,38 @@ chutes_window_pick_page (ChutesWindow *self)
     case CHUTES_ACCOUNT_STATE_SIGNED_OUT:
     default:
       return chutes_config_has_client (config) ? "sign-in" : "setup";
+    }
+}
+
+/* The loading page's spinner turns (and shows: a spinner at rest is not
+ * drawn) only once loading has taken a while: a start that finds its
+ * session at once, the usual case, shows no spinner flashing by, and does
+ * not render the spinner's image before its first frame. */
+#define LOADING_SPINNER_DELAY_MS 400
+
+static gboolean
+show_loading_spinner_cb (gpointer user_data)
+{
+  ChutesWindow *self = user_data;
+
+  self->loading_spinner_id = 0;
+  gtk_spinner_set_spinning (self->loading_spinner, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chutes_window_update_loading_spinner (ChutesWindow *self,
+                                      gboolean      loading)
+{
+  if (!loading)
+    {
+      g_clear_handle_id (&self->loading_spinner_id, g_source_remove);
+      gtk_spinner_set_spinning (self->loading_spinner, FALSE);
+    }
+  else if (!gtk_spinner_get_spinning (self->loading_spinner) && self->loading_spinner_id == 0)
+    {
+      self->loading_spinner_id = g_timeout_add (LOADING_SPINNER_DELAY_MS, show_loading_spinner_cb, self);
     }
 }
 
@@ -156,7 +189,7 @@ chutes_window_update (ChutesWindow *self)
   /* A hidden spinner still redraws the window every frame: spin only on
    * the page that shows it. */
   gtk_spinner_set_spinning (self->waiting_spinner, g_str_equal (page, "waiting"));
-  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
+  chutes_window_update_loading_spinner (self, g_str_equal (page, "loading"));
 
   gtk_widget_set_visible (GTK_WIDGET (self->change_client_button),
                           g_action_group_get_action_enabled (G_ACTION_GROUP (self->application),
@@ -656,6 +689,7 @@ chutes_window_dispose (GObject *object)
 {
   ChutesWindow *self = CHUTES_WINDOW (object);
 
+  g_clear_handle_id (&self->loading_spinner_id, g_source_remove);
   if (self->shortcuts_window != NULL)
     gtk_window_destroy (self->shortcuts_window);
   g_clear_object (&self->shortcuts_window);

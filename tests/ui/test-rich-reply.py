@@ -38,6 +38,7 @@ def main():
         s.press(switch)
         wait_for("the switch to be on", lambda: switch.getState().contains(pyatspi.STATE_CHECKED),
                  timeout=10)
+        s.screenshot("settings")
         s.key("Escape")
         s.type("Show me some markdown please")
         s.key("Return")
