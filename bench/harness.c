@@ -665,12 +665,20 @@ search_cb (GObject      *object,
 }
 
 static gboolean
+chat_shown (gpointer user_data)
+{
+  BenchApp *app = user_data;
+
+  return g_strcmp0 (chutes_window_get_visible_page (app->window), "chat") == 0;
+}
+
+static gboolean
 app_ready (gpointer user_data)
 {
   BenchApp *app = user_data;
   ChutesConversation *conversation = chutes_chat_page_get_conversation (app->page);
 
-  return g_strcmp0 (chutes_window_get_visible_page (app->window), "chat") == 0 &&
+  return chat_shown (app) &&
          chutes_chat_page_get_models (app->page) != NULL &&
          chutes_conversation_get_model (conversation) != NULL &&
          gtk_widget_get_mapped (GTK_WIDGET (app->page));
@@ -693,12 +701,14 @@ bench_app_start (void)
   windows = gtk_application_get_windows (GTK_APPLICATION (app->application));
   g_assert (windows != NULL && CHUTES_IS_WINDOW (windows->data));
   app->window = windows->data;
+  bench_log ("app: window created");
+  /* The chat page is built when the chats are first shown. */
+  bench_iterate_until (chat_shown, app, 60000, "the app to show its chats");
   app->page = CHUTES_CHAT_PAGE (bench_find_widget (GTK_WIDGET (app->window), CHUTES_TYPE_CHAT_PAGE));
   list = bench_find_widget (GTK_WIDGET (app->page), GTK_TYPE_LIST_VIEW);
   g_assert (app->page != NULL && list != NULL);
   app->scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW));
 
-  bench_log ("app: window created");
   bench_iterate_until (app_ready, app, 60000, "the app to be signed in with its models loaded");
   bench_log ("app: signed in, models loaded");
 

@@ -42,6 +42,7 @@ struct _ChutesWindow
   GtkSpinner           *loading_spinner;
   guint                 loading_spinner_id;
   GtkLabel             *authorize_label;
+  AdwBin               *chat_bin;
   ChutesChatPage       *chat_page;
   AdwFlap              *flap;
   ChutesSidebar        *sidebar;
@@ -144,13 +145,15 @@ chutes_window_update_account_menu (ChutesWindow *self)
 static void
 chutes_window_update_export (ChutesWindow *self)
 {
-  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  ChutesConversation *conversation = self->chat_page ? chutes_chat_page_get_conversation (self->chat_page) : NULL;
   gboolean can_export = conversation != NULL &&
     g_list_model_get_n_items (chutes_conversation_get_messages (conversation)) > 0 &&
     g_str_equal (chutes_window_pick_page (self), "chat");
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", can_export);
 }
+
+static void chutes_window_ensure_chat_view (ChutesWindow *self);
 
 static void
 chutes_window_update (ChutesWindow *self)
@@ -168,6 +171,9 @@ chutes_window_update (ChutesWindow *self)
       adw_bin_set_child (self->setup_bin, GTK_WIDGET (self->setup_page));
       chutes_setup_page_set_application (self->setup_page, self->application);
     }
+
+  if (g_str_equal (page, "chat"))
+    chutes_window_ensure_chat_view (self);
 
   gtk_stack_set_visible_child_name (self->stack, page);
 
@@ -262,6 +268,7 @@ new_chat_action (GtkWidget  *widget,
 {
   ChutesWindow *self = CHUTES_WINDOW (widget);
 
+  chutes_window_ensure_chat_view (self);
   chutes_chat_page_new_chat (self->chat_page);
   chutes_window_hide_folded_flap (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->chat_page));
@@ -274,6 +281,7 @@ search_action (GtkWidget  *widget,
 {
   ChutesWindow *self = CHUTES_WINDOW (widget);
 
+  chutes_window_ensure_chat_view (self);
   adw_flap_set_reveal_flap (self->flap, TRUE);
   chutes_sidebar_focus_search (self->sidebar);
 }
@@ -404,6 +412,46 @@ delete_chat_cb (ChutesWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* The chats (the sidebar and the chat page, in a flap) are built when
+ * first shown: a start shows the loading page while the session is read,
+ * and someone signed out may never need them. Until then chat_page,
+ * sidebar and flap are NULL. */
+static void
+chutes_window_ensure_chat_view (ChutesWindow *self)
+{
+  ChutesHistory *history = chutes_application_get_history (self->application);
+  ChutesConversation *conversation;
+
+  if (self->flap != NULL)
+    return;
+
+  self->flap = ADW_FLAP (adw_flap_new ());
+  self->sidebar = CHUTES_SIDEBAR (g_object_new (CHUTES_TYPE_SIDEBAR, NULL));
+  self->chat_page = CHUTES_CHAT_PAGE (g_object_new (CHUTES_TYPE_CHAT_PAGE, "hexpand", TRUE, NULL));
+  adw_flap_set_flap (self->flap, GTK_WIDGET (self->sidebar));
+  adw_flap_set_separator (self->flap, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  adw_flap_set_content (self->flap, GTK_WIDGET (self->chat_page));
+  adw_bin_set_child (self->chat_bin, GTK_WIDGET (self->flap));
+
+  chutes_chat_page_set_application (self->chat_page, self->application);
+  chutes_sidebar_set_history (self->sidebar, history);
+  conversation = chutes_chat_page_get_conversation (self->chat_page);
+
+  g_signal_connect_object (self->sidebar, "open-chat", G_CALLBACK (open_chat_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "rename-chat", G_CALLBACK (rename_chat_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "delete-chat", G_CALLBACK (delete_chat_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (conversation, "notify::id",
+                           G_CALLBACK (conversation_id_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chutes_conversation_get_messages (conversation),
+                           "items-changed", G_CALLBACK (chutes_window_update_export), self,
+                           G_CONNECT_SWAPPED);
+  g_object_bind_property (self->flap, "reveal-flap", self->sidebar_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+}
+
 /* Export ------------------------------------------------------------------ */
 
 static void
@@ -496,7 +544,10 @@ pick_model_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *param)
 {
-  chutes_chat_page_pick_model (CHUTES_WINDOW (widget)->chat_page);
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  chutes_window_ensure_chat_view (self);
+  chutes_chat_page_pick_model (self->chat_page);
 }
 
 static void
@@ -509,6 +560,7 @@ preferences_action (GtkWidget  *widget,
   ChutesAccount *account = chutes_application_get_account (self->application);
   ChutesPreferencesWindow *preferences;
 
+  chutes_window_ensure_chat_view (self);
   preferences = chutes_preferences_window_new (chutes_application_get_settings (self->application));
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (self));
   /* For app.sign-out and the other application actions. */
@@ -614,27 +666,12 @@ chutes_window_setup (ChutesWindow      *self,
       adw_status_page_set_description (self->sign_in_status, description);
     }
 
-  chutes_chat_page_set_application (self->chat_page, self->application);
-  chutes_sidebar_set_history (self->sidebar, chutes_application_get_history (self->application));
   g_signal_connect_object (chutes_application_get_history (self->application), "notify::notice",
                            G_CALLBACK (history_notice_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (chutes_application_get_history (self->application), "save-failed",
                            G_CALLBACK (history_save_failed_cb), self, G_CONNECT_SWAPPED);
   history_notice_cb (self, NULL, chutes_application_get_history (self->application));
 
-  g_signal_connect_object (self->sidebar, "open-chat", G_CALLBACK (open_chat_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sidebar, "rename-chat", G_CALLBACK (rename_chat_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sidebar, "delete-chat", G_CALLBACK (delete_chat_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (chutes_chat_page_get_conversation (self->chat_page), "notify::id",
-                           G_CALLBACK (conversation_id_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (chutes_conversation_get_messages (chutes_chat_page_get_conversation (self->chat_page)),
-                           "items-changed", G_CALLBACK (chutes_window_update_export), self,
-                           G_CONNECT_SWAPPED);
-  g_object_bind_property (self->flap, "reveal-flap", self->sidebar_button, "active",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   g_signal_connect_object (self->application, "notify::ready",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
@@ -707,9 +744,6 @@ chutes_window_class_init (ChutesWindowClass *klass)
   object_class->dispose = chutes_window_dispose;
   window_class->close_request = chutes_window_close_request;
 
-  g_type_ensure (CHUTES_TYPE_SETUP_PAGE);
-  g_type_ensure (CHUTES_TYPE_CHAT_PAGE);
-  g_type_ensure (CHUTES_TYPE_SIDEBAR);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
@@ -728,9 +762,7 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, waiting_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_label);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_page);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, flap);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_bin);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, new_chat_button);
 
