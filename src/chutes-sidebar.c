@@ -379,9 +379,9 @@ chutes_sidebar_dispose (GObject *object)
   G_OBJECT_CLASS (chutes_sidebar_parent_class)->dispose (object);
 }
 
-/* The list gets its chats when the sidebar is first shown: at start-up
- * the window shows a loading page, and rows built then for a sidebar no
- * one sees yet were half of the window's widgets. */
+/* The list gets its chats when the sidebar is first shown, not when it
+ * is built: a narrow window keeps it hidden until asked for, and a row
+ * for each saved chat is most of a sidebar's widgets. */
 static void
 chutes_sidebar_map (GtkWidget *widget)
 {

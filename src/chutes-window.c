@@ -672,7 +672,6 @@ chutes_window_setup (ChutesWindow      *self,
                            G_CALLBACK (history_save_failed_cb), self, G_CONNECT_SWAPPED);
   history_notice_cb (self, NULL, chutes_application_get_history (self->application));
 
-
   g_signal_connect_object (self->application, "notify::ready",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->application, "notify::sign-in-error",
@@ -743,7 +742,6 @@ chutes_window_class_init (ChutesWindowClass *klass)
 
   object_class->dispose = chutes_window_dispose;
   window_class->close_request = chutes_window_close_request;
-
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
