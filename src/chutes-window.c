@@ -42,6 +42,8 @@ struct _ChutesWindow
   GtkSpinner           *loading_spinner;
   guint                 loading_spinner_id;
   GtkLabel             *authorize_label;
+  GtkWidget            *authorize_hint;
+  GtkWidget            *authorize_box;
   AdwBin               *chat_bin;
   ChutesChatPage       *chat_page;
   AdwFlap              *flap;
@@ -190,7 +192,11 @@ chutes_window_update (ChutesWindow *self)
   gtk_label_set_text (self->sign_in_error_label, error ? error : "");
   gtk_widget_set_visible (GTK_WIDGET (self->sign_in_error_label), error != NULL);
 
+  /* No empty link while the flow has none yet (it may be waiting for the
+   * keyring to be unlocked before it opens the browser). */
   gtk_label_set_text (self->authorize_label, uri ? uri : "");
+  gtk_widget_set_visible (self->authorize_hint, uri != NULL);
+  gtk_widget_set_visible (self->authorize_box, uri != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-authorize-uri", uri != NULL);
   /* A hidden spinner still redraws the window every frame: spin only on
    * the page that shows it. */
@@ -760,6 +766,8 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, waiting_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_hint);
+  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_box);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_bin);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, new_chat_button);
