@@ -34,20 +34,31 @@
  * containers give it what they have. */
 #define LONG_TEXT 600
 
+/* Of a paragraph longer than LONG_TEXT without line breaks, this many
+ * bytes give the height of one line. */
+#define LINE_SAMPLE 120
+
 struct _ChutesMarkdownText
 {
-  GtkWidget  parent_instance;
+  GtkWidget    parent_instance;
 
-  GtkLabel  *label;
+  GtkLabel    *label;
+
+  /* The size of the text on one line, and the label layout (and its
+   * serial, which changes with its text, attributes and fonts) it is of. */
+  PangoLayout *line_of;
+  guint        line_serial;
+  int          line_width;
+  int          line_height;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesMarkdownText, chutes_markdown_text, GTK_TYPE_WIDGET)
 
-/* The label's layout (its text, markup and style) at @width pixels, or on
- * one line for -1. At the width the label has, which is the common case
- * (a paragraph that grows while a reply streams keeps its width), it is
- * the label's own layout, already at that width: the lines laid out here
- * are the ones the label draws, rather than laid out twice. */
+/* The label's layout (its text, markup and style) at @width pixels. At
+ * the width the label has, which is the common case (a paragraph that
+ * grows while a reply streams keeps its width), it is the label's own
+ * layout, already at that width: the lines laid out here are the ones the
+ * label draws, rather than laid out twice. */
 static PangoLayout *
 chutes_markdown_text_layout (ChutesMarkdownText *self,
                              int                 width)
@@ -55,13 +66,45 @@ chutes_markdown_text_layout (ChutesMarkdownText *self,
   PangoLayout *label_layout = gtk_label_get_layout (self->label);
   PangoLayout *layout;
 
-  if (width >= 0 && pango_layout_get_width (label_layout) == width * PANGO_SCALE)
+  if (pango_layout_get_width (label_layout) == width * PANGO_SCALE)
     return g_object_ref (label_layout);
 
   layout = pango_layout_copy (label_layout);
-  pango_layout_set_width (layout, width < 0 ? -1 : width * PANGO_SCALE);
+  pango_layout_set_width (layout, width * PANGO_SCALE);
 
   return layout;
+}
+
+/* The text's size on one line, asked for in both orientations with no
+ * width given (by lists and scrolled windows, each time the text changes):
+ * laid out once for both. A long paragraph without line breaks is far
+ * wider than any window: it is not laid out whole just to learn by how
+ * much (2 px a byte), and its first bytes give the height of a line. */
+static void
+chutes_markdown_text_ensure_line (ChutesMarkdownText *self)
+{
+  PangoLayout *label_layout = gtk_label_get_layout (self->label);
+  guint serial = pango_layout_get_serial (label_layout);
+  const char *text = gtk_label_get_text (self->label);
+  gsize length = strlen (text);
+  g_autoptr(PangoLayout) layout = NULL;
+  gboolean long_text;
+
+  if (self->line_of == label_layout && self->line_serial == serial)
+    return;
+
+  /* The reference keeps another layout from taking this one's address. */
+  g_set_object (&self->line_of, label_layout);
+  self->line_serial = serial;
+
+  long_text = length > LONG_TEXT && strchr (text, '\n') == NULL;
+  layout = pango_layout_copy (label_layout);
+  pango_layout_set_width (layout, -1);
+  if (long_text)
+    pango_layout_set_text (layout, text, g_utf8_find_prev_char (text, text + LINE_SAMPLE + 1) - text);
+  pango_layout_get_pixel_size (layout, &self->line_width, &self->line_height);
+  if (long_text)
+    self->line_width = 2 * (int) length;
 }
 
 static void
@@ -74,32 +117,27 @@ chutes_markdown_text_measure (GtkWidget      *widget,
                               int            *natural_baseline)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
-  const char *text = gtk_label_get_text (self->label);
   g_autoptr(PangoLayout) layout = NULL;
-  int width, height;
+  int height;
 
-  /* A long paragraph without line breaks is wider on one line than the
-   * chat: not laid out just to learn by how much. */
-  if (orientation == GTK_ORIENTATION_HORIZONTAL && strlen (text) > LONG_TEXT && strchr (text, '\n') == NULL)
+  if (orientation == GTK_ORIENTATION_HORIZONTAL || for_size < 0)
     {
-      *minimum = MIN_TEXT_WIDTH;
-      *natural = 2 * (int) strlen (text);
+      chutes_markdown_text_ensure_line (self);
+      if (orientation == GTK_ORIENTATION_HORIZONTAL)
+        {
+          *natural = self->line_width;
+          *minimum = MIN (self->line_width, MIN_TEXT_WIDTH);
+        }
+      else
+        {
+          *minimum = *natural = self->line_height;
+        }
       return;
     }
 
-  layout = chutes_markdown_text_layout (self, orientation == GTK_ORIENTATION_VERTICAL && for_size >= 0
-                                              ? MAX (for_size, MIN_TEXT_WIDTH) : -1);
-  pango_layout_get_pixel_size (layout, &width, &height);
-
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    {
-      *natural = width;
-      *minimum = MIN (width, MIN_TEXT_WIDTH);
-    }
-  else
-    {
-      *minimum = *natural = height;
-    }
+  layout = chutes_markdown_text_layout (self, MAX (for_size, MIN_TEXT_WIDTH));
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  *minimum = *natural = height;
 }
 
 static GtkSizeRequestMode
@@ -129,6 +167,7 @@ chutes_markdown_text_dispose (GObject *object)
       gtk_widget_unparent (GTK_WIDGET (self->label));
       self->label = NULL;
     }
+  g_clear_object (&self->line_of);
 
   G_OBJECT_CLASS (chutes_markdown_text_parent_class)->dispose (object);
 }
@@ -169,6 +208,14 @@ chutes_markdown_text_new (GtkAccessibleRole  role,
                               "use-underline", FALSE,
                               NULL);
   gtk_widget_set_parent (GTK_WIDGET (self->label), GTK_WIDGET (self));
+  /* GTK passes a child's resize on to its parent only once the child has
+   * been measured or allocated; this label never is measured, and its
+   * text may change again before its first allocation (a reply growing
+   * twice between two frames): the sizes are asked again here. */
+  g_signal_connect_object (self->label, "notify::label", G_CALLBACK (gtk_widget_queue_resize),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->label, "notify::attributes", G_CALLBACK (gtk_widget_queue_resize),
+                           self, G_CONNECT_SWAPPED);
   gtk_widget_add_css_class (GTK_WIDGET (self), css_class);
 
   return GTK_WIDGET (self);

@@ -1305,6 +1305,73 @@ test_deep_nesting_is_flattened (void)
   view_free (view);
 }
 
+/* Waits for @widget's window to draw two more frames: styles, sizes and
+ * layout are brought up to date as a person would see them. */
+static void
+settle (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 done = gdk_frame_clock_get_frame_counter (clock) + 2;
+  gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (gdk_frame_clock_get_frame_counter (clock) < done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      gtk_widget_queue_draw (widget);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* The size a paragraph asks for with no width given (lists and scrolled
+ * windows ask for it each time the text changes) is worked out once per
+ * text and style: it must follow both. */
+static void
+test_text_size_follows_text_and_style (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *text = chutes_markdown_text_new (GTK_ACCESSIBLE_ROLE_LABEL, "chutes-md-paragraph");
+  GtkLabel *label = chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (text));
+  g_autoptr(GString) paragraph = g_string_new (NULL);
+  int short_width, long_width, big_width, line_height, big_height, width, height, minimum;
+
+  gtk_window_set_child (GTK_WINDOW (window), text);
+  gtk_window_present (GTK_WINDOW (window));
+
+  gtk_label_set_text (label, "Short");
+  settle (text);
+  gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &short_width, NULL, NULL);
+  gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, -1, NULL, &line_height, NULL, NULL);
+  g_assert_cmpint (short_width, >, 0);
+  g_assert_cmpint (minimum, <=, short_width);
+
+  gtk_label_set_text (label, "Short, and then quite a few more words");
+  settle (text);
+  gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &long_width, NULL, NULL);
+  g_assert_cmpint (long_width, >, short_width);
+
+  gtk_widget_add_css_class (text, "title-1");
+  settle (text);
+  gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &big_width, NULL, NULL);
+  gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, -1, NULL, &big_height, NULL, NULL);
+  g_assert_cmpint (big_width, >, long_width);
+  g_assert_cmpint (big_height, >, line_height);
+
+  /* Far wider than any window: not laid out whole, one line high, and
+   * at a width it wraps to many lines. */
+  while (paragraph->len < 3000)
+    g_string_append (paragraph, "a long paragraph without a break ");
+  gtk_label_set_text (label, paragraph->str);
+  settle (text);
+  gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL, NULL);
+  gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, -1, NULL, &height, NULL, NULL);
+  g_assert_cmpint (width, ==, 2 * (int) paragraph->len);
+  g_assert_cmpint (height, ==, big_height);
+  gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, 400, NULL, &height, NULL, NULL);
+  g_assert_cmpint (height, >, 10 * big_height);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1340,6 +1407,7 @@ main (int   argc,
   g_test_add_func ("/markdown/streaming/pause-settles-to-whole-parse", test_pause_settles_to_whole_parse);
   g_test_add_func ("/markdown/view/set-text-extends-or-replaces", test_set_text_extends_or_replaces);
   g_test_add_func ("/markdown/view/deep-nesting-is-flattened", test_deep_nesting_is_flattened);
+  g_test_add_func ("/markdown/text/size-follows-text-and-style", test_text_size_follows_text_and_style);
 
   return g_test_run ();
 }
