@@ -417,6 +417,34 @@ stop_action (GtkWidget  *widget,
     chutes_conversation_stop (self->conversation);
 }
 
+/* Shift+Tab from the composer goes up to the newest message, its last
+ * control, as it is what lies right above; GtkListView would enter the
+ * list at the first row it holds. FALSE when that row is not shown. */
+static gboolean
+chutes_chat_page_focus_newest_message (ChutesChatPage *self)
+{
+  g_autoptr(ChutesMessage) newest = NULL;
+  guint n_shown;
+
+  if (self->shown_messages == NULL ||
+      (n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->shown_messages))) == 0)
+    return FALSE;
+
+  newest = g_list_model_get_item (G_LIST_MODEL (self->shown_messages), n_shown - 1);
+  for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->message_list));
+       item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (item);
+
+      if (CHUTES_IS_MESSAGE_ROW (row) && gtk_widget_get_mapped (item) &&
+          chutes_message_row_get_message (CHUTES_MESSAGE_ROW (row)) == newest)
+        return gtk_widget_child_focus (item, GTK_DIR_TAB_BACKWARD);
+    }
+
+  return FALSE;
+}
+
 static gboolean
 composer_key_pressed_cb (ChutesChatPage  *self,
                          guint            keyval,
@@ -424,6 +452,9 @@ composer_key_pressed_cb (ChutesChatPage  *self,
                          GdkModifierType  state,
                          GtkEventControllerKey *controller)
 {
+  if (keyval == GDK_KEY_ISO_Left_Tab || (keyval == GDK_KEY_Tab && (state & GDK_SHIFT_MASK)))
+    return chutes_chat_page_focus_newest_message (self) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
     return GDK_EVENT_PROPAGATE;
 
@@ -826,7 +857,7 @@ chutes_chat_page_init (ChutesChatPage *self)
   gtk_list_view_set_factory (self->message_list, factory);
   g_object_unref (factory);
 
-g_signal_connect_object (self->model_picker, "notify::selected-model-id",
+  g_signal_connect_object (self->model_picker, "notify::selected-model-id",
                            G_CALLBACK (model_selected_cb), self, G_CONNECT_SWAPPED);
 
   controller = gtk_event_controller_key_new ();

@@ -184,6 +184,29 @@ def main():
         tab_to("push button", "Chat Settings", limit=1)
         tab_to("text", "Message", backwards=True)
 
+    def shift_tab_from_composer_reaches_newest_message():
+        # Right above the composer is the newest message: Shift+Tab lands
+        # in it (on its last control), and Tab comes back to the composer.
+        conversation = s.find(role="list", name="Conversation")
+        rows = [conversation.getChildAtIndex(i) for i in range(conversation.childCount)]
+        rows = [r for r in rows if r is not None and s.role_of(r) == "list item"]
+        if len(rows) < 2:
+            raise AssertionError("expected a question and a reply, found %d rows" % len(rows))
+        newest = rows[-1].getIndexInParent()
+
+        def in_newest(node):
+            while node is not None and s.role_of(node) != "list item":
+                node = node.parent
+            return node is not None and s.name_of(node.parent) == "Conversation" \
+                and node.getIndexInParent() == newest
+
+        wait_focus("the composer to have focus", lambda n: s.name_of(n) == "Message")
+        s.key("shift+Tab")
+        node = wait_focus("focus in the newest message after Shift+Tab", in_newest)
+        check_on_screen(node, "Shift+Tab from the composer")
+        s.key("Tab")
+        wait_focus("the composer after Tab", lambda n: s.name_of(n) == "Message")
+
     def shortcut_opens_picker_arrows_choose_model():
         before = wait_for("the picker's label", picker_label, timeout=10)
         state["model"] = before
@@ -274,6 +297,7 @@ def main():
     tap.add("/ui/keyboard/enter-sends-reply-arrives", enter_sends_and_reply_arrives)
     tap.add("/ui/keyboard/finished-reply-announced-each-time", finished_reply_is_announced_each_time)
     tap.add("/ui/keyboard/tab-order-from-composer", tab_order_from_composer_is_sensible)
+    tap.add("/ui/keyboard/shift-tab-from-composer-reaches-newest-message", shift_tab_from_composer_reaches_newest_message)
     tap.add("/ui/keyboard/ctrl-k-arrows-enter-choose-model", shortcut_opens_picker_arrows_choose_model)
     tap.add("/ui/keyboard/escape-closes-picker-keeps-model", escape_closes_picker_without_changing_model)
     tap.add("/ui/keyboard/ctrl-n-new-chat", ctrl_n_starts_a_new_chat)
