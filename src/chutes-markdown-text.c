@@ -85,9 +85,9 @@ chutes_markdown_text_ensure_line (ChutesMarkdownText *self)
 {
   PangoLayout *label_layout = gtk_label_get_layout (self->label);
   guint serial = pango_layout_get_serial (label_layout);
-  const char *text = gtk_label_get_text (self->label);
-  gsize length = strlen (text);
   g_autoptr(PangoLayout) layout = NULL;
+  const char *text;
+  gsize length;
   gboolean long_text;
 
   if (self->line_of == label_layout && self->line_serial == serial)
@@ -97,6 +97,8 @@ chutes_markdown_text_ensure_line (ChutesMarkdownText *self)
   g_set_object (&self->line_of, label_layout);
   self->line_serial = serial;
 
+  text = gtk_label_get_text (self->label);
+  length = strlen (text);
   long_text = length > LONG_TEXT && strchr (text, '\n') == NULL;
   layout = pango_layout_copy (label_layout);
   pango_layout_set_width (layout, -1);
