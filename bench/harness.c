@@ -741,9 +741,17 @@ bench_app_free (BenchApp *app)
 static double
 trace_threshold_ms (void)
 {
-  const char *value = g_getenv ("CHUTES_BENCH_TRACE");
+  static double threshold = -1;
 
-  return value != NULL ? g_ascii_strtod (value, NULL) : 0;
+  /* Read once: the stall meter asks every millisecond. */
+  if (threshold < 0)
+    {
+      const char *value = g_getenv ("CHUTES_BENCH_TRACE");
+
+      threshold = value != NULL ? MAX (g_ascii_strtod (value, NULL), 0) : 0;
+    }
+
+  return threshold;
 }
 
 static gint64 trace_phase[3];   /* start of update, layout, paint */
@@ -811,9 +819,11 @@ bench_frames_start (BenchFrames   *frames,
                                        G_CALLBACK (frames_after_paint_cb), frames);
   if (trace_threshold_ms () > 0)
     {
-      g_signal_connect (clock, "update", G_CALLBACK (trace_phase_cb), GINT_TO_POINTER (0));
-      g_signal_connect (clock, "layout", G_CALLBACK (trace_phase_cb), GINT_TO_POINTER (1));
-      g_signal_connect (clock, "paint", G_CALLBACK (trace_phase_cb), GINT_TO_POINTER (2));
+      static const char * const phases[] = { "update", "layout", "paint" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
+        frames->trace_ids[i] = g_signal_connect (clock, phases[i], G_CALLBACK (trace_phase_cb),
+                                                 GINT_TO_POINTER (i));
     }
 }
 
@@ -825,6 +835,8 @@ bench_frames_stop (BenchFrames *frames)
 
   g_clear_signal_handler (&frames->before_id, frames->clock);
   g_clear_signal_handler (&frames->after_id, frames->clock);
+  for (guint i = 0; i < G_N_ELEMENTS (frames->trace_ids); i++)
+    g_clear_signal_handler (&frames->trace_ids[i], frames->clock);
   g_clear_object (&frames->clock);
 }
 

@@ -120,6 +120,7 @@ typedef struct
   gint64  frame_start;
   gulong  before_id;
   gulong  after_id;
+  gulong  trace_ids[3];   /* CHUTES_BENCH_TRACE: update, layout, paint */
   GdkFrameClock *clock;
 } BenchFrames;
 
