@@ -127,6 +127,8 @@ stream_reply (BenchApp *app,
   gulong handler, paint_handler;
   const char *content;
   double seconds;
+  double median_frame, frame_90;
+  gint64 cpu_start;
 
   chutes_chat_page_new_chat (app->page);
   bench_wait_quiet (app, 300);
@@ -140,6 +142,8 @@ stream_reply (BenchApp *app,
                                     G_CALLBACK (stream_after_paint_cb), &stream);
   bench_stall_meter_start (&meter);
   bench_frames_start (&frames, app->frame_clock);
+  cpu_start = bench_thread_cpu_us ();
+  bench_log ("sending");
 
   gtk_widget_activate_action (GTK_WIDGET (app->page), "chat.send", NULL);
   bench_iterate_until (stream_done, &stream, 300000, "the reply to finish");
@@ -153,6 +157,10 @@ stream_reply (BenchApp *app,
                  (g_array_index (frames.end_time, gint64, i) - stream.first_token) / 1000.0,
                  (stream.finished - stream.first_token) / 1000.0);
   *slowest_frame_ms = bench_max (frames.work_ms);
+  median_frame = bench_percentile (frames.work_ms, 50);
+  frame_90 = bench_percentile (frames.work_ms, 90);
+  bench_log ("  %u frames: median %.1f ms, 90th percentile %.1f ms; the main thread's CPU time %.0f ms",
+             frames.work_ms->len, median_frame, frame_90, (bench_thread_cpu_us () - cpu_start) / 1000.0);
   bench_frames_clear (&frames);
   g_signal_handler_disconnect (messages, handler);
   g_signal_handler_disconnect (app->frame_clock, paint_handler);

@@ -4,11 +4,14 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "chutes-token-store.h"
 #include "chutes-tokens.h"
@@ -79,7 +82,7 @@ bench_enter_session (int    argc,
       envp = g_environ_setenv (envp, folders[i].name, path, TRUE);
     }
   envp = g_environ_setenv (envp, "GDK_BACKEND", "x11", TRUE);
-  envp = g_environ_setenv (envp, "GSK_RENDERER", "cairo", TRUE);
+  envp = setenv_default (envp, "GSK_RENDERER", "cairo");
   envp = g_environ_setenv (envp, "GSETTINGS_BACKEND", "memory", TRUE);
   envp = g_environ_setenv (envp, "GTK_USE_PORTAL", "0", TRUE);
   envp = g_environ_setenv (envp, "CHUTES_BENCH_SESSION", "1", TRUE);
@@ -849,17 +852,55 @@ bench_frames_clear (BenchFrames *frames)
   g_clear_pointer (&frames->end_time, g_array_unref);
 }
 
+/* The main thread's time on a CPU and waiting for one, in ns, from
+ * /proc/thread-self/schedstat; FALSE where the kernel has no schedstats. */
+static gboolean
+read_schedstat (guint64 *on_cpu,
+                guint64 *waiting)
+{
+  char buffer[128];
+  ssize_t n;
+  int fd;
+
+  fd = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  n = read (fd, buffer, sizeof buffer - 1);
+  close (fd);
+  if (n <= 0)
+    return FALSE;
+  buffer[n] = '\0';
+
+  return sscanf (buffer, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, on_cpu, waiting) == 2;
+}
+
 static gboolean
 stall_meter_cb (gpointer user_data)
 {
   BenchStallMeter *meter = user_data;
   gint64 now = g_get_monotonic_time ();
+  guint64 on_cpu = 0, waiting = 0;
+  gboolean tracing = trace_threshold_ms () > 0;
 
+  if (tracing)
+    read_schedstat (&on_cpu, &waiting);
   if (meter->last != 0)
     meter->longest = MAX (meter->longest, now - meter->last);
-  if (meter->last != 0 && trace_threshold_ms () > 0 && (now - meter->last) / 1000.0 > trace_threshold_ms ())
-    g_printerr ("trace: %.3f stall %.1f ms from %.3f\n", now / 1e6, (now - meter->last) / 1000.0, meter->last / 1e6);
+  /* Of the stall: how long the thread ran, how long it was ready but
+   * waited for a CPU, and the rest, in which it was blocked (in poll(),
+   * or on the X server's reply to a round trip). */
+  if (meter->last != 0 && tracing && (now - meter->last) / 1000.0 > trace_threshold_ms ())
+    {
+      double ran = (on_cpu - meter->last_on_cpu) / 1e6;
+      double waited = (waiting - meter->last_waiting) / 1e6;
+
+      g_printerr ("trace: %.3f stall %.1f ms from %.3f: ran %.1f, waited for a CPU %.1f, blocked %.1f\n",
+                  now / 1e6, (now - meter->last) / 1000.0, meter->last / 1e6,
+                  ran, waited, MAX ((now - meter->last) / 1000.0 - ran - waited, 0));
+    }
   meter->last = now;
+  meter->last_on_cpu = on_cpu;
+  meter->last_waiting = waiting;
   meter->runs++;
 
   return G_SOURCE_CONTINUE;
@@ -883,6 +924,16 @@ bench_stall_meter_stop (BenchStallMeter *meter)
 }
 
 /* Memory and statistics ---------------------------------------------------- */
+
+gint64
+bench_thread_cpu_us (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+
+  return now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
 
 double
 bench_rss_mib (GPid pid)

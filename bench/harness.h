@@ -138,11 +138,16 @@ typedef struct
   gint64 last;
   gint64 longest;         /* µs */
   guint  runs;
+  guint64 last_on_cpu;    /* ns, CHUTES_BENCH_TRACE only */
+  guint64 last_waiting;
 } BenchStallMeter;
 
 void            bench_stall_meter_start      (BenchStallMeter *meter);
 /* Returns the longest stall in ms. */
 double          bench_stall_meter_stop       (BenchStallMeter *meter);
+
+/* CPU time of the calling thread, in µs. */
+gint64          bench_thread_cpu_us          (void);
 
 /* Resident memory of process @pid (0: this one) in MiB, from /proc. */
 double          bench_rss_mib                (GPid         pid);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "chutes-code-block.h"
+#include "chutes-culling-box.h"
 #include "chutes-markdown-item.h"
 #include "chutes-markdown-text.h"
 #include "chutes-markdown-private.h"
@@ -939,7 +940,9 @@ chutes_markdown_view_init (ChutesMarkdownView *self)
   self->committed_blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_md_block_free);
   self->tail_blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_md_block_free);
 
-  self->box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 12));
+  /* A long reply is one row of the message list: its blocks out of view
+   * are left out of its snapshot. */
+  self->box = GTK_BOX (chutes_culling_box_new (12));
   gtk_widget_set_parent (GTK_WIDGET (self->box), GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "chutes-markdown");
 }

@@ -16,6 +16,8 @@ struct _ChutesMessageRow
   ChutesMessage *message;
   GSignalGroup  *signals;
   guint          text_update_id;
+  guint          frame_tick_id;    /* an update was taken, no frame since */
+  gboolean       text_changed;     /* and the text changed again since */
 
   GtkWidget     *bubble;
   GtkLabel      *author_label;
@@ -107,6 +109,7 @@ static void
 chutes_message_row_update_reasoning (ChutesMessageRow *self)
 {
   const char *reasoning = self->message ? chutes_message_get_reasoning (self->message) : NULL;
+  const char *title;
   gboolean thinking_now = FALSE;
 
   /* "Thinking…" while reasoning streams in and no answer has started. */
@@ -123,8 +126,11 @@ chutes_message_row_update_reasoning (ChutesMessageRow *self)
   gtk_label_set_text (self->reasoning_label, reasoning ? reasoning : "");
   gtk_widget_set_visible (GTK_WIDGET (self->thinking_expander),
                           reasoning != NULL && *reasoning != '\0');
-  gtk_expander_set_label (self->thinking_expander,
-                          thinking_now ? _("Thinking…") : _("Thinking"));
+  /* GtkExpander makes a new label widget at each call, and this runs
+   * once a frame while a reply streams: only on a change. */
+  title = thinking_now ? _("Thinking…") : _("Thinking");
+  if (g_strcmp0 (gtk_expander_get_label (self->thinking_expander), title) != 0)
+    gtk_expander_set_label (self->thinking_expander, title);
 }
 
 static void
@@ -270,8 +276,12 @@ chutes_message_row_update_author (ChutesMessageRow *self)
 }
 
 /* A reply streams in a token an event, up to thousands a second: its
- * text is shown once a frame, not once a token. The update runs before
- * the frame is drawn (GDK_PRIORITY_REDRAW is G_PRIORITY_HIGH_IDLE + 20). */
+ * text is taken at most once a frame, not once a token. The update runs
+ * before the frame is drawn (GDK_PRIORITY_REDRAW is G_PRIORITY_HIGH_IDLE
+ * + 20), and the next one waits until a frame has begun: an idle alone
+ * would run again each time the network hands over more tokens, and a
+ * long paragraph, laid out again each time, would leave no turn of the
+ * main loop for the frames themselves. */
 #define TEXT_UPDATE_PRIORITY (G_PRIORITY_HIGH_IDLE + 10)
 
 /* Measures the row (its list item, as the list does) at the width it
@@ -293,6 +303,24 @@ chutes_message_row_measure_ahead (ChutesMessageRow *self)
     gtk_widget_measure (item, GTK_ORIENTATION_VERTICAL, width, NULL, NULL, NULL, NULL);
 }
 
+static gboolean text_update_cb (gpointer user_data);
+
+/* The frame after an update: the next update may be taken. */
+static gboolean
+frame_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  ChutesMessageRow *self = CHUTES_MESSAGE_ROW (widget);
+
+  self->frame_tick_id = 0;
+  if (self->text_changed && self->text_update_id == 0)
+    self->text_update_id = g_idle_add_full (TEXT_UPDATE_PRIORITY, text_update_cb, self, NULL);
+  self->text_changed = FALSE;
+
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 text_update_cb (gpointer user_data)
 {
@@ -304,14 +332,44 @@ text_update_cb (gpointer user_data)
   chutes_message_row_update_actions (self);
   chutes_message_row_measure_ahead (self);
 
+  /* A row that draws no frames (unmapped) takes each update at once. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->frame_tick_id == 0)
+    self->frame_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), frame_tick_cb, NULL, NULL);
+
   return G_SOURCE_REMOVE;
 }
 
 static void
 chutes_message_row_queue_text_update (ChutesMessageRow *self)
 {
-  if (self->text_update_id == 0)
+  if (self->frame_tick_id != 0)
+    self->text_changed = TRUE;
+  else if (self->text_update_id == 0)
     self->text_update_id = g_idle_add_full (TEXT_UPDATE_PRIORITY, text_update_cb, self, NULL);
+}
+
+static void
+chutes_message_row_cancel_text_update (ChutesMessageRow *self)
+{
+  g_clear_handle_id (&self->text_update_id, g_source_remove);
+  if (self->frame_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->frame_tick_id);
+  self->frame_tick_id = 0;
+  self->text_changed = FALSE;
+}
+
+static void
+chutes_message_row_unmap (GtkWidget *widget)
+{
+  ChutesMessageRow *self = CHUTES_MESSAGE_ROW (widget);
+  gboolean changed = self->text_changed;
+
+  /* No frame will come: what changed is taken at once. */
+  chutes_message_row_cancel_text_update (self);
+  if (changed)
+    chutes_message_row_queue_text_update (self);
+
+  GTK_WIDGET_CLASS (chutes_message_row_parent_class)->unmap (widget);
 }
 
 static void
@@ -320,7 +378,7 @@ chutes_message_row_dispose (GObject *object)
   ChutesMessageRow *self = (ChutesMessageRow *)object;
 
   g_signal_group_set_target (self->signals, NULL);
-  g_clear_handle_id (&self->text_update_id, g_source_remove);
+  chutes_message_row_cancel_text_update (self);
   g_clear_object (&self->message);
   g_clear_object (&self->signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_MESSAGE_ROW);
@@ -378,6 +436,8 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   object_class->dispose = chutes_message_row_dispose;
   object_class->get_property = chutes_message_row_get_property;
   object_class->set_property = chutes_message_row_set_property;
+
+  widget_class->unmap = chutes_message_row_unmap;
 
   properties[PROP_MESSAGE] =
     g_param_spec_object ("message", NULL, NULL,
@@ -473,7 +533,7 @@ chutes_message_row_set_message (ChutesMessageRow *self,
     return;
 
   g_signal_group_set_target (self->signals, message);
-  g_clear_handle_id (&self->text_update_id, g_source_remove);
+  chutes_message_row_cancel_text_update (self);
 
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);

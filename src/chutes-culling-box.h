@@ -1,0 +1,18 @@
+/* chutes-culling-box.h: a vertical box that draws only what is in view
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define CHUTES_TYPE_CULLING_BOX (chutes_culling_box_get_type ())
+
+G_DECLARE_FINAL_TYPE (ChutesCullingBox, chutes_culling_box, CHUTES, CULLING_BOX, GtkBox)
+
+GtkWidget *chutes_culling_box_new                (int               spacing);
+guint      chutes_culling_box_get_drawn_children (ChutesCullingBox *self);
+
+G_END_DECLS
