@@ -24,7 +24,8 @@ struct _ChutesCullingBox
   GtkBox         parent_instance;
 
   GtkAdjustment *vadjustment;   /* of the scrolled window it is in, while mapped */
-  guint          drawn_children;
+  GtkWidget     *first_drawn;   /* by the last snapshot; not owned */
+  GtkWidget     *last_drawn;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesCullingBox, chutes_culling_box, GTK_TYPE_BOX)
@@ -53,7 +54,7 @@ chutes_culling_box_snapshot (GtkWidget   *widget,
   graphene_rect_t visible;
   gboolean cull = get_visible_rect (self, &visible);
 
-  self->drawn_children = 0;
+  self->first_drawn = self->last_drawn = NULL;
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -66,7 +67,9 @@ chutes_culling_box_snapshot (GtkWidget   *widget,
         continue;
 
       gtk_widget_snapshot_child (widget, child, snapshot);
-      self->drawn_children++;
+      if (self->first_drawn == NULL)
+        self->first_drawn = child;
+      self->last_drawn = child;
     }
 }
 
@@ -146,11 +149,15 @@ chutes_culling_box_new (int spacing)
   return g_object_new (CHUTES_TYPE_CULLING_BOX, "spacing", spacing, NULL);
 }
 
-/* How many children the last snapshot drew (for tests). */
-guint
-chutes_culling_box_get_drawn_children (ChutesCullingBox *self)
+/* The first and last child the last snapshot drew (for tests): they are
+ * in a row, as the box is vertical. */
+void
+chutes_culling_box_get_drawn (ChutesCullingBox  *self,
+                              GtkWidget        **first,
+                              GtkWidget        **last)
 {
-  g_return_val_if_fail (CHUTES_IS_CULLING_BOX (self), 0);
+  g_return_if_fail (CHUTES_IS_CULLING_BOX (self));
 
-  return self->drawn_children;
+  *first = self->first_drawn;
+  *last = self->last_drawn;
 }

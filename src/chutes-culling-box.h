@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ChutesCullingBox, chutes_culling_box, CHUTES, CULLING_BOX, GtkBox)
 
-GtkWidget *chutes_culling_box_new                (int               spacing);
-guint      chutes_culling_box_get_drawn_children (ChutesCullingBox *self);
+GtkWidget *chutes_culling_box_new       (int                spacing);
+void       chutes_culling_box_get_drawn (ChutesCullingBox  *self,
+                                         GtkWidget        **first,
+                                         GtkWidget        **last);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include <gtksourceview/gtksource.h>
 
 #include "chutes-code-block.h"
+#include "chutes-culling-box.h"
 #include "chutes-markdown-item.h"
 #include "chutes-markdown-private.h"
 #include "chutes-markdown-text.h"
@@ -1372,6 +1373,62 @@ test_text_size_follows_text_and_style (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A reply is one row of the message list however long it is: its view
+ * draws the blocks in view only, and draws again when the chat scrolls or
+ * its window grows, so that no block is left blank. */
+static void
+test_view_draws_blocks_in_view (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *view = chutes_markdown_view_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  GtkAdjustment *adjustment;
+  GtkWidget *box, *first, *last, *last_before;
+
+  for (guint i = 0; i < 80; i++)
+    g_string_append_printf (text, "Paragraph %u of a long reply.\n\n", i);
+  chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (view), text->str);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 300);
+  gtk_window_present (GTK_WINDOW (window));
+  settle (window);
+
+  box = gtk_widget_get_first_child (view);
+  g_assert_true (CHUTES_IS_CULLING_BOX (box));
+  chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last);
+  g_assert_true (first == gtk_widget_get_first_child (box));
+  g_assert_nonnull (last);
+  g_assert_true (last != gtk_widget_get_last_child (box));
+
+  /* Scrolled to the end: the last paragraphs are drawn, not the first. */
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  settle (window);
+  chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last);
+  g_assert_true (last == gtk_widget_get_last_child (box));
+  g_assert_true (first != gtk_widget_get_first_child (box));
+
+  /* Back at the top, then a taller window: more paragraphs are shown. */
+  gtk_adjustment_set_value (adjustment, 0);
+  settle (window);
+  chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last_before);
+  g_assert_true (first == gtk_widget_get_first_child (box));
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
+  settle (window);
+  chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last);
+  g_assert_true (first == gtk_widget_get_first_child (box));
+  for (GtkWidget *w = gtk_widget_get_first_child (box); w != last; w = gtk_widget_get_next_sibling (w))
+    g_assert_true (w != NULL);
+  g_assert_true (last != last_before);
+  for (GtkWidget *w = gtk_widget_get_first_child (box); w != last_before; w = gtk_widget_get_next_sibling (w))
+    g_assert_true (w != last);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1408,6 +1465,7 @@ main (int   argc,
   g_test_add_func ("/markdown/view/set-text-extends-or-replaces", test_set_text_extends_or_replaces);
   g_test_add_func ("/markdown/view/deep-nesting-is-flattened", test_deep_nesting_is_flattened);
   g_test_add_func ("/markdown/text/size-follows-text-and-style", test_text_size_follows_text_and_style);
+  g_test_add_func ("/markdown/view/draws-blocks-in-view", test_view_draws_blocks_in_view);
 
   return g_test_run ();
 }
