@@ -67,8 +67,11 @@ chutes_message_row_update_content (ChutesMessageRow *self)
    * are literal text: neither is ever Pango markup. */
   if (markdown)
     {
+      /* Rendered now, not in the view's own idle: this runs once a frame
+       * already, and the row measures itself right after. */
       chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view),
                                      content ? content : "");
+      chutes_markdown_view_flush (CHUTES_MARKDOWN_VIEW (self->markdown_view));
       gtk_label_set_text (self->content_label, "");
     }
   else
