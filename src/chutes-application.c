@@ -10,6 +10,7 @@
 #include "chutes-error.h"
 #include "chutes-resources.h"
 #include "chutes-http.h"
+#include "chutes-markdown-view.h"
 #include "chutes-util.h"
 #include "chutes-window.h"
 
@@ -366,6 +367,10 @@ chutes_application_startup (GApplication *application)
   G_APPLICATION_CLASS (chutes_application_parent_class)->startup (application);
 
   gtk_window_set_default_icon_name (APP_ID);
+  /* Now, not when the first reply is shown: that would restyle the window
+   * in the middle of it (16 ms on the build machine). */
+  if (gdk_display_get_default () != NULL)
+    chutes_markdown_view_add_style (gdk_display_get_default ());
 
   self->settings = g_settings_new (BASE_APP_ID);
   self->session = chutes_http_session_new ();

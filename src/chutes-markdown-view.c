@@ -1020,6 +1020,14 @@ chutes_markdown_view_flush (ChutesMarkdownView *self)
   chutes_markdown_view_render (self);
 }
 
+void
+chutes_markdown_view_add_style (GdkDisplay *display)
+{
+  g_return_if_fail (GDK_IS_DISPLAY (display));
+
+  chutes_md_ensure_style (display);
+}
+
 guint64
 chutes_markdown_view_get_reparsed_bytes (ChutesMarkdownView *self)
 {

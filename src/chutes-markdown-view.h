@@ -49,6 +49,11 @@ void        chutes_markdown_view_append             (ChutesMarkdownView *self,
 /* Renders appended text now rather than before the next frame. */
 void        chutes_markdown_view_flush              (ChutesMarkdownView *self);
 
+/* Adds the replies' style sheet to @display. Views add it when first shown
+ * too, but a style sheet added to a display restyles every widget on it:
+ * the application adds it at start, before it has any. */
+void        chutes_markdown_view_add_style          (GdkDisplay         *display);
+
 /* For tests and benchmarks: how many bytes of Markdown the view has handed
  * to the parser since it was created. */
 guint64     chutes_markdown_view_get_reparsed_bytes (ChutesMarkdownView *self);
