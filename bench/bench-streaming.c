@@ -114,6 +114,9 @@ shows_text (GtkWidget *widget,
 static double
 stream_reply (BenchApp *app,
               double   *stall_ms,
+              double   *stall_cpu_ms,
+              double   *most_cpu_ms,
+              double   *steal_percent,
               double   *slowest_frame_ms,
               double   *tokens,
               double   *reparsed_per_byte)
@@ -149,6 +152,9 @@ stream_reply (BenchApp *app,
   bench_iterate_until (stream_done, &stream, 300000, "the reply to finish");
 
   *stall_ms = bench_stall_meter_stop (&meter);
+  *stall_cpu_ms = meter.longest_cpu / 1000.0;
+  *most_cpu_ms = meter.most_cpu / 1000.0;
+  *steal_percent = meter.steal_percent;
   bench_frames_stop (&frames);
   for (guint i = 0; i < frames.work_ms->len; i++)
     if (g_array_index (frames.work_ms, double, i) > 50)
@@ -177,8 +183,10 @@ stream_reply (BenchApp *app,
   *tokens = chutes_message_get_completion_tokens (stream.reply);
 
   seconds = (stream.done - stream.first_token) / 1e6;
-  bench_log ("%.0f tokens (%zu bytes) in %.3f s, longest stall %.1f ms, slowest frame %.1f ms",
-             *tokens, strlen (content), seconds, *stall_ms, *slowest_frame_ms);
+  bench_log ("%.0f tokens (%zu bytes) in %.3f s, longest stall %.1f ms (CPU time in it %.1f ms; "
+             "the most in any stall %.1f ms; steal %.1f %%), slowest frame %.1f ms",
+             *tokens, strlen (content), seconds, *stall_ms, *stall_cpu_ms, *most_cpu_ms,
+             *steal_percent, *slowest_frame_ms);
 
   g_signal_handlers_disconnect_by_data (stream.reply, &stream);
   g_clear_object (&stream.reply);
@@ -193,6 +201,9 @@ run_app (int runs)
   g_autoptr(GArray) stalls = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) frames = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) reparsed = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) stall_cpus = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) most_cpus = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) steals = g_array_new (FALSE, FALSE, sizeof (double));
   BenchStallMeter meter;
   BenchApp *app = bench_app_start ();
   double tokens = 0;
@@ -201,14 +212,18 @@ run_app (int runs)
   bench_stall_meter_start (&meter);
   bench_iterate_for (2000);
   bench_result ("idle-stall", bench_stall_meter_stop (&meter));
+  bench_result ("idle-steal", meter.steal_percent);
 
   for (int i = 0; i < runs; i++)
     {
-      double stall, frame, ratio;
-      double rate = stream_reply (app, &stall, &frame, &tokens, &ratio);
+      double stall, stall_cpu, most_cpu, steal, frame, ratio;
+      double rate = stream_reply (app, &stall, &stall_cpu, &most_cpu, &steal, &frame, &tokens, &ratio);
 
       g_array_append_val (rates, rate);
       g_array_append_val (stalls, stall);
+      g_array_append_val (stall_cpus, stall_cpu);
+      g_array_append_val (most_cpus, most_cpu);
+      g_array_append_val (steals, steal);
       g_array_append_val (frames, frame);
       g_array_append_val (reparsed, ratio);
     }
@@ -217,6 +232,9 @@ run_app (int runs)
   bench_result ("rate", bench_median (rates));
   bench_result ("stall", bench_median (stalls));
   bench_result ("stall-max", bench_max (stalls));
+  bench_result ("stall-cpu", bench_median (stall_cpus));
+  bench_result ("most-cpu", bench_median (most_cpus));
+  bench_result ("steal", bench_median (steals));
   bench_result ("slowest-frame", bench_median (frames));
   bench_result ("reparsed-per-byte", bench_median (reparsed));
 
@@ -576,6 +594,8 @@ print_table (GArray     *raw_rates,
   g_autofree char *worst_what = g_strdup_printf ("the same, worst of %d runs / slowest frame", runs);
   g_autofree char *worst = g_strdup_printf ("%.1f / %.1f ms", M ("stall-max"), M ("slowest-frame"));
   g_autofree char *worst_baseline = g_strdup_printf ("idle app: %.1f ms", M ("idle-stall"));
+  g_autofree char *cpu = g_strdup_printf ("%.1f / %.1f ms", M ("stall-cpu"), M ("most-cpu"));
+  g_autofree char *steal = g_strdup_printf ("steal %.1f %% (idle: %.1f %%)", M ("steal"), M ("idle-steal"));
   g_autofree char *paragraph_what = g_strdup_printf ("mock reply (one paragraph) at %.0f tokens/s: longest stall",
                                                      P ("rate"));
   g_autofree char *target = g_strdup_printf ("< %.0f ms: %s", STALL_TARGET_MS,
@@ -590,6 +610,8 @@ print_table (GArray     *raw_rates,
                     F ("stall"), "idle app", F ("idle-stall"), "-");
   bench_print_pair (BENCHMARK, markdown_what, 1, "ms", M ("stall"), "idle app", M ("idle-stall"), target);
   bench_print_row (BENCHMARK, worst_what, worst, worst_baseline, M ("stall-max") / M ("idle-stall"), "-");
+  bench_print_row (BENCHMARK, "the same: main thread's CPU time in the longest stall / most in any",
+                   cpu, steal, NAN, "-");
   bench_print_pair (BENCHMARK, paragraph_what, 1, "ms", P ("stall"), "idle app", P ("idle-stall"), "-");
   bench_print_row (BENCHMARK, "Markdown reply: bytes parsed per byte received", parsed, parsed_baseline,
                    NAN, "no whole reparse");

@@ -852,11 +852,10 @@ bench_frames_clear (BenchFrames *frames)
   g_clear_pointer (&frames->end_time, g_array_unref);
 }
 
-/* The main thread's time on a CPU and waiting for one, in ns, from
- * /proc/thread-self/schedstat; FALSE where the kernel has no schedstats. */
+/* How long the main thread waited for a CPU, in ns, from
+ * /proc/thread-self/schedstat; FALSE where the kernel does not say. */
 static gboolean
-read_schedstat (guint64 *on_cpu,
-                guint64 *waiting)
+read_run_delay (guint64 *waiting)
 {
   char buffer[128];
   ssize_t n;
@@ -871,7 +870,54 @@ read_schedstat (guint64 *on_cpu,
     return FALSE;
   buffer[n] = '\0';
 
-  return sscanf (buffer, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, on_cpu, waiting) == 2;
+  return sscanf (buffer, "%*u %" G_GUINT64_FORMAT, waiting) == 1;
+}
+
+/* Time the hypervisor took from each CPU (steal), in ms, from /proc/stat,
+ * and the machine's steal and all its CPU time: a virtual machine's thread
+ * seems to run, by the wall clock, while its CPU is taken. In ticks of
+ * 1/USER_HZ s, so only a large steal shows. Returns the number of CPUs. */
+static guint
+read_steal (double *steal,
+            guint   n_max,
+            double *all_steal,
+            double *all_time)
+{
+  char buffer[4096];
+  guint n = 0;
+  ssize_t length;
+  int fd = open ("/proc/stat", O_RDONLY | O_CLOEXEC);
+
+  *all_steal = *all_time = 0;
+  if (fd < 0)
+    return 0;
+  length = read (fd, buffer, sizeof buffer - 1);
+  close (fd);
+  if (length <= 0)
+    return 0;
+  buffer[length] = '\0';
+
+  for (char *line = buffer; line != NULL && strncmp (line, "cpu", 3) == 0; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+    {
+      unsigned long long v[8];
+      double tick_ms = 1000.0 / sysconf (_SC_CLK_TCK);
+
+      if (line[3] == ' ')
+        {
+          if (sscanf (line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+                      &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
+            {
+              *all_steal = v[7] * tick_ms;
+              *all_time = (v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7]) * tick_ms;
+            }
+        }
+      else if (n < n_max &&
+               sscanf (line, "cpu%*u %llu %llu %llu %llu %llu %llu %llu %llu",
+                       &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
+        steal[n++] = v[7] * tick_ms;
+    }
+
+  return n;
 }
 
 static gboolean
@@ -879,28 +925,49 @@ stall_meter_cb (gpointer user_data)
 {
   BenchStallMeter *meter = user_data;
   gint64 now = g_get_monotonic_time ();
-  guint64 on_cpu = 0, waiting = 0;
+  gint64 cpu = bench_thread_cpu_us ();
   gboolean tracing = trace_threshold_ms () > 0;
+  double steal[G_N_ELEMENTS (meter->last_steal)] = { 0 };
+  double all_steal, all_time;
+  guint64 waiting = 0;
+  guint n_cpus = 0;
 
-  if (tracing)
-    read_schedstat (&on_cpu, &waiting);
   if (meter->last != 0)
-    meter->longest = MAX (meter->longest, now - meter->last);
-  /* Of the stall: how long the thread ran, how long it was ready but
+    {
+      if (now - meter->last > meter->longest)
+        {
+          meter->longest = now - meter->last;
+          meter->longest_cpu = cpu - meter->last_cpu;
+        }
+      meter->most_cpu = MAX (meter->most_cpu, cpu - meter->last_cpu);
+    }
+
+  /* Of a stall: how long the thread ran, how long it was ready but
    * waited for a CPU, and the rest, in which it was blocked (in poll(),
-   * or on the X server's reply to a round trip). */
+   * on the X server's reply to a round trip) or its CPU was taken. */
+  if (tracing)
+    {
+      read_run_delay (&waiting);
+      n_cpus = read_steal (steal, G_N_ELEMENTS (steal), &all_steal, &all_time);
+    }
   if (meter->last != 0 && tracing && (now - meter->last) / 1000.0 > trace_threshold_ms ())
     {
-      double ran = (on_cpu - meter->last_on_cpu) / 1e6;
+      double ran = (cpu - meter->last_cpu) / 1000.0;
       double waited = (waiting - meter->last_waiting) / 1e6;
+      g_autoptr(GString) stolen = g_string_new (NULL);
 
-      g_printerr ("trace: %.3f stall %.1f ms from %.3f: ran %.1f, waited for a CPU %.1f, blocked %.1f\n",
+      for (guint i = 0; i < n_cpus; i++)
+        if (steal[i] > meter->last_steal[i])
+          g_string_append_printf (stolen, ", CPU %u stolen %.0f", i, steal[i] - meter->last_steal[i]);
+      g_printerr ("trace: %.3f stall %.1f ms from %.3f: ran %.1f, waited for a CPU %.1f, "
+                  "blocked or stolen %.1f%s\n",
                   now / 1e6, (now - meter->last) / 1000.0, meter->last / 1e6,
-                  ran, waited, MAX ((now - meter->last) / 1000.0 - ran - waited, 0));
+                  ran, waited, MAX ((now - meter->last) / 1000.0 - ran - waited, 0), stolen->str);
     }
-  meter->last = now;
-  meter->last_on_cpu = on_cpu;
+  memcpy (meter->last_steal, steal, sizeof steal);
   meter->last_waiting = waiting;
+  meter->last_cpu = cpu;
+  meter->last = now;
   meter->runs++;
 
   return G_SOURCE_CONTINUE;
@@ -909,16 +976,25 @@ stall_meter_cb (gpointer user_data)
 void
 bench_stall_meter_start (BenchStallMeter *meter)
 {
+  double steal[1];
+
   memset (meter, 0, sizeof *meter);
+  read_steal (steal, 0, &meter->steal_start, &meter->total_start);
   meter->source_id = g_timeout_add_full (G_PRIORITY_HIGH, 1, stall_meter_cb, meter, NULL);
 }
 
 double
 bench_stall_meter_stop (BenchStallMeter *meter)
 {
+  double steal[1], all_steal, all_time;
+
   /* The stall in progress counts too. */
   stall_meter_cb (meter);
   g_clear_handle_id (&meter->source_id, g_source_remove);
+  read_steal (steal, 0, &all_steal, &all_time);
+  meter->steal_percent = all_time > meter->total_start
+                         ? 100 * (all_steal - meter->steal_start) / (all_time - meter->total_start)
+                         : NAN;
 
   return meter->longest / 1000.0;
 }

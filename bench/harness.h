@@ -131,15 +131,24 @@ void            bench_frames_clear           (BenchFrames   *frames);
 
 /* Main-loop stalls: a 1 ms timeout at G_PRIORITY_HIGH notes the longest
  * wait between two of its runs, i.e. the longest time the main loop was
- * busy with something else. */
+ * busy with something else. It also notes how much of each stall the
+ * main thread spent on a CPU (its CPU time, which on a virtual machine
+ * leaves out the time the hypervisor took the CPU away), and the share
+ * of the machine's CPU time taken by the hypervisor (steal). */
 typedef struct
 {
-  guint  source_id;
-  gint64 last;
-  gint64 longest;         /* µs */
-  guint  runs;
-  guint64 last_on_cpu;    /* ns, CHUTES_BENCH_TRACE only */
-  guint64 last_waiting;
+  guint   source_id;
+  gint64  last;
+  gint64  longest;        /* µs of wall clock */
+  gint64  longest_cpu;    /* µs of CPU time in that stall */
+  gint64  most_cpu;       /* µs: the most CPU time in any stall */
+  gint64  last_cpu;
+  guint   runs;
+  double  steal_start;    /* ms, all CPUs */
+  double  total_start;
+  double  steal_percent;  /* set by bench_stall_meter_stop() */
+  guint64 last_waiting;   /* ns, CHUTES_BENCH_TRACE only */
+  double  last_steal[8];  /* ms per CPU, CHUTES_BENCH_TRACE only */
 } BenchStallMeter;
 
 void            bench_stall_meter_start      (BenchStallMeter *meter);
