@@ -16,6 +16,7 @@ struct _ChutesMessageRow
   ChutesMessage *message;
   GSignalGroup  *signals;
   guint          text_update_id;
+  guint          measure_id;
   guint          frame_tick_id;    /* an update was taken, no frame since */
   gboolean       text_changed;     /* and the text changed again since */
 
@@ -288,22 +289,29 @@ chutes_message_row_update_author (ChutesMessageRow *self)
 #define TEXT_UPDATE_PRIORITY (G_PRIORITY_HIGH_IDLE + 10)
 
 /* Measures the row (its list item, as the list does) at the width it
- * has, right after its text changed: the frame that follows finds the
- * sizes cached and only allocates and draws. The work is the same, but in
- * two turns of the main loop instead of one, so that input and the network
- * are served in between (bench/README.md, streaming). */
-static void
-chutes_message_row_measure_ahead (ChutesMessageRow *self)
+ * has, after its text changed: the frame that follows finds the sizes
+ * cached and only allocates and draws. The work is the same, but in turns
+ * of the main loop of their own (the text, then its size, then the frame)
+ * so that input and the network are served in between (bench/README.md,
+ * streaming). Runs after the text update and before the frame. */
+#define MEASURE_PRIORITY (G_PRIORITY_HIGH_IDLE + 15)
+
+static gboolean
+measure_ahead_cb (gpointer user_data)
 {
+  ChutesMessageRow *self = user_data;
   GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
   int width;
 
+  self->measure_id = 0;
   if (item == NULL || !gtk_widget_get_mapped (item))
-    return;
+    return G_SOURCE_REMOVE;
 
   width = gtk_widget_get_width (item);
   if (width > 0)
     gtk_widget_measure (item, GTK_ORIENTATION_VERTICAL, width, NULL, NULL, NULL, NULL);
+
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean text_update_cb (gpointer user_data);
@@ -333,7 +341,8 @@ text_update_cb (gpointer user_data)
   chutes_message_row_update_content (self);
   chutes_message_row_update_reasoning (self);
   chutes_message_row_update_actions (self);
-  chutes_message_row_measure_ahead (self);
+  if (self->measure_id == 0)
+    self->measure_id = g_idle_add_full (MEASURE_PRIORITY, measure_ahead_cb, self, NULL);
 
   /* A row that draws no frames (unmapped) takes each update at once. */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->frame_tick_id == 0)
@@ -355,6 +364,7 @@ static void
 chutes_message_row_cancel_text_update (ChutesMessageRow *self)
 {
   g_clear_handle_id (&self->text_update_id, g_source_remove);
+  g_clear_handle_id (&self->measure_id, g_source_remove);
   if (self->frame_tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->frame_tick_id);
   self->frame_tick_id = 0;
