@@ -14,6 +14,7 @@
 #include "chutes-model.h"
 #include "chutes-model-picker.h"
 #include "chutes-code-block.h"
+#include "chutes-markdown-view.h"
 #include "chutes-stack-a11y.h"
 #include "chutes-tail-model.h"
 
@@ -737,6 +738,7 @@ chutes_chat_page_map (GtkWidget *widget)
 
   chutes_chat_page_load_models (self);
   chutes_code_block_prepare ();
+  chutes_markdown_view_prepare ();
 
   if (GTK_IS_WINDOW (gtk_widget_get_root (widget)) && !self->watching_window)
     {

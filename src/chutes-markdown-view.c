@@ -1020,6 +1020,40 @@ chutes_markdown_view_flush (ChutesMarkdownView *self)
   chutes_markdown_view_render (self);
 }
 
+/* A sample of each kind of block and span a reply has. */
+static const char sample_reply[] =
+  "# Heading\n\n## Heading\n\n### Heading\n\n"
+  "Text with **bold**, *italic*, ***both***, ~~struck~~, `code` and a [link](https://example.com).\n\n"
+  "- item\n- item\n  1. item\n  2. item\n\n"
+  "| left | right |\n|:-----|------:|\n| a    | 1     |\n\n"
+  "```c\nint main (void) { return 0; }\n```\n\n"
+  "> quote\n";
+
+static gboolean
+prepare_cb (gpointer user_data)
+{
+  GtkWidget *view = g_object_ref_sink (chutes_markdown_view_new ());
+
+  chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (view), sample_reply);
+  gtk_widget_measure (view, GTK_ORIENTATION_HORIZONTAL, -1, NULL, NULL, NULL, NULL);
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 600, NULL, NULL, NULL, NULL);
+  g_object_unref (view);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+chutes_markdown_view_prepare (void)
+{
+  static gboolean prepared;
+
+  if (prepared)
+    return;
+
+  prepared = TRUE;
+  g_idle_add_full (G_PRIORITY_LOW, prepare_cb, NULL, NULL);
+}
+
 void
 chutes_markdown_view_add_style (GdkDisplay *display)
 {

@@ -54,6 +54,13 @@ void        chutes_markdown_view_flush              (ChutesMarkdownView *self);
  * the application adds it at start, before it has any. */
 void        chutes_markdown_view_add_style          (GdkDisplay         *display);
 
+/* The first reply shown after start loads what all replies share: fonts
+ * (bold, italic, monospace, the headings' sizes) and their shaping, its
+ * kinds of widgets, GtkSourceView's view; some 30 ms in the frame that
+ * shows it. This does that once, when the main loop is idle, by building
+ * a sample reply, measuring it, and dropping it. */
+void        chutes_markdown_view_prepare            (void);
+
 /* For tests and benchmarks: how many bytes of Markdown the view has handed
  * to the parser since it was created. */
 guint64     chutes_markdown_view_get_reparsed_bytes (ChutesMarkdownView *self);
