@@ -150,7 +150,8 @@ chutes_culling_box_new (int spacing)
 }
 
 /* The first and last child the last snapshot drew (for tests): they are
- * in a row, as the box is vertical. */
+ * in a row, as the box is vertical. Not referenced: a child removed since
+ * may be gone, so compare them with children, never use them. */
 void
 chutes_culling_box_get_drawn (ChutesCullingBox  *self,
                               GtkWidget        **first,
