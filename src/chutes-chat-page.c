@@ -13,7 +13,6 @@
 #include "chutes-message-row.h"
 #include "chutes-model.h"
 #include "chutes-model-picker.h"
-#include "chutes-code-block.h"
 #include "chutes-markdown-view.h"
 #include "chutes-stack-a11y.h"
 #include "chutes-tail-model.h"
@@ -737,7 +736,6 @@ chutes_chat_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (chutes_chat_page_parent_class)->map (widget);
 
   chutes_chat_page_load_models (self);
-  chutes_code_block_prepare ();
   chutes_markdown_view_prepare ();
 
   if (GTK_IS_WINDOW (gtk_widget_get_root (widget)) && !self->watching_window)

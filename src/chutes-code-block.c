@@ -384,8 +384,12 @@ chutes_code_block_init (ChutesCodeBlock *self)
   chutes_code_block_update_language (self);
 }
 
-static gboolean
-prepare_cb (gpointer user_data)
+/* The first code block loads GtkSourceView: the list of its languages
+ * and its styles, some 20 ms. Called when the main loop is idle after the
+ * chat is shown (chutes_markdown_view_prepare()), rather than in the
+ * middle of the first reply. */
+void
+chutes_code_block_load_highlighting (void)
 {
   GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
   GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
@@ -395,23 +399,6 @@ prepare_cb (gpointer user_data)
   gtk_source_language_manager_get_language_ids (languages);
   gtk_source_style_scheme_manager_get_scheme (schemes, "Adwaita");
   gtk_source_style_scheme_manager_get_scheme (schemes, "Adwaita-dark");
-
-  return G_SOURCE_REMOVE;
-}
-
-/* The first code block loads GtkSourceView: the list of its languages
- * and its styles, some 20 ms. Done once, when the main loop is idle after
- * the chat is shown, rather than in the middle of the first reply. */
-void
-chutes_code_block_prepare (void)
-{
-  static gboolean prepared;
-
-  if (prepared)
-    return;
-
-  prepared = TRUE;
-  g_idle_add_full (G_PRIORITY_LOW, prepare_cb, NULL, NULL);
 }
 
 /* While held, no code block starts highlighting; held by each streaming

@@ -33,7 +33,7 @@ const char *chutes_code_block_get_language_name (ChutesCodeBlock *self);
 /* Copies the code to the clipboard, as the Copy button does. */
 void        chutes_code_block_copy          (ChutesCodeBlock *self);
 
-void        chutes_code_block_prepare              (void);
+void        chutes_code_block_load_highlighting    (void);
 void        chutes_code_block_hold_highlighting    (void);
 void        chutes_code_block_release_highlighting (void);
 

@@ -1029,11 +1029,21 @@ static const char sample_reply[] =
   "```c\nint main (void) { return 0; }\n```\n\n"
   "> quote\n";
 
+/* Two steps, a turn of the main loop each: GtkSourceView's languages and
+ * styles, then a sample reply, built, measured and dropped. */
 static gboolean
 prepare_cb (gpointer user_data)
 {
-  GtkWidget *view = g_object_ref_sink (chutes_markdown_view_new ());
+  guint *step = user_data;
+  GtkWidget *view;
 
+  if ((*step)++ == 0)
+    {
+      chutes_code_block_load_highlighting ();
+      return G_SOURCE_CONTINUE;
+    }
+
+  view = g_object_ref_sink (chutes_markdown_view_new ());
   chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (view), sample_reply);
   gtk_widget_measure (view, GTK_ORIENTATION_HORIZONTAL, -1, NULL, NULL, NULL, NULL);
   gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 600, NULL, NULL, NULL, NULL);
@@ -1046,12 +1056,13 @@ void
 chutes_markdown_view_prepare (void)
 {
   static gboolean prepared;
+  static guint step;
 
   if (prepared)
     return;
 
   prepared = TRUE;
-  g_idle_add_full (G_PRIORITY_LOW, prepare_cb, NULL, NULL);
+  g_idle_add_full (G_PRIORITY_LOW, prepare_cb, &step, NULL);
 }
 
 void

@@ -54,11 +54,12 @@ void        chutes_markdown_view_flush              (ChutesMarkdownView *self);
  * the application adds it at start, before it has any. */
 void        chutes_markdown_view_add_style          (GdkDisplay         *display);
 
-/* The first reply shown after start loads what all replies share: fonts
- * (bold, italic, monospace, the headings' sizes) and their shaping, its
- * kinds of widgets, GtkSourceView's view; some 30 ms in the frame that
- * shows it. This does that once, when the main loop is idle, by building
- * a sample reply, measuring it, and dropping it. */
+/* The first reply shown after start loads what all replies share:
+ * GtkSourceView's languages and styles (some 20 ms), fonts (bold, italic,
+ * monospace, the headings' sizes) and their shaping, its kinds of widgets
+ * (some 30 ms in the frame that shows it). This does that once, in two
+ * idle turns at low priority: the languages, then a sample reply, built,
+ * measured and dropped. */
 void        chutes_markdown_view_prepare            (void);
 
 /* For tests and benchmarks: how many bytes of Markdown the view has handed
