@@ -46,7 +46,7 @@ struct _ChutesWindow
   GtkWidget            *authorize_box;
   AdwBin               *chat_bin;
   ChutesChatPage       *chat_page;
-  AdwFlap              *flap;
+  GtkWidget            *split;
   ChutesSidebar        *sidebar;
   GtkToggleButton      *sidebar_button;
   GtkWidget            *new_chat_button;
@@ -260,11 +260,67 @@ show_toast_action (GtkWidget  *widget,
 
 /* Conversations ------------------------------------------------------------ */
 
-static void
-chutes_window_hide_folded_flap (ChutesWindow *self)
+/* The sidebar beside the chat page, or over it in a narrow window:
+ * AdwOverlaySplitView where libadwaita has it (1.4), collapsed by a
+ * breakpoint; AdwFlap, which folds by itself, before (Debian 12 has 1.2). */
+#if ADW_CHECK_VERSION (1, 4, 0)
+# define SIDEBAR_SHOWN_PROPERTY "show-sidebar"
+/* About where the sidebar's 260 px and the chat's narrowest no longer fit. */
+# define NARROW_CONDITION "max-width: 600sp"
+#else
+# define SIDEBAR_SHOWN_PROPERTY "reveal-flap"
+#endif
+
+static GtkWidget *
+chutes_window_new_split (ChutesWindow *self,
+                         GtkWidget    *sidebar,
+                         GtkWidget    *content)
 {
-  if (adw_flap_get_folded (self->flap))
-    adw_flap_set_reveal_flap (self->flap, FALSE);
+#if ADW_CHECK_VERSION (1, 4, 0)
+  AdwOverlaySplitView *split = ADW_OVERLAY_SPLIT_VIEW (adw_overlay_split_view_new ());
+  AdwBreakpoint *narrow = adw_breakpoint_new (adw_breakpoint_condition_parse (NARROW_CONDITION));
+
+  adw_overlay_split_view_set_sidebar (split, sidebar);
+  adw_overlay_split_view_set_content (split, content);
+  adw_breakpoint_add_setters (narrow, G_OBJECT (split), "collapsed", TRUE, NULL);
+  adw_application_window_add_breakpoint (ADW_APPLICATION_WINDOW (self), narrow);
+
+  return GTK_WIDGET (split);
+#else
+  AdwFlap *flap = ADW_FLAP (adw_flap_new ());
+
+  adw_flap_set_flap (flap, sidebar);
+  adw_flap_set_separator (flap, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  adw_flap_set_content (flap, content);
+
+  return GTK_WIDGET (flap);
+#endif
+}
+
+static void
+chutes_window_show_sidebar (ChutesWindow *self,
+                            gboolean      show)
+{
+#if ADW_CHECK_VERSION (1, 4, 0)
+  adw_overlay_split_view_set_show_sidebar (ADW_OVERLAY_SPLIT_VIEW (self->split), show);
+#else
+  adw_flap_set_reveal_flap (ADW_FLAP (self->split), show);
+#endif
+}
+
+/* In a narrow window the sidebar covers the chat: it goes once a chat is
+ * picked. */
+static void
+chutes_window_hide_overlaid_sidebar (ChutesWindow *self)
+{
+#if ADW_CHECK_VERSION (1, 4, 0)
+  gboolean overlaid = adw_overlay_split_view_get_collapsed (ADW_OVERLAY_SPLIT_VIEW (self->split));
+#else
+  gboolean overlaid = adw_flap_get_folded (ADW_FLAP (self->split));
+#endif
+
+  if (overlaid)
+    chutes_window_show_sidebar (self, FALSE);
 }
 
 static void
@@ -276,7 +332,7 @@ new_chat_action (GtkWidget  *widget,
 
   chutes_window_ensure_chat_view (self);
   chutes_chat_page_new_chat (self->chat_page);
-  chutes_window_hide_folded_flap (self);
+  chutes_window_hide_overlaid_sidebar (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->chat_page));
 }
 
@@ -288,7 +344,7 @@ search_action (GtkWidget  *widget,
   ChutesWindow *self = CHUTES_WINDOW (widget);
 
   chutes_window_ensure_chat_view (self);
-  adw_flap_set_reveal_flap (self->flap, TRUE);
+  chutes_window_show_sidebar (self, TRUE);
   chutes_sidebar_focus_search (self->sidebar);
 }
 
@@ -298,7 +354,7 @@ open_chat_cb (ChutesWindow *self,
               gint64        message_id)
 {
   chutes_chat_page_open_chat (self->chat_page, conversation_id, message_id);
-  chutes_window_hide_folded_flap (self);
+  chutes_window_hide_overlaid_sidebar (self);
 }
 
 static void
@@ -418,26 +474,23 @@ delete_chat_cb (ChutesWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-/* The chats (the sidebar and the chat page, in a flap) are built when
+/* The chats (the sidebar and the chat page, side by side) are built when
  * first shown: a start shows the loading page while the session is read,
  * and someone signed out may never need them. Until then chat_page,
- * sidebar and flap are NULL. */
+ * sidebar and split are NULL. */
 static void
 chutes_window_ensure_chat_view (ChutesWindow *self)
 {
   ChutesHistory *history = chutes_application_get_history (self->application);
   ChutesConversation *conversation;
 
-  if (self->flap != NULL)
+  if (self->split != NULL)
     return;
 
-  self->flap = ADW_FLAP (adw_flap_new ());
   self->sidebar = CHUTES_SIDEBAR (g_object_new (CHUTES_TYPE_SIDEBAR, NULL));
   self->chat_page = CHUTES_CHAT_PAGE (g_object_new (CHUTES_TYPE_CHAT_PAGE, "hexpand", TRUE, NULL));
-  adw_flap_set_flap (self->flap, GTK_WIDGET (self->sidebar));
-  adw_flap_set_separator (self->flap, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  adw_flap_set_content (self->flap, GTK_WIDGET (self->chat_page));
-  adw_bin_set_child (self->chat_bin, GTK_WIDGET (self->flap));
+  self->split = chutes_window_new_split (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->chat_page));
+  adw_bin_set_child (self->chat_bin, self->split);
 
   chutes_chat_page_set_application (self->chat_page, self->application);
   chutes_sidebar_set_history (self->sidebar, history);
@@ -454,7 +507,7 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
   g_signal_connect_object (chutes_conversation_get_messages (conversation),
                            "items-changed", G_CALLBACK (chutes_window_update_export), self,
                            G_CONNECT_SWAPPED);
-  g_object_bind_property (self->flap, "reveal-flap", self->sidebar_button, "active",
+  g_object_bind_property (self->split, SIDEBAR_SHOWN_PROPERTY, self->sidebar_button, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 }
 
