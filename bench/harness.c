@@ -22,8 +22,18 @@
 #define SESSION_OUTER_SCRIPT \
   "inner=$1; shift; exec 3>&1 1>&2; " \
   "exec xvfb-run -a -s '-screen 0 1280x900x24 -noreset' dbus-run-session -- sh -c \"$inner\" sh \"$@\""
+/* With CHUTES_BENCH_WESTON=1, a headless Wayland compositor too, if
+ * installed: its socket is named in CHUTES_BENCH_WAYLAND_DISPLAY (the
+ * app still uses X11 unless a benchmark sets WAYLAND_DISPLAY and
+ * GDK_BACKEND for a child: bench_use_wayland()). */
 #define SESSION_INNER_SCRIPT \
   "printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; " \
+  "if [ \"$CHUTES_BENCH_WESTON\" = 1 ] && command -v weston >/dev/null; then " \
+  "  weston --backend=headless-backend.so --socket=chutes-bench-wayland --width=1280 --height=900 " \
+  "         --idle-time=0 >\"$XDG_RUNTIME_DIR/weston.log\" 2>&1 3>&- & " \
+  "  for i in $(seq 100); do [ -S \"$XDG_RUNTIME_DIR/chutes-bench-wayland\" ] && break; sleep 0.1; done; " \
+  "  [ -S \"$XDG_RUNTIME_DIR/chutes-bench-wayland\" ] && export CHUTES_BENCH_WAYLAND_DISPLAY=chutes-bench-wayland; " \
+  "fi; " \
   "exec \"$@\" >&3 3>&-"
 
 static char **
@@ -88,6 +98,7 @@ bench_enter_session (int    argc,
   envp = g_environ_setenv (envp, "CHUTES_BENCH_SESSION", "1", TRUE);
   envp = g_environ_unsetenv (envp, "DISPLAY");
   envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  envp = g_environ_unsetenv (envp, "CHUTES_BENCH_WAYLAND_DISPLAY");
   envp = g_environ_unsetenv (envp, "DBUS_SESSION_BUS_ADDRESS");
   envp = g_environ_unsetenv (envp, "G_MESSAGES_DEBUG");
   envp = g_environ_unsetenv (envp, "CHUTES_OAUTH_SCOPES");
@@ -1165,6 +1176,26 @@ bench_run_child (const char * const *argv)
     }
 
   return g_steal_pointer (&results);
+}
+
+gboolean
+bench_use_wayland (gboolean wayland)
+{
+  const char *display = g_getenv ("CHUTES_BENCH_WAYLAND_DISPLAY");
+
+  if (!wayland)
+    {
+      g_setenv ("GDK_BACKEND", "x11", TRUE);
+      g_unsetenv ("WAYLAND_DISPLAY");
+      return TRUE;
+    }
+
+  if (display == NULL)
+    return FALSE;
+
+  g_setenv ("GDK_BACKEND", "wayland", TRUE);
+  g_setenv ("WAYLAND_DISPLAY", display, TRUE);
+  return TRUE;
 }
 
 double

@@ -200,5 +200,10 @@ void            bench_result                 (const char  *key,
 GHashTable     *bench_run_child              (const char * const *argv);
 double          bench_child_value            (GHashTable  *results,
                                               const char  *key);
+/* Children started from now on show their windows on the headless
+ * Wayland compositor (TRUE; FALSE when there is none: the session was
+ * entered without CHUTES_BENCH_WESTON=1 or weston is not installed) or
+ * on the X server (FALSE, the default). */
+gboolean        bench_use_wayland            (gboolean     wayland);
 
 G_END_DECLS
