@@ -28,13 +28,16 @@
  * GDK_BACKEND for a child: bench_use_wayland()). */
 #define SESSION_INNER_SCRIPT \
   "printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; " \
+  "weston=; " \
   "if [ \"$CHUTES_BENCH_WESTON\" = 1 ] && command -v weston >/dev/null; then " \
   "  weston --backend=headless-backend.so --socket=chutes-bench-wayland --width=1280 --height=900 " \
-  "         --idle-time=0 >\"$XDG_RUNTIME_DIR/weston.log\" 2>&1 3>&- & " \
+  "         --idle-time=0 >\"$XDG_RUNTIME_DIR/weston.log\" 2>&1 3>&- & weston=$!; " \
   "  for i in $(seq 100); do [ -S \"$XDG_RUNTIME_DIR/chutes-bench-wayland\" ] && break; sleep 0.1; done; " \
   "  [ -S \"$XDG_RUNTIME_DIR/chutes-bench-wayland\" ] && export CHUTES_BENCH_WAYLAND_DISPLAY=chutes-bench-wayland; " \
   "fi; " \
-  "exec \"$@\" >&3 3>&-"
+  "\"$@\" >&3 3>&-; status=$?; " \
+  "if [ -n \"$weston\" ]; then kill \"$weston\"; wait \"$weston\"; fi 2>/dev/null; " \
+  "exit $status"
 
 static char **
 setenv_default (char       **envp,
