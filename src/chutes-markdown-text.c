@@ -24,6 +24,19 @@
  * which the label inherits); the label keeps the accessible role and the
  * text, so a screen reader and selection work as with any label. */
 
+/* A paragraph that grows while a reply streams is laid out whole again at
+ * each frame: Pango shapes and breaks all of it, some 15 ms for 30 KB on
+ * the build machine. Once its text passes FREEZE_AT bytes, its lines but
+ * the last KEEP_LIVE bytes' go to a label of their own that no longer
+ * changes ("frozen"), cut where the label broke a line, so that at this
+ * width the lines are the same; only the rest is laid out again. The
+ * parts are joined into one label again by chutes_markdown_text_thaw()
+ * (the reply view does it once the reply has settled), when the text
+ * changes other than by growing, or when the width changes. Only for
+ * widgets that may (chutes_markdown_text_set_can_freeze(): paragraphs). */
+#define FREEZE_AT 4096
+#define KEEP_LIVE 1024
+
 /* Below this width, text is measured as if it had this width. */
 #define MIN_TEXT_WIDTH 32
 
@@ -42,7 +55,17 @@ struct _ChutesMarkdownText
 {
   GtkWidget    parent_instance;
 
-  GtkLabel    *label;
+  GtkLabel    *label;           /* the text, or while frozen its live end */
+
+  /* While frozen: the labels of the frozen lines, first to last, the
+   * markup they show (the start of the text's markup), the bytes of
+   * their text and the width they were cut at. */
+  GPtrArray   *frozen;
+  GString     *frozen_markup;
+  gsize        frozen_length;
+  int          frozen_width;
+  gboolean     can_freeze;
+  guint        thaw_id;
 
   /* The size of the text on one line, and the label layout (and its
    * serial, which changes with its text, attributes and fonts) it is of. */
@@ -109,6 +132,222 @@ chutes_markdown_text_ensure_line (ChutesMarkdownText *self)
     self->line_width = 2 * (int) length;
 }
 
+/* Freezing ------------------------------------------------------------------ */
+
+static GtkLabel *
+new_label (GtkAccessibleRole role)
+{
+  return g_object_new (GTK_TYPE_LABEL,
+                       "accessible-role", role,
+                       "xalign", 0.0f,
+                       "wrap", TRUE,
+                       "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                       "selectable", TRUE,
+                       "use-underline", FALSE,
+                       NULL);
+}
+
+/* A link in a frozen part is handled as one in the live label: by whoever
+ * handles that label's activate-link (the reply view). */
+static gboolean
+frozen_activate_link_cb (GtkLabel           *part,
+                         const char         *uri,
+                         ChutesMarkdownText *self)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (self->label, "activate-link", uri, &handled);
+
+  return handled;
+}
+
+/* Drops the frozen parts; the live label keeps its text. */
+static void
+unfreeze (ChutesMarkdownText *self)
+{
+  if (self->frozen == NULL)
+    return;
+
+  for (guint i = 0; i < self->frozen->len; i++)
+    gtk_widget_unparent (g_ptr_array_index (self->frozen, i));
+  g_clear_pointer (&self->frozen, g_ptr_array_unref);
+  g_string_free (g_steal_pointer (&self->frozen_markup), TRUE);
+  self->frozen_length = 0;
+  self->frozen_width = 0;
+}
+
+static gboolean
+thaw_cb (gpointer user_data)
+{
+  ChutesMarkdownText *self = user_data;
+
+  self->thaw_id = 0;
+  chutes_markdown_text_thaw (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The bytes of text the entity at @entity ("&lt;", "&#x1f;"...) shows. */
+static gsize
+entity_length (const char *entity)
+{
+  gunichar c;
+  char utf8[6];
+
+  if (entity[1] != '#')
+    return 1;         /* &lt; &gt; &amp; &quot; &apos; */
+  c = entity[2] == 'x' ? g_ascii_strtoull (entity + 3, NULL, 16) : g_ascii_strtoull (entity + 2, NULL, 10);
+
+  return g_unichar_to_utf8 (c, utf8);
+}
+
+/* The offset in @markup (as the reply view writes it: escaped text and
+ * spans), outside any span, where the text shown reaches the greatest of
+ * @cuts (text offsets, ascending) that has one; 0 when none does.
+ * *cut_out is that text offset. */
+static gsize
+find_markup_cut (const char *markup,
+                 GArray     *cuts,
+                 gsize      *cut_out)
+{
+  gsize text = 0;
+  gsize found = 0;
+  guint next = 0;
+  int depth = 0;
+
+  *cut_out = 0;
+  for (const char *p = markup; *p != '\0' && next < cuts->len;)
+    {
+      while (next < cuts->len && g_array_index (cuts, gsize, next) < text)
+        next++;
+      if (next < cuts->len && depth == 0 && g_array_index (cuts, gsize, next) == text)
+        {
+          found = p - markup;
+          *cut_out = text;
+          next++;
+        }
+
+      if (*p == '<')
+        {
+          const char *end = strchr (p, '>');
+
+          if (end == NULL)
+            break;
+          if (p[1] == '/')
+            depth--;
+          else if (end[-1] != '/')
+            depth++;
+          p = end + 1;
+        }
+      else if (*p == '&')
+        {
+          const char *end = strchr (p, ';');
+
+          if (end == NULL)
+            break;
+          text += entity_length (p);
+          p = end + 1;
+        }
+      else
+        {
+          text++;
+          p++;
+        }
+    }
+
+  return found;
+}
+
+/* Moves the live label's lines, but for its last KEEP_LIVE bytes, to a
+ * frozen part of their own, cut where the label broke a line at the width
+ * it has. */
+static void
+freeze (ChutesMarkdownText *self,
+        const char         *live_markup)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self->label));
+  PangoLayout *layout;
+  PangoLayoutIter *iter;
+  g_autoptr(GArray) cuts = NULL;
+  g_autofree char *markup = NULL;
+  GtkLabel *part;
+  gsize length, cut, markup_cut;
+
+  if (width <= 0 || (self->frozen != NULL && width != self->frozen_width))
+    return;
+
+  layout = gtk_label_get_layout (self->label);
+  if (pango_layout_get_width (layout) != width * PANGO_SCALE)
+    return;
+
+  length = strlen (pango_layout_get_text (layout));
+  cuts = g_array_new (FALSE, FALSE, sizeof (gsize));
+  iter = pango_layout_get_iter (layout);
+  while (pango_layout_iter_next_line (iter))
+    {
+      gsize start = pango_layout_iter_get_index (iter);
+
+      if (start + KEEP_LIVE > length)
+        break;
+      g_array_append_val (cuts, start);
+    }
+  pango_layout_iter_free (iter);
+
+  markup_cut = find_markup_cut (live_markup, cuts, &cut);
+  if (markup_cut == 0)
+    return;
+
+  markup = g_strndup (live_markup, markup_cut);
+  part = new_label (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (self->label)));
+  gtk_label_set_markup (part, markup);
+  g_signal_connect_object (part, "activate-link", G_CALLBACK (frozen_activate_link_cb), self, 0);
+  gtk_widget_insert_before (GTK_WIDGET (part), GTK_WIDGET (self), GTK_WIDGET (self->label));
+
+  if (self->frozen == NULL)
+    {
+      self->frozen = g_ptr_array_new ();
+      self->frozen_markup = g_string_new (NULL);
+      self->frozen_width = width;
+    }
+  g_ptr_array_add (self->frozen, part);
+  g_string_append (self->frozen_markup, markup);
+  self->frozen_length += cut;
+
+  gtk_label_set_markup (self->label, live_markup + markup_cut);
+}
+
+/* The height of a frozen label's text at @width: at the width it was cut
+ * at (the usual case), its own layout, laid out once. */
+static int
+label_height (GtkLabel *label,
+              int       width)
+{
+  PangoLayout *own = gtk_label_get_layout (label);
+  g_autoptr(PangoLayout) copy = NULL;
+  int height;
+
+  if (pango_layout_get_width (own) != width * PANGO_SCALE)
+    {
+      copy = pango_layout_copy (own);
+      pango_layout_set_width (copy, width * PANGO_SCALE);
+    }
+  pango_layout_get_pixel_size (copy != NULL ? copy : own, NULL, &height);
+
+  return height;
+}
+
+static int
+frozen_height (ChutesMarkdownText *self,
+               int                 width)
+{
+  int height = 0;
+
+  for (guint i = 0; self->frozen != NULL && i < self->frozen->len; i++)
+    height += label_height (g_ptr_array_index (self->frozen, i), width);
+
+  return height;
+}
+
 static void
 chutes_markdown_text_measure (GtkWidget      *widget,
                               GtkOrientation  orientation,
@@ -127,8 +366,10 @@ chutes_markdown_text_measure (GtkWidget      *widget,
       chutes_markdown_text_ensure_line (self);
       if (orientation == GTK_ORIENTATION_HORIZONTAL)
         {
-          *natural = self->line_width;
-          *minimum = MIN (self->line_width, MIN_TEXT_WIDTH);
+          /* Frozen text is long: as for LONG_TEXT. */
+          *natural = self->frozen != NULL ? MAX (self->line_width, 2 * (int) self->frozen_length)
+                                          : self->line_width;
+          *minimum = MIN (*natural, MIN_TEXT_WIDTH);
         }
       else
         {
@@ -139,7 +380,7 @@ chutes_markdown_text_measure (GtkWidget      *widget,
 
   layout = chutes_markdown_text_layout (self, MAX (for_size, MIN_TEXT_WIDTH));
   pango_layout_get_pixel_size (layout, NULL, &height);
-  *minimum = *natural = height;
+  *minimum = *natural = height + frozen_height (self, MAX (for_size, MIN_TEXT_WIDTH));
 }
 
 static GtkSizeRequestMode
@@ -155,8 +396,25 @@ chutes_markdown_text_size_allocate (GtkWidget *widget,
                                     int        baseline)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
+  int y = 0;
 
-  gtk_widget_allocate (GTK_WIDGET (self->label), width, height, -1, NULL);
+  for (guint i = 0; self->frozen != NULL && i < self->frozen->len; i++)
+    {
+      GtkLabel *part = g_ptr_array_index (self->frozen, i);
+      int part_height = label_height (part, MAX (width, MIN_TEXT_WIDTH));
+
+      gtk_widget_allocate (GTK_WIDGET (part), width, part_height, -1,
+                           gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, y)));
+      y += part_height;
+    }
+
+  gtk_widget_allocate (GTK_WIDGET (self->label), width, MAX (height - y, 0), -1,
+                       y > 0 ? gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, y)) : NULL);
+
+  /* At another width the parts would break their lines apart from each
+   * other: joined again, before the next frame. */
+  if (self->frozen != NULL && width != self->frozen_width && self->thaw_id == 0)
+    self->thaw_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, thaw_cb, self, NULL);
 }
 
 static void
@@ -164,6 +422,8 @@ chutes_markdown_text_dispose (GObject *object)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (object);
 
+  g_clear_handle_id (&self->thaw_id, g_source_remove);
+  unfreeze (self);
   if (self->label != NULL)
     {
       gtk_widget_unparent (GTK_WIDGET (self->label));
@@ -201,14 +461,7 @@ chutes_markdown_text_new (GtkAccessibleRole  role,
 {
   ChutesMarkdownText *self = g_object_new (CHUTES_TYPE_MARKDOWN_TEXT, NULL);
 
-  self->label = g_object_new (GTK_TYPE_LABEL,
-                              "accessible-role", role,
-                              "xalign", 0.0f,
-                              "wrap", TRUE,
-                              "wrap-mode", PANGO_WRAP_WORD_CHAR,
-                              "selectable", TRUE,
-                              "use-underline", FALSE,
-                              NULL);
+  self->label = new_label (role);
   gtk_widget_set_parent (GTK_WIDGET (self->label), GTK_WIDGET (self));
   /* GTK passes a child's resize on to its parent only once the child has
    * been measured or allocated; this label never is measured, and its
@@ -235,9 +488,70 @@ void
 chutes_markdown_text_set_markup (ChutesMarkdownText *self,
                                  const char         *markup)
 {
+  const char *live = markup;
+  const char *previous;
+  gsize previous_length;
+  gboolean grew;
+
   g_return_if_fail (CHUTES_IS_MARKDOWN_TEXT (self));
+  g_return_if_fail (markup != NULL);
+
+  if (self->frozen != NULL)
+    {
+      if (strncmp (markup, self->frozen_markup->str, self->frozen_markup->len) == 0)
+        live = markup + self->frozen_markup->len;
+      else
+        unfreeze (self);
+    }
 
   /* Compared first: setting the same markup again still relayouts. */
-  if (g_strcmp0 (gtk_label_get_label (self->label), markup) != 0)
-    gtk_label_set_markup (self->label, markup);
+  previous = gtk_label_get_label (self->label);
+  previous_length = strlen (previous);
+  if (strcmp (previous, live) == 0)
+    return;
+  grew = strncmp (live, previous, previous_length) == 0;
+  gtk_label_set_markup (self->label, live);
+
+  if (self->can_freeze && grew && strlen (live) > FREEZE_AT)
+    freeze (self, live);
+}
+
+/* Whether the text may be frozen in parts while it grows (see FREEZE_AT). */
+void
+chutes_markdown_text_set_can_freeze (ChutesMarkdownText *self,
+                                     gboolean            can_freeze)
+{
+  g_return_if_fail (CHUTES_IS_MARKDOWN_TEXT (self));
+
+  self->can_freeze = can_freeze;
+  if (!can_freeze)
+    chutes_markdown_text_thaw (self);
+}
+
+/* Joins the frozen parts and the live end into one label again: one
+ * layout of the whole text, and one selection. */
+void
+chutes_markdown_text_thaw (ChutesMarkdownText *self)
+{
+  g_autoptr(GString) markup = NULL;
+
+  g_return_if_fail (CHUTES_IS_MARKDOWN_TEXT (self));
+
+  g_clear_handle_id (&self->thaw_id, g_source_remove);
+  if (self->frozen == NULL)
+    return;
+
+  markup = g_string_new (self->frozen_markup->str);
+  g_string_append (markup, gtk_label_get_label (self->label));
+  unfreeze (self);
+  gtk_label_set_markup (self->label, markup->str);
+}
+
+/* Whether the text is shown in frozen parts (for tests). */
+guint
+chutes_markdown_text_get_n_frozen (ChutesMarkdownText *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MARKDOWN_TEXT (self), 0);
+
+  return self->frozen != NULL ? self->frozen->len : 0;
 }

@@ -17,5 +17,9 @@ GtkWidget *chutes_markdown_text_new        (GtkAccessibleRole   role,
 GtkLabel  *chutes_markdown_text_get_label  (ChutesMarkdownText *self);
 void       chutes_markdown_text_set_markup (ChutesMarkdownText *self,
                                            const char         *markup);
+void       chutes_markdown_text_set_can_freeze (ChutesMarkdownText *self,
+                                               gboolean            can_freeze);
+void       chutes_markdown_text_thaw       (ChutesMarkdownText *self);
+guint      chutes_markdown_text_get_n_frozen (ChutesMarkdownText *self);
 
 G_END_DECLS

@@ -431,6 +431,9 @@ build_block (ChutesMdBlock *block)
     {
     case CHUTES_MD_PARAGRAPH:
       widget = text_new (GTK_ACCESSIBLE_ROLE_LABEL, "chutes-md-paragraph");
+      /* A long paragraph that grows is laid out in parts until the reply
+       * settles (chutes_markdown_view_settle()). */
+      chutes_markdown_text_set_can_freeze (CHUTES_MARKDOWN_TEXT (widget), TRUE);
       text_set_markup (widget, block->text->str);
       break;
 
@@ -759,7 +762,23 @@ chutes_markdown_view_hold_highlighting (ChutesMarkdownView *self,
     chutes_code_block_release_highlighting ();
 }
 
-/* Parses the whole text and fixes the widgets that differ from it. */
+static void
+thaw_texts (GtkWidget *widget)
+{
+  if (CHUTES_IS_MARKDOWN_TEXT (widget))
+    {
+      chutes_markdown_text_thaw (CHUTES_MARKDOWN_TEXT (widget));
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    thaw_texts (child);
+}
+
+/* Parses the whole text and fixes the widgets that differ from it; joins
+ * the paragraphs laid out in parts while they grew. */
 void
 chutes_markdown_view_settle (ChutesMarkdownView *self)
 {
@@ -773,7 +792,10 @@ chutes_markdown_view_settle (ChutesMarkdownView *self)
   chutes_markdown_view_hold_highlighting (self, FALSE);
 
   if (!self->needs_settle)
-    return;
+    {
+      thaw_texts (GTK_WIDGET (self->box));
+      return;
+    }
 
   shown = g_steal_pointer (&self->committed_blocks);
   g_ptr_array_extend_and_steal (shown, g_steal_pointer (&self->tail_blocks));
@@ -792,6 +814,7 @@ chutes_markdown_view_settle (ChutesMarkdownView *self)
   self->last_committed = NULL;
   self->split_failed_blocks = 0;
   self->needs_settle = FALSE;
+  thaw_texts (GTK_WIDGET (self->box));
 }
 
 static gboolean

@@ -1373,6 +1373,95 @@ test_text_size_follows_text_and_style (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* All the labels inside @widget, in order. */
+static void
+collect_labels (GtkWidget *widget,
+                GPtrArray *labels)
+{
+  if (GTK_IS_LABEL (widget))
+    g_ptr_array_add (labels, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, labels);
+}
+
+/* A paragraph that grows past a few KB while a reply streams is laid out
+ * in parts, cut where its lines break, so that only the end is laid out
+ * again at each frame. A person sees the same: the same text and the same
+ * lines (the same height as one label at that width); a link in an
+ * earlier part still goes where the reply's links go; and once the reply
+ * settles it is one label again (one selection). */
+static void
+test_long_paragraph_laid_out_in_parts (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *view = chutes_markdown_view_new ();
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr(GString) shown = g_string_new (NULL);
+  LinkRecord record = { g_ptr_array_new_with_free_func (g_free) };
+  ChutesMarkdownText *text;
+  GtkWidget *first_part;
+  gsize length = 0;
+  int width, parts_height, whole_height;
+  gboolean handled = FALSE;
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 500, 400);
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (view, "activate-link", G_CALLBACK (record_link_cb), &record);
+
+  /* One paragraph, 12 KB, in pieces with a frame between them. */
+  chutes_markdown_view_append (CHUTES_MARKDOWN_VIEW (view),
+                               "It starts with [a link](https://example.com/early) and some **bold** words. ");
+  for (guint i = 0; length < 12000; i++)
+    {
+      g_autofree char *piece = g_strdup_printf ("Then sentence %u, *leaning* and `code %u` & <b>literal</b>, "
+                                                "goes on for a while longer than a line. ", i, i);
+
+      length += strlen (piece);
+      chutes_markdown_view_append (CHUTES_MARKDOWN_VIEW (view), piece);
+      settle (window);
+    }
+
+  texts = find_all (CHUTES_MARKDOWN_VIEW (view), CHUTES_TYPE_MARKDOWN_TEXT);
+  g_assert_cmpuint (texts->len, ==, 1);
+  text = texts->pdata[0];
+  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), >, 0);
+
+  collect_labels (GTK_WIDGET (text), parts);
+  g_assert_cmpuint (parts->len, ==, chutes_markdown_text_get_n_frozen (text) + 1);
+  for (guint i = 0; i < parts->len; i++)
+    g_string_append (shown, gtk_label_get_text (parts->pdata[i]));
+  width = gtk_widget_get_width (GTK_WIDGET (text));
+  gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &parts_height, NULL, NULL);
+
+  first_part = parts->pdata[0];
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (first_part)), "It starts with a link and some bold"));
+  g_signal_emit_by_name (first_part, "activate-link", "https://example.com/early", &handled);
+  g_assert_true (handled);
+  g_assert_cmpuint (record.opened->len, ==, 1);
+  g_assert_cmpstr (record.opened->pdata[0], ==, "https://example.com/early");
+
+  chutes_markdown_view_settle (CHUTES_MARKDOWN_VIEW (view));
+  settle (window);
+  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), ==, 0);
+  collect_labels (GTK_WIDGET (text), labels);
+  g_assert_cmpuint (labels->len, ==, 1);
+  g_assert_cmpstr (gtk_label_get_text (labels->pdata[0]), ==, shown->str);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (text)), ==, width);
+  gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &whole_height, NULL, NULL);
+  g_assert_cmpint (parts_height, ==, whole_height);
+
+  g_ptr_array_unref (record.opened);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A reply is one row of the message list however long it is: its view
  * draws the blocks in view only, and draws again when the chat scrolls or
  * its window grows, so that no block is left blank. */
@@ -1466,6 +1555,7 @@ main (int   argc,
   g_test_add_func ("/markdown/view/deep-nesting-is-flattened", test_deep_nesting_is_flattened);
   g_test_add_func ("/markdown/text/size-follows-text-and-style", test_text_size_follows_text_and_style);
   g_test_add_func ("/markdown/view/draws-blocks-in-view", test_view_draws_blocks_in_view);
+  g_test_add_func ("/markdown/streaming/long-paragraph-laid-out-in-parts", test_long_paragraph_laid_out_in_parts);
 
   return g_test_run ();
 }
