@@ -202,7 +202,10 @@ chutes_chat_page_announce (ChutesChatPage *self,
   gtk_label_set_text (self->announcement_label, "");
   gtk_label_set_text (self->announcement_label, text);
 #if GTK_CHECK_VERSION (4, 14, 0)
+  /* Newer than the API meson.build pins (GDK_VERSION_MAX_ALLOWED). */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_accessible_announce (GTK_ACCESSIBLE (self), text, GTK_ACCESSIBLE_ANNOUNCEMENT_PRIORITY_MEDIUM);
+  G_GNUC_END_IGNORE_DEPRECATIONS
 #else
   if (gtk_widget_has_focus (GTK_WIDGET (self->composer)))
     {

@@ -277,13 +277,19 @@ chutes_window_new_split (ChutesWindow *self,
                          GtkWidget    *content)
 {
 #if ADW_CHECK_VERSION (1, 4, 0)
-  AdwOverlaySplitView *split = ADW_OVERLAY_SPLIT_VIEW (adw_overlay_split_view_new ());
-  AdwBreakpoint *narrow = adw_breakpoint_new (adw_breakpoint_condition_parse (NARROW_CONDITION));
+  AdwOverlaySplitView *split;
+  AdwBreakpoint *narrow;
 
+  /* Newer than the API meson.build pins (ADW_VERSION_MAX_ALLOWED, which
+   * marks it unavailable), and used only where the library has it. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  split = ADW_OVERLAY_SPLIT_VIEW (adw_overlay_split_view_new ());
+  narrow = adw_breakpoint_new (adw_breakpoint_condition_parse (NARROW_CONDITION));
   adw_overlay_split_view_set_sidebar (split, sidebar);
   adw_overlay_split_view_set_content (split, content);
   adw_breakpoint_add_setters (narrow, G_OBJECT (split), "collapsed", TRUE, NULL);
   adw_application_window_add_breakpoint (ADW_APPLICATION_WINDOW (self), narrow);
+  G_GNUC_END_IGNORE_DEPRECATIONS
 
   return GTK_WIDGET (split);
 #else
@@ -302,7 +308,9 @@ chutes_window_show_sidebar (ChutesWindow *self,
                             gboolean      show)
 {
 #if ADW_CHECK_VERSION (1, 4, 0)
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   adw_overlay_split_view_set_show_sidebar (ADW_OVERLAY_SPLIT_VIEW (self->split), show);
+  G_GNUC_END_IGNORE_DEPRECATIONS
 #else
   adw_flap_set_reveal_flap (ADW_FLAP (self->split), show);
 #endif
@@ -314,7 +322,9 @@ static void
 chutes_window_hide_overlaid_sidebar (ChutesWindow *self)
 {
 #if ADW_CHECK_VERSION (1, 4, 0)
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gboolean overlaid = adw_overlay_split_view_get_collapsed (ADW_OVERLAY_SPLIT_VIEW (self->split));
+  G_GNUC_END_IGNORE_DEPRECATIONS
 #else
   gboolean overlaid = adw_flap_get_folded (ADW_FLAP (self->split));
 #endif
