@@ -601,7 +601,7 @@ print_wayland_rows (GHashTable *wayland)
 
   if (wayland == NULL)
     {
-      bench_print_row (BENCHMARK, what, "not measured", "no weston (apt-get install weston)", NAN, "-");
+      bench_print_row (BENCHMARK, what, "not measured", "no Wayland compositor (apt-get install weston)", NAN, "-");
       return;
     }
 
