@@ -77,16 +77,16 @@ struct _ChutesMarkdownText
 
 G_DEFINE_FINAL_TYPE (ChutesMarkdownText, chutes_markdown_text, GTK_TYPE_WIDGET)
 
-/* The label's layout (its text, markup and style) at @width pixels. At
+/* A label's layout (its text, markup and style) at @width pixels. At
  * the width the label has, which is the common case (a paragraph that
  * grows while a reply streams keeps its width), it is the label's own
  * layout, already at that width: the lines laid out here are the ones the
  * label draws, rather than laid out twice. */
 static PangoLayout *
-chutes_markdown_text_layout (ChutesMarkdownText *self,
-                             int                 width)
+label_layout_at (GtkLabel *label,
+                 int       width)
 {
-  PangoLayout *label_layout = gtk_label_get_layout (self->label);
+  PangoLayout *label_layout = gtk_label_get_layout (label);
   PangoLayout *layout;
 
   if (pango_layout_get_width (label_layout) == width * PANGO_SCALE)
@@ -316,22 +316,16 @@ freeze (ChutesMarkdownText *self,
   gtk_label_set_markup (self->label, live_markup + markup_cut);
 }
 
-/* The height of a frozen label's text at @width: at the width it was cut
- * at (the usual case), its own layout, laid out once. */
+/* The height of a label's text at @width: for a frozen part at the width
+ * it was cut at (the usual case), its own layout, laid out once. */
 static int
 label_height (GtkLabel *label,
               int       width)
 {
-  PangoLayout *own = gtk_label_get_layout (label);
-  g_autoptr(PangoLayout) copy = NULL;
+  g_autoptr(PangoLayout) layout = label_layout_at (label, width);
   int height;
 
-  if (pango_layout_get_width (own) != width * PANGO_SCALE)
-    {
-      copy = pango_layout_copy (own);
-      pango_layout_set_width (copy, width * PANGO_SCALE);
-    }
-  pango_layout_get_pixel_size (copy != NULL ? copy : own, NULL, &height);
+  pango_layout_get_pixel_size (layout, NULL, &height);
 
   return height;
 }
@@ -358,8 +352,7 @@ chutes_markdown_text_measure (GtkWidget      *widget,
                               int            *natural_baseline)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
-  g_autoptr(PangoLayout) layout = NULL;
-  int height;
+  int width;
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL || for_size < 0)
     {
@@ -378,9 +371,8 @@ chutes_markdown_text_measure (GtkWidget      *widget,
       return;
     }
 
-  layout = chutes_markdown_text_layout (self, MAX (for_size, MIN_TEXT_WIDTH));
-  pango_layout_get_pixel_size (layout, NULL, &height);
-  *minimum = *natural = height + frozen_height (self, MAX (for_size, MIN_TEXT_WIDTH));
+  width = MAX (for_size, MIN_TEXT_WIDTH);
+  *minimum = *natural = label_height (self->label, width) + frozen_height (self, width);
 }
 
 static GtkSizeRequestMode

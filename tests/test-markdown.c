@@ -1373,19 +1373,6 @@ test_text_size_follows_text_and_style (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* All the labels inside @widget, in order. */
-static void
-collect_labels (GtkWidget *widget,
-                GPtrArray *labels)
-{
-  if (GTK_IS_LABEL (widget))
-    g_ptr_array_add (labels, widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_labels (child, labels);
-}
-
 /* A paragraph that grows past a few KB while a reply streams is laid out
  * in parts, cut where its lines break, so that only the end is laid out
  * again at each frame. A person sees the same: the same text and the same
@@ -1434,7 +1421,7 @@ test_long_paragraph_laid_out_in_parts (void)
   text = texts->pdata[0];
   g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), >, 0);
 
-  collect_labels (GTK_WIDGET (text), parts);
+  collect (GTK_WIDGET (text), GTK_TYPE_LABEL, parts);
   g_assert_cmpuint (parts->len, ==, chutes_markdown_text_get_n_frozen (text) + 1);
   for (guint i = 0; i < parts->len; i++)
     g_string_append (shown, gtk_label_get_text (parts->pdata[i]));
@@ -1451,7 +1438,7 @@ test_long_paragraph_laid_out_in_parts (void)
   chutes_markdown_view_settle (CHUTES_MARKDOWN_VIEW (view));
   settle (window);
   g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), ==, 0);
-  collect_labels (GTK_WIDGET (text), labels);
+  collect (GTK_WIDGET (text), GTK_TYPE_LABEL, labels);
   g_assert_cmpuint (labels->len, ==, 1);
   g_assert_cmpstr (gtk_label_get_text (labels->pdata[0]), ==, shown->str);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (text)), ==, width);
