@@ -151,15 +151,66 @@ json_member (const char *text,
 }
 
 static void
-assert_oauth_error (Reply      *reply,
-                    const char *error)
+assert_oauth_error_status (Reply      *reply,
+                           guint       status,
+                           const char *error)
 {
   g_autofree char *code = NULL;
 
   g_assert_no_error (reply->error);
-  g_assert_cmpuint (reply->status, ==, 400);
+  g_assert_cmpuint (reply->status, ==, status);
   code = json_member (reply->body, "error");
   g_assert_cmpstr (code, ==, error);
+}
+
+static void
+assert_oauth_error (Reply      *reply,
+                    const char *error)
+{
+  assert_oauth_error_status (reply, 400, error);
+}
+
+/* RFC 6749 §5.2: a refused client is 401 invalid_client, with a Basic
+ * challenge when it tried HTTP Basic (and none otherwise). */
+static void
+assert_invalid_client (Reply    *reply,
+                       gboolean  basic)
+{
+  const char *challenge;
+
+  assert_oauth_error_status (reply, 401, "invalid_client");
+  challenge = soup_message_headers_get_one (reply->headers, "WWW-Authenticate");
+  if (basic)
+    {
+      g_assert_nonnull (challenge);
+      g_assert_true (g_ascii_strncasecmp (challenge, "Basic", 5) == 0);
+    }
+  else
+    g_assert_null (challenge);
+}
+
+/* "Basic " + base64 of @id ":" @secret, as given (already form-encoded). */
+static char *
+basic_authorization (const char *id,
+                     const char *secret)
+{
+  g_autofree char *pair = g_strconcat (id, ":", secret, NULL);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+
+  return g_strconcat ("Basic ", encoded, NULL);
+}
+
+/* POST @body (form-encoded) to @path with an Authorization header. */
+static Reply *
+post_with_basic (ChutesTestMock *mock,
+                 const char     *path,
+                 const char     *body,
+                 const char     *authorization)
+{
+  g_autofree char *url = g_strconcat (chutes_test_mock_get_url (mock), path, NULL);
+
+  return request_full ("POST", url, "application/x-www-form-urlencoded", body, NULL,
+                       "Authorization", authorization);
 }
 
 static void
@@ -489,34 +540,155 @@ test_token_code_single_use (void)
 static void
 test_token_client_secret_required (void)
 {
+  const char *id = chutes_test_mock_get_client_id (shared);
+  const char *secret = chutes_test_mock_get_client_secret (shared);
   g_autofree char *code1 = get_code (shared, NULL);
   g_autofree char *code2 = get_code (shared, NULL);
   g_autoptr(Reply) missing = exchange (shared, code1, NULL, DEMO_REDIRECT, verifier);
   g_autoptr(Reply) wrong = exchange (shared, code1, "csc_wrong", DEMO_REDIRECT, verifier);
-  g_autofree char *url = g_strconcat (chutes_test_mock_get_url (shared), "/idp/token", NULL);
-  g_autofree char *basic_pair = g_strconcat (chutes_test_mock_get_client_id (shared), ":",
-                                             chutes_test_mock_get_client_secret (shared), NULL);
-  g_autofree char *basic64 = g_base64_encode ((const guchar *) basic_pair, strlen (basic_pair));
-  g_autofree char *basic = g_strconcat ("Basic ", basic64, NULL);
+  g_autofree char *escaped = g_uri_escape_string (DEMO_REDIRECT, NULL, FALSE);
   g_autofree char *body = NULL;
+  g_autofree char *body_with_secret = NULL;
+  g_autofree char *good = basic_authorization (id, secret);
+  g_autofree char *bad = basic_authorization (id, "csc_wrong");
+  g_autofree char *garbled = g_strdup ("Basic !!not-base64");
+  g_autoptr(Reply) basic_wrong = NULL;
+  g_autoptr(Reply) basic_garbled = NULL;
+  g_autoptr(Reply) both = NULL;
   g_autoptr(Reply) with_basic = NULL;
   g_autoptr(Reply) with_form = NULL;
-  g_autofree char *escaped = g_uri_escape_string (DEMO_REDIRECT, NULL, FALSE);
 
-  assert_oauth_error (missing, "invalid_client");
-  assert_oauth_error (wrong, "invalid_client");
+  /* No client authentication at all: a bad request, not a bad client. */
+  assert_oauth_error (missing, "invalid_request");
+  assert_invalid_client (wrong, FALSE);
 
-  /* HTTP Basic is accepted too */
-  body = g_strdup_printf ("grant_type=authorization_code&code=%s&redirect_uri=%s&code_verifier=%s",
-                          code2, escaped, verifier);
-  with_basic = request_full ("POST", url, "application/x-www-form-urlencoded", body, NULL,
-                             "Authorization", basic);
+  body = g_strdup_printf ("grant_type=authorization_code&code=%s&redirect_uri=%s"
+                          "&code_verifier=%s", code2, escaped, verifier);
+  body_with_secret = g_strdup_printf ("%s&client_id=%s&client_secret=%s", body, id, secret);
+
+  basic_wrong = post_with_basic (shared, "/idp/token", body, bad);
+  assert_invalid_client (basic_wrong, TRUE);
+  basic_garbled = post_with_basic (shared, "/idp/token", body, garbled);
+  assert_invalid_client (basic_garbled, TRUE);
+
+  /* Two methods at once are refused, even when both are right. */
+  both = post_with_basic (shared, "/idp/token", body_with_secret, good);
+  assert_oauth_error (both, "invalid_request");
+
+  /* HTTP Basic (client_secret_basic) is accepted too; none of the refused
+   * attempts used up code2. */
+  with_basic = post_with_basic (shared, "/idp/token", body, good);
   g_assert_cmpuint (with_basic->status, ==, 200);
 
   /* Refused client authentication did not use up code1 */
-  with_form = exchange (shared, code1, chutes_test_mock_get_client_secret (shared),
-                        DEMO_REDIRECT, verifier);
+  with_form = exchange (shared, code1, secret, DEMO_REDIRECT, verifier);
   g_assert_cmpuint (with_form->status, ==, 200);
+}
+
+/* RFC 6749 §2.3.1: the id and secret are form-urlencoded before they go
+ * into HTTP Basic; the server decodes them ("%63" is "c", "+" a space). */
+static void
+test_token_basic_is_form_decoded (void)
+{
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *access = chutes_test_mock_sign_in (shared, NULL, &refresh_token);
+  const char *secret = chutes_test_mock_get_client_secret (shared);
+  g_autofree char *encoded_secret = g_strconcat ("%63", secret + 1, NULL);
+  g_autofree char *spaced_secret = g_strconcat ("+", secret + 1, NULL);
+  g_autofree char *encoded = basic_authorization (chutes_test_mock_get_client_id (shared),
+                                                  encoded_secret);
+  g_autofree char *spaced = basic_authorization (chutes_test_mock_get_client_id (shared),
+                                                 spaced_secret);
+  g_autofree char *escaped = g_uri_escape_string (refresh_token, NULL, FALSE);
+  g_autofree char *body = g_strconcat ("grant_type=refresh_token&refresh_token=", escaped, NULL);
+  g_autoptr(Reply) refused = NULL;
+  g_autoptr(Reply) refreshed = NULL;
+
+  g_assert_cmpint (secret[0], ==, 'c');
+
+  refused = post_with_basic (shared, "/idp/token", body, spaced);
+  assert_invalid_client (refused, TRUE);
+  refreshed = post_with_basic (shared, "/idp/token", body, encoded);
+  g_assert_cmpuint (refreshed->status, ==, 200);
+}
+
+/* RFC 7009 §2.1: the client authenticates at the revocation endpoint as at
+ * the token endpoint; a request without it changes nothing. */
+static void
+test_revoke_needs_client_authentication (void)
+{
+  const char *id = chutes_test_mock_get_client_id (shared);
+  const char *secret = chutes_test_mock_get_client_secret (shared);
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *access = chutes_test_mock_sign_in (shared, NULL, &refresh_token);
+  g_autofree char *escaped = g_uri_escape_string (access, NULL, FALSE);
+  g_autofree char *body = g_strconcat ("token=", escaped, NULL);
+  g_autofree char *good = basic_authorization (id, secret);
+  g_autofree char *bad = basic_authorization (id, "csc_wrong");
+  g_autoptr(Reply) anonymous = NULL;
+  g_autoptr(Reply) wrong = NULL;
+  g_autoptr(Reply) basic_wrong = NULL;
+  g_autoptr(Reply) both = NULL;
+  g_autoptr(Reply) with_basic = NULL;
+  g_autoptr(Reply) with_form = NULL;
+  g_autoptr(Reply) unknown = NULL;
+  gint64 failures = chutes_test_mock_get_stat (shared, "revocation_failures");
+
+  anonymous = post_form (shared, "/idp/token/revoke", "token", access, NULL);
+  assert_oauth_error (anonymous, "invalid_request");
+  wrong = post_form (shared, "/idp/token/revoke", "token", access,
+                     "client_id", id, "client_secret", "csc_wrong", NULL);
+  assert_invalid_client (wrong, FALSE);
+  basic_wrong = post_with_basic (shared, "/idp/token/revoke", body, bad);
+  assert_invalid_client (basic_wrong, TRUE);
+  g_assert_true (chutes_test_mock_token_is_active (shared, access));
+  g_assert_cmpint (chutes_test_mock_get_stat (shared, "revocation_failures"), ==, failures + 3);
+
+  /* client_secret_post, then client_secret_basic. */
+  with_form = post_form (shared, "/idp/token/revoke", "token", access,
+                         "client_id", id, "client_secret", secret, NULL);
+  g_assert_cmpuint (with_form->status, ==, 200);
+  g_assert_false (chutes_test_mock_token_is_active (shared, access));
+  g_assert_true (chutes_test_mock_token_is_active (shared, refresh_token));
+  g_free (body);
+  g_free (escaped);
+  escaped = g_uri_escape_string (refresh_token, NULL, FALSE);
+  body = g_strconcat ("token=", escaped, "&client_secret=", secret, NULL);
+  both = post_with_basic (shared, "/idp/token/revoke", body, good);
+  assert_oauth_error (both, "invalid_request");
+  g_assert_true (chutes_test_mock_token_is_active (shared, refresh_token));
+  g_free (body);
+  body = g_strconcat ("token=", escaped, "&token_type_hint=refresh_token", NULL);
+  with_basic = post_with_basic (shared, "/idp/token/revoke", body, good);
+  g_assert_cmpuint (with_basic->status, ==, 200);
+  g_assert_false (chutes_test_mock_token_is_active (shared, refresh_token));
+
+  /* Unknown tokens are still a 200 (RFC 7009 §2.2). */
+  unknown = post_form (shared, "/idp/token/revoke", "token", "cak_nothing",
+                       "client_id", id, "client_secret", secret, NULL);
+  g_assert_cmpuint (unknown->status, ==, 200);
+}
+
+/* The revoke-500 switch: the token stays valid. */
+static void
+test_fail_revoke_500 (void)
+{
+  const char *id = chutes_test_mock_get_client_id (shared);
+  const char *secret = chutes_test_mock_get_client_secret (shared);
+  g_autofree char *access = chutes_test_mock_sign_in (shared, NULL, NULL);
+  g_autoptr(Reply) failed = NULL;
+  g_autoptr(Reply) fine = NULL;
+
+  chutes_test_mock_control (shared, "fail", "revoke-500", "count", "1", NULL);
+  failed = post_form (shared, "/idp/token/revoke", "token", access,
+                      "client_id", id, "client_secret", secret, NULL);
+  g_assert_cmpuint (failed->status, ==, 500);
+  g_assert_true (chutes_test_mock_token_is_active (shared, access));
+
+  fine = post_form (shared, "/idp/token/revoke", "token", access,
+                    "client_id", id, "client_secret", secret, NULL);
+  g_assert_cmpuint (fine->status, ==, 200);
+  g_assert_false (chutes_test_mock_token_is_active (shared, access));
 }
 
 static void
@@ -581,6 +753,8 @@ test_token_refresh_single_use (void)
 static void
 test_revoke_ends_token (void)
 {
+  const char *id = chutes_test_mock_get_client_id (shared);
+  const char *secret = chutes_test_mock_get_client_secret (shared);
   g_autofree char *refresh_token = NULL;
   g_autofree char *access = chutes_test_mock_sign_in (shared, NULL, &refresh_token);
   g_autoptr(Reply) chat_before = post_json (shared, "/v1/chat/completions", access,
@@ -596,7 +770,8 @@ test_revoke_ends_token (void)
   g_assert_true (chutes_test_mock_token_is_active (shared, access));
 
   revoke = post_form (shared, "/idp/token/revoke", "token", access,
-                      "token_type_hint", "access_token", NULL);
+                      "token_type_hint", "access_token", "client_id", id,
+                      "client_secret", secret, NULL);
   g_assert_cmpuint (revoke->status, ==, 200);
   g_assert_false (chutes_test_mock_token_is_active (shared, access));
   chat_after = post_json (shared, "/v1/chat/completions", access,
@@ -609,12 +784,14 @@ test_revoke_ends_token (void)
   /* Revoking the refresh token too; unknown tokens still give 200. */
   g_assert_true (chutes_test_mock_token_is_active (shared, refresh_token));
   g_clear_pointer (&revoke, reply_free);
-  revoke = post_form (shared, "/idp/token/revoke", "token", refresh_token, NULL);
+  revoke = post_form (shared, "/idp/token/revoke", "token", refresh_token,
+                      "client_id", id, "client_secret", secret, NULL);
   g_assert_cmpuint (revoke->status, ==, 200);
   g_assert_false (chutes_test_mock_token_is_active (shared, refresh_token));
   refresh_after = refresh (shared, refresh_token);
   assert_oauth_error (refresh_after, "invalid_grant");
-  revoke_unknown = post_form (shared, "/idp/token/revoke", "token", "cak_nothing", NULL);
+  revoke_unknown = post_form (shared, "/idp/token/revoke", "token", "cak_nothing",
+                              "client_id", id, "client_secret", secret, NULL);
   g_assert_cmpuint (revoke_unknown->status, ==, 200);
 }
 
@@ -1813,7 +1990,10 @@ main (int   argc,
   g_test_add_func ("/mock/authorize/deny-redirects-access-denied", test_authorize_deny);
   g_test_add_func ("/mock/authorize/consent-answers-once", test_consent_request_single_use);
   g_test_add_func ("/mock/token/code-is-single-use", test_token_code_single_use);
-  g_test_add_func ("/mock/token/client-secret-is-required", test_token_client_secret_required);
+  g_test_add_func ("/mock/token/client-authentication-is-required",
+                   test_token_client_secret_required);
+  g_test_add_func ("/mock/token/basic-credentials-are-form-decoded",
+                   test_token_basic_is_form_decoded);
   g_test_add_func ("/mock/token/pkce-and-redirect-are-checked",
                    test_token_pkce_and_redirect_checked);
   g_test_add_func ("/mock/token/code-expires", test_token_code_expires);
@@ -1821,6 +2001,8 @@ main (int   argc,
   g_test_add_func ("/mock/token/access-ttl-option", test_short_access_ttl);
   g_test_add_func ("/mock/token/delay-option", test_token_delay);
   g_test_add_func ("/mock/token/revoke-ends-the-token", test_revoke_ends_token);
+  g_test_add_func ("/mock/token/revoke-needs-client-authentication",
+                   test_revoke_needs_client_authentication);
   g_test_add_func ("/mock/token/introspect-shape", test_introspect_shape);
   g_test_add_func ("/mock/token/expired-access-token-is-refused", test_expired_access_token);
   g_test_add_func ("/mock/userinfo/username-only", test_userinfo);
@@ -1842,6 +2024,7 @@ main (int   argc,
   g_test_add_func ("/mock/fail/chat-split-in-tiny-chunks", test_fail_split);
   g_test_add_func ("/mock/fail/chat-stall-sends-only-headers", test_fail_stall);
   g_test_add_func ("/mock/fail/token-switches", test_fail_token_switches);
+  g_test_add_func ("/mock/fail/revoke-500", test_fail_revoke_500);
   g_test_add_func ("/mock/fail/other-switches", test_fail_other_switches);
   g_test_add_func ("/mock/fail/from-the-command-line", test_fail_from_command_line);
   g_test_add_func ("/mock/apps/register-then-sign-in", test_apps_register_and_sign_in);

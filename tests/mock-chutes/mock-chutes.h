@@ -20,6 +20,7 @@ G_BEGIN_DECLS
   X (token_refreshes)          \
   X (token_refresh_failures)   \
   X (revocations)              \
+  X (revocation_failures)      \
   X (introspections)           \
   X (userinfo_requests)        \
   X (chat_requests)            \

@@ -79,8 +79,58 @@ issue_tokens (MockServer        *self,
   soup_message_headers_replace (headers, "Pragma", "no-cache");
 }
 
-/* Client authentication: HTTP Basic wins over the form fields. Returns the
- * client, or NULL after replying invalid_client. */
+/* {"error": "invalid_client"} with HTTP 401 and, when the client tried
+ * HTTP Basic, the WWW-Authenticate challenge RFC 6749 §5.2 asks for. */
+static void
+invalid_client (SoupServerMessage *msg,
+                gboolean           basic,
+                const char        *description)
+{
+  oauth_error (msg, "invalid_client", description);
+  soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+  if (basic)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "WWW-Authenticate", "Basic realm=\"chutes\"");
+}
+
+/* The client_id and client_secret of "Authorization: Basic": base64 of
+ * id ":" secret, each form-urlencoded first (RFC 6749 §2.3.1). FALSE when
+ * the header is not a well-formed Basic credential. */
+static gboolean
+parse_basic (const char  *auth,
+             char       **client_id,
+             char       **secret)
+{
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *pair = NULL;
+  g_auto(GStrv) parts = NULL;
+  gsize len = 0;
+
+  auth += strlen ("Basic");
+  while (*auth == ' ')
+    auth++;
+
+  decoded = g_base64_decode (auth, &len);
+  if (decoded == NULL || len == 0 || memchr (decoded, '\0', len) != NULL)
+    return FALSE;
+
+  pair = g_strndup ((const char *) decoded, len);
+  if (!g_utf8_validate (pair, -1, NULL) || strchr (pair, ':') == NULL)
+    return FALSE;
+
+  /* "+" is a space in form-urlencoding; g_uri_unescape_string() does not
+   * know that. */
+  g_strdelimit (pair, "+", ' ');
+  parts = g_strsplit (pair, ":", 2);
+  *client_id = g_uri_unescape_string (parts[0], NULL);
+  *secret = g_uri_unescape_string (parts[1], NULL);
+
+  return *client_id != NULL && *secret != NULL;
+}
+
+/* Client authentication, as strict as RFC 6749 §2.3 and RFC 7009 §2.1:
+ * client_secret_basic or client_secret_post, never both at once, and
+ * always one of them. Returns the client, or NULL after replying. */
 static MockClient *
 authenticate_client (MockServer        *self,
                      SoupServerMessage *msg,
@@ -92,41 +142,55 @@ authenticate_client (MockServer        *self,
   g_autofree char *basic_secret = NULL;
   const char *client_id = g_hash_table_lookup (form, "client_id");
   const char *secret = g_hash_table_lookup (form, "client_secret");
+  gboolean basic = FALSE;
   MockClient *client;
 
-  if (auth != NULL && g_ascii_strncasecmp (auth, "Basic ", 6) == 0)
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Basic", 5) == 0
+      && (auth[5] == ' ' || auth[5] == '\0'))
     {
-      gsize len = 0;
-      g_autofree guchar *decoded = g_base64_decode (auth + 6, &len);
-      g_autofree char *pair = g_strndup ((const char *) decoded, len);
-      char *colon = strchr (pair, ':');
+      basic = TRUE;
 
-      if (colon != NULL)
+      /* RFC 6749 §2.3: "MUST NOT use more than one authentication method
+       * in each request". A client_id alone in the body is allowed. */
+      if (secret != NULL)
         {
-          *colon = '\0';
-          basic_id = g_uri_unescape_string (pair, NULL);
-          basic_secret = g_uri_unescape_string (colon + 1, NULL);
-          client_id = basic_id;
-          secret = basic_secret;
+          oauth_error (msg, "invalid_request",
+                       "Client authentication by HTTP Basic and by the request body at once");
+          return NULL;
         }
+
+      if (!parse_basic (auth, &basic_id, &basic_secret))
+        {
+          invalid_client (msg, TRUE, "Malformed HTTP Basic credentials");
+          return NULL;
+        }
+
+      if (client_id != NULL && !g_str_equal (client_id, basic_id))
+        {
+          oauth_error (msg, "invalid_request", "client_id differs from the HTTP Basic one");
+          return NULL;
+        }
+
+      client_id = basic_id;
+      secret = basic_secret;
     }
 
-  client = client_id != NULL ? g_hash_table_lookup (self->clients, client_id) : NULL;
+  if (client_id == NULL || secret == NULL)
+    {
+      oauth_error (msg, "invalid_request", "no client authentication mechanism provided");
+      return NULL;
+    }
+
+  client = g_hash_table_lookup (self->clients, client_id);
   if (client == NULL)
     {
-      oauth_error (msg, "invalid_client", "Unknown client");
+      invalid_client (msg, basic, "Unknown client");
       return NULL;
     }
 
-  if (secret == NULL || *secret == '\0')
+  if (*secret == '\0' || !g_str_equal (secret, client->client_secret))
     {
-      oauth_error (msg, "invalid_client", "client_secret is required");
-      return NULL;
-    }
-
-  if (!g_str_equal (secret, client->client_secret))
-    {
-      oauth_error (msg, "invalid_client", NULL);
+      invalid_client (msg, basic, "Client authentication failed");
       return NULL;
     }
 
@@ -331,17 +395,50 @@ mock_idp_token (MockServer        *self,
   g_timeout_add (self->token_delay_ms, token_delayed_cb, delayed);
 }
 
-/* POST /idp/token/revoke (RFC 7009): always 200. Revoking a refresh token
- * also revokes the access token issued with it. */
+/* POST /idp/token/revoke (RFC 7009): the client authenticates as at the
+ * token endpoint (§2.1); then 200 whether or not the token was known
+ * (§2.2). Revoking a refresh token also revokes the access token issued
+ * with it. */
 void
 mock_idp_revoke (MockServer        *self,
                  SoupServerMessage *msg)
 {
   g_autoptr(GHashTable) form = mock_request_form (msg);
   const char *token = form ? g_hash_table_lookup (form, "token") : NULL;
-  MockToken *found = token ? g_hash_table_lookup (self->tokens, token) : NULL;
+  MockClient *client;
+  MockToken *found;
 
   self->stats.revocations++;
+  self->stats.revocation_failures++;
+
+  if (mock_server_take_failure (self, "revoke-500"))
+    {
+      mock_reply_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "text/plain",
+                       "Internal Server Error");
+      return;
+    }
+
+  if (form == NULL)
+    {
+      oauth_error (msg, "invalid_request", "Expected a form-encoded body");
+      return;
+    }
+
+  if ((client = authenticate_client (self, msg, form)) == NULL)
+    return;
+
+  if (token == NULL)
+    {
+      oauth_error (msg, "invalid_request", "token is required");
+      return;
+    }
+
+  found = g_hash_table_lookup (self->tokens, token);
+  if (found != NULL && !g_str_equal (found->client_id, client->client_id))
+    {
+      oauth_error (msg, "invalid_request", "The token was issued to another client");
+      return;
+    }
 
   if (found != NULL)
     {
@@ -355,6 +452,7 @@ mock_idp_revoke (MockServer        *self,
         }
     }
 
+  self->stats.revocation_failures--;
   mock_reply_text (msg, SOUP_STATUS_OK, "application/json", "{}");
 }
 

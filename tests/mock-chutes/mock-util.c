@@ -11,7 +11,7 @@ static const char * const known_failures[] = {
   "chat-503", "chat-html-502", "chat-midstream-error", "chat-no-done",
   "chat-drop", "chat-split", "chat-stall",
   "token-invalid-grant", "refresh-invalid-grant", "token-invalid-client",
-  "token-500", "userinfo-401", "models-500", "apps-409", "apps-403",
+  "token-500", "revoke-500", "userinfo-401", "models-500", "apps-409", "apps-403",
   NULL
 };
 
