@@ -2,23 +2,22 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Keyring writes run one at a time, in the order they were asked for, so a
- * sign-out's clearing is never overtaken by a save still in flight. Tokens
- * the account no longer uses are revoked (bounded in time) and, if asked,
- * cleared from the keyring after whatever write came before.
+ * Keyring writes (the session, and the tokens still to be revoked) run one
+ * at a time, in the order they were asked for, so a sign-out's clearing is
+ * never overtaken by a save still in flight. Tokens the account no longer
+ * uses are revoked (bounded in time, see chutes-account-revoke.c) and, if
+ * asked, cleared from the keyring after whatever write came before.
  */
 #include "config.h"
 
 #include "chutes-account-private.h"
 
-/* Revocation at sign-out may not hold anything up for longer. */
-#define REVOKE_TIMEOUT_SECONDS 5
-
 /* Keyring writes of the session, one at a time. */
 typedef struct
 {
   char         *client_id;
-  ChutesTokens *tokens;     /* NULL: clear */
+  ChutesTokens *tokens;       /* NULL: clear */
+  GPtrArray    *revocations;  /* not NULL: a write of these instead */
 } SessionWrite;
 
 static void
@@ -26,6 +25,7 @@ write_free (SessionWrite *write)
 {
   g_free (write->client_id);
   g_clear_pointer (&write->tokens, chutes_tokens_free);
+  g_clear_pointer (&write->revocations, g_ptr_array_unref);
   g_free (write);
 }
 
@@ -42,7 +42,10 @@ on_session_written (GObject      *source,
   GError *error = NULL;
   gboolean done;
 
-  if (write->tokens != NULL)
+  if (write->revocations != NULL)
+    done = chutes_token_store_save_revocations_finish (CHUTES_TOKEN_STORE (source), result,
+                                                       &error);
+  else if (write->tokens != NULL)
     done = chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
   else
     done = chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
@@ -73,7 +76,11 @@ account_start_next_write (ChutesAccount *self)
       /* Once started, no cancel: the keyring would still get what was
        * already sent to it, after whatever comes next. */
       self->writing = TRUE;
-      if (write->tokens != NULL)
+      if (write->revocations != NULL)
+        chutes_token_store_save_revocations_async (self->store, write->client_id,
+                                                   write->revocations, NULL,
+                                                   on_session_written, g_steal_pointer (&task));
+      else if (write->tokens != NULL)
         chutes_token_store_save_session_async (self->store, write->client_id, write->tokens,
                                                NULL, on_session_written,
                                                g_steal_pointer (&task));
@@ -84,6 +91,25 @@ account_start_next_write (ChutesAccount *self)
     }
 }
 
+static void
+account_queue_write (ChutesAccount       *self,
+                     SessionWrite        *write,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  GTask *task;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_account_write_session_async);
+  /* What really happened, even when the caller cancelled meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
+
+  g_queue_push_tail (&self->pending_writes, task);
+  account_start_next_write (self);
+}
+
 void
 chutes_account_write_session_async (ChutesAccount       *self,
                                     const char          *client_id,
@@ -92,21 +118,28 @@ chutes_account_write_session_async (ChutesAccount       *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  GTask *task;
-  SessionWrite *write;
+  SessionWrite *write = g_new0 (SessionWrite, 1);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chutes_account_write_session_async);
-  /* What really happened, even when the caller cancelled meanwhile. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  write = g_new0 (SessionWrite, 1);
   write->client_id = g_strdup (client_id);
   write->tokens = tokens != NULL ? chutes_tokens_copy (tokens) : NULL;
-  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
+  account_queue_write (self, write, cancellable, callback, user_data);
+}
 
-  g_queue_push_tail (&self->pending_writes, task);
-  account_start_next_write (self);
+void
+chutes_account_write_revocations_async (ChutesAccount       *self,
+                                        const char          *client_id,
+                                        GPtrArray           *revocations,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  SessionWrite *write = g_new0 (SessionWrite, 1);
+
+  write->client_id = g_strdup (client_id);
+  write->revocations = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_revocation_free);
+  for (guint i = 0; i < revocations->len; i++)
+    g_ptr_array_add (write->revocations,
+                     chutes_revocation_copy (g_ptr_array_index (revocations, i)));
+  account_queue_write (self, write, NULL, callback, user_data);
 }
 
 gboolean
@@ -119,59 +152,21 @@ chutes_account_write_session_finish (ChutesAccount  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Ending tokens we no longer use: revoke both (each bounded in time) and,
- * if asked, clear the keyring item. Never fails. */
+/* Ending tokens we no longer use: revoke both (see chutes-account-revoke.c:
+ * bounded in time, and retried later when that fails) and, if asked, clear
+ * the keyring item. Fails only with the revocation's error; the clearing
+ * is done either way. */
 typedef struct
 {
-  guint         pending;
-  GCancellable *revoke_cancellable;
-  GSource      *caller_source;
-  GSource      *timeout_source;
+  guint   pending;
+  GError *revoke_error;
 } Discard;
 
 static void
 discard_free (Discard *discard)
 {
-  chutes_account_clear_source (&discard->caller_source);
-  chutes_account_clear_source (&discard->timeout_source);
-  g_clear_object (&discard->revoke_cancellable);
+  g_clear_error (&discard->revoke_error);
   g_free (discard);
-}
-
-static gboolean
-cancel_cancellable_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-caller_cancelled_cb (GCancellable *caller,
-                     gpointer      user_data)
-{
-  g_cancellable_cancel (user_data);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* @target is cancelled (from the main loop, never inside
- * g_cancellable_cancel()) when @caller is. Stop it with
- * chutes_account_clear_source(). */
-GSource *
-chutes_account_chain_cancellable (GCancellable *caller,
-                                  GCancellable *target)
-{
-  GSource *source;
-
-  if (caller == NULL)
-    return NULL;
-
-  source = g_cancellable_source_new (caller);
-  g_source_set_callback (source, G_SOURCE_FUNC (caller_cancelled_cb), target, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-
-  return source;
 }
 
 static void
@@ -179,7 +174,12 @@ discard_step_done (GTask *task)
 {
   Discard *discard = g_task_get_task_data (task);
 
-  if (--discard->pending == 0)
+  if (--discard->pending > 0)
+    return;
+
+  if (discard->revoke_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&discard->revoke_error));
+  else
     g_task_return_boolean (task, TRUE);
 }
 
@@ -189,11 +189,9 @@ on_discard_revoked (GObject      *source,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
+  Discard *discard = g_task_get_task_data (task);
 
-  if (!chutes_idp_client_revoke_finish (CHUTES_IDP_CLIENT (source), result, &error))
-    g_debug ("Could not revoke a token: %s", error->message);
-
+  chutes_account_revoke_finish (CHUTES_ACCOUNT (source), result, &discard->revoke_error);
   discard_step_done (task);
 }
 
@@ -230,29 +228,22 @@ chutes_account_discard_async (ChutesAccount       *self,
 
   discard = g_new0 (Discard, 1);
   discard->pending = 1;
-  discard->revoke_cancellable = g_cancellable_new ();
-  discard->caller_source = chutes_account_chain_cancellable (cancellable,
-                                                            discard->revoke_cancellable);
-  discard->timeout_source = g_timeout_source_new (REVOKE_TIMEOUT_SECONDS * 1000);
-  g_source_set_callback (discard->timeout_source, cancel_cancellable_cb,
-                         discard->revoke_cancellable, NULL);
-  g_source_attach (discard->timeout_source, g_main_context_get_thread_default ());
   g_task_set_task_data (task, discard, (GDestroyNotify) discard_free);
-
-  if (owned != NULL && owned->refresh_token != NULL)
-    {
-      discard->pending++;
-      chutes_idp_client_revoke_async (self->idp, owned->refresh_token, "refresh_token",
-                                      discard->revoke_cancellable,
-                                      on_discard_revoked, g_object_ref (task));
-    }
 
   if (owned != NULL)
     {
+      g_autoptr(GPtrArray) revocations =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_revocation_free);
+
+      /* The refresh token first: it is the one that lasts. */
+      if (owned->refresh_token != NULL)
+        g_ptr_array_add (revocations, chutes_revocation_new (owned->refresh_token,
+                                                             "refresh_token"));
+      g_ptr_array_add (revocations, chutes_revocation_new (owned->access_token, "access_token"));
+
       discard->pending++;
-      chutes_idp_client_revoke_async (self->idp, owned->access_token, "access_token",
-                                      discard->revoke_cancellable,
-                                      on_discard_revoked, g_object_ref (task));
+      chutes_account_revoke_async (self, revocations, cancellable,
+                                   on_discard_revoked, g_object_ref (task));
     }
 
   /* After any save still in flight, which would otherwise bring the
@@ -266,4 +257,14 @@ chutes_account_discard_async (ChutesAccount       *self,
     }
 
   discard_step_done (task);
+}
+
+gboolean
+chutes_account_discard_finish (ChutesAccount  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -49,6 +49,14 @@ struct _ChutesAccount
   gboolean            writing;
   GQueue              pending_writes;
 
+  /* Tokens still to be revoked (ChutesRevocation), mirrored in the
+   * keyring while it works; retried at start and when the network comes
+   * back (see chutes-account-revoke.c). */
+  GPtrArray          *revocations;
+  guint               retrying;
+  GNetworkMonitor    *network_monitor;
+  gboolean            network_available;
+
   GCancellable       *cancellable;
 };
 
@@ -74,14 +82,19 @@ GError      *chutes_account_cancelled_error       (void);
 
 /* chutes-account-keyring.c */
 
-/* Revokes @tokens (taken, may be NULL; bounded in time) and, when
- * @clear_keyring, clears the stored session. Never fails. */
+/* Revokes @tokens (taken, may be NULL; bounded in time, and retried later
+ * when that fails: see chutes_account_revoke_async()) and, when
+ * @clear_keyring, clears the stored session. Fails only with the error of
+ * a revocation, once all is done. */
 void         chutes_account_discard_async         (ChutesAccount       *self,
                                                    ChutesTokens        *tokens,
                                                    gboolean             clear_keyring,
                                                    GCancellable        *cancellable,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
+gboolean     chutes_account_discard_finish        (ChutesAccount       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
 
 /* Saves @tokens (copied) as the session of @client_id, or clears it when
  * @tokens is NULL. Writes run one at a time in the order they were asked
@@ -98,6 +111,38 @@ void         chutes_account_write_session_async   (ChutesAccount       *self,
 gboolean     chutes_account_write_session_finish  (ChutesAccount       *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
+
+/* Saves a copy of @revocations as the tokens of @client_id still to be
+ * revoked (an empty array clears them), in the same queue as the session
+ * writes. Never cancelled. */
+void         chutes_account_write_revocations_async (ChutesAccount     *self,
+                                                   const char          *client_id,
+                                                   GPtrArray           *revocations,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+
+/* chutes-account-revoke.c */
+
+/* Revokes each of @revocations (ChutesRevocation) at /idp/token/revoke,
+ * all at once and bounded in time together. Those that fail in a way worth
+ * retrying join the account's pending revocations (saved in the keyring
+ * when it works); those revoked, or refused as already invalid, leave them.
+ * Fails with the first failure, in words for the person, once the pending
+ * ones are saved. */
+void         chutes_account_revoke_async          (ChutesAccount       *self,
+                                                   GPtrArray           *revocations,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean     chutes_account_revoke_finish         (ChutesAccount       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+/* At start: adds the pending revocations kept in the keyring, then retries
+ * them all. */
+void         chutes_account_load_revocations      (ChutesAccount       *self);
+/* Follows the default network monitor. */
+void         chutes_account_init_revocations      (ChutesAccount       *self);
+void         chutes_account_dispose_revocations   (ChutesAccount       *self);
 
 /* @target is cancelled (from the main loop, never inside
  * g_cancellable_cancel()) when @caller is. Returns NULL when @caller is

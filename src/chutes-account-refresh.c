@@ -13,6 +13,22 @@
 #include "chutes-account-private.h"
 #include "chutes-error.h"
 
+gint64
+chutes_account_refresh_margin (const ChutesTokens *tokens)
+{
+  gint64 lifetime;
+
+  g_return_val_if_fail (tokens != NULL, CHUTES_ACCOUNT_REFRESH_MARGIN);
+
+  /* Unknown (a session stored by an older version), or nonsense. */
+  if (tokens->issued_at <= 0 || tokens->expires_at <= tokens->issued_at)
+    return tokens->issued_at > 0 ? 0 : CHUTES_ACCOUNT_REFRESH_MARGIN;
+
+  lifetime = tokens->expires_at - tokens->issued_at;
+
+  return MIN (CHUTES_ACCOUNT_REFRESH_MARGIN, lifetime / CHUTES_ACCOUNT_REFRESH_FRACTION);
+}
+
 static GError *
 not_signed_in_error (void)
 {
@@ -394,7 +410,7 @@ chutes_account_get_access_token_async (ChutesAccount       *self,
   if (task == NULL)
     return;
 
-  if (!chutes_tokens_expires_within (self->tokens, CHUTES_ACCOUNT_REFRESH_MARGIN))
+  if (!chutes_tokens_expires_within (self->tokens, chutes_account_refresh_margin (self->tokens)))
     task_return_token (task, self->tokens->access_token);
   else
     chutes_account_wait_for_refresh (self, task);

@@ -35,6 +35,7 @@ enum {
   PROP_PERSISTENT,
   PROP_KEYRING_PROBLEM,
   PROP_AUTHORIZE_URI,
+  PROP_PENDING_REVOCATIONS,
   N_PROPS
 };
 
@@ -243,7 +244,7 @@ on_restore_loaded (GObject      *source,
   self->tokens = g_steal_pointer (&tokens);
 
   if (self->tokens->refresh_token == NULL ||
-      !chutes_tokens_expires_within (self->tokens, CHUTES_ACCOUNT_REFRESH_MARGIN))
+      !chutes_tokens_expires_within (self->tokens, chutes_account_refresh_margin (self->tokens)))
     {
       chutes_account_apply_state (self, CHUTES_ACCOUNT_STATE_SIGNED_IN);
       g_task_return_boolean (task, TRUE);
@@ -289,6 +290,9 @@ chutes_account_restore_async (ChutesAccount       *self,
 
   chutes_token_store_load_session_async (self->store, chutes_account_get_client_id (self),
                                          cancellable, on_restore_loaded, g_steal_pointer (&task));
+
+  /* A sign-out of an earlier run may still have tokens to revoke. */
+  chutes_account_load_revocations (self);
 }
 
 gboolean
@@ -309,6 +313,20 @@ on_signed_out (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ChutesAccount *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Signed out here whatever happened; the person learns that the session
+   * lives on at Chutes until a retry ends it. */
+  if (!chutes_account_discard_finish (self, result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is the reason, a sentence */
+      message = g_strdup_printf (_("Signed out on this computer; Chutes could not end the "
+                                   "session: %s"), error->message);
+      g_signal_emit_by_name (self, "revocation-failed", message);
+    }
 
   g_debug ("Sign-out finished");
   g_task_return_boolean (task, TRUE);
@@ -424,6 +442,7 @@ chutes_account_dispose (GObject *object)
   chutes_account_abandon_sign_in (self);
   chutes_account_drop_queued_sign_in (self);
   chutes_account_abandon_refresh (self, NULL);
+  chutes_account_dispose_revocations (self);
 
   G_OBJECT_CLASS (chutes_account_parent_class)->dispose (object);
 }
@@ -438,6 +457,7 @@ chutes_account_finalize (GObject *object)
   g_clear_pointer (&self->keyring_problem, g_free);
   g_clear_pointer (&self->authorize_uri, g_free);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->revocations, g_ptr_array_unref);
   g_queue_clear_full (&self->pending_writes, g_object_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->idp);
@@ -482,6 +502,10 @@ chutes_account_get_property (GObject    *object,
 
     case PROP_AUTHORIZE_URI:
       g_value_set_string (value, self->authorize_uri);
+      break;
+
+    case PROP_PENDING_REVOCATIONS:
+      g_value_set_uint (value, self->revocations->len);
       break;
 
     default:
@@ -558,10 +582,22 @@ chutes_account_class_init (ChutesAccountClass *klass)
                          NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_PENDING_REVOCATIONS] =
+    g_param_spec_uint ("pending-revocations", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Emitted from chutes-account-refresh.c, by name. */
   g_signal_new ("session-ended",
+                G_TYPE_FROM_CLASS (klass),
+                G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL,
+                G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /* Emitted by chutes_account_sign_out_async(). */
+  g_signal_new ("revocation-failed",
                 G_TYPE_FROM_CLASS (klass),
                 G_SIGNAL_RUN_LAST,
                 0, NULL, NULL, NULL,
@@ -577,6 +613,7 @@ chutes_account_init (ChutesAccount *self)
   self->cancellable = g_cancellable_new ();
   self->waiters = chutes_account_waiters_new ();
   g_queue_init (&self->pending_writes);
+  chutes_account_init_revocations (self);
 }
 
 ChutesAccount *

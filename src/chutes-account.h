@@ -20,8 +20,16 @@ typedef enum
 GType chutes_account_state_get_type (void) G_GNUC_CONST;
 #define CHUTES_TYPE_ACCOUNT_STATE (chutes_account_state_get_type ())
 
-/* Refresh this long before the access token expires. */
+/* Refresh this long before the access token expires, at most: a token
+ * granted for a shorter time is refreshed when a fifth of its lifetime is
+ * left (see chutes_account_refresh_margin()). */
 #define CHUTES_ACCOUNT_REFRESH_MARGIN 180
+#define CHUTES_ACCOUNT_REFRESH_FRACTION 5
+
+/* A pending revocation is given up after this many failed attempts, or
+ * once it is older than a refresh token can live (30 days). */
+#define CHUTES_ACCOUNT_REVOKE_MAX_ATTEMPTS 10
+#define CHUTES_ACCOUNT_REVOKE_MAX_AGE (30 * 24 * 3600)
 
 #define CHUTES_TYPE_ACCOUNT (chutes_account_get_type ())
 G_DECLARE_FINAL_TYPE (ChutesAccount, chutes_account, CHUTES, ACCOUNT, GObject)
@@ -37,7 +45,13 @@ G_DECLARE_FINAL_TYPE (ChutesAccount, chutes_account, CHUTES, ACCOUNT, GObject)
  *
  * Signal "session-ended" (const char *message): the session ended without
  * the person asking (a refresh was refused); the UI shows @message on the
- * sign-in page. */
+ * sign-in page.
+ *
+ * Signal "revocation-failed" (const char *message): a sign-out finished
+ * on this computer but Chutes could not end the session; @message (plain
+ * text, partly from the network) says so and why. The tokens are kept in
+ * the keyring (or, without one, in memory) and revoked later: at the next
+ * start and whenever the network comes back. */
 ChutesAccount     *chutes_account_new                       (ChutesIdpClient     *idp,
                                                              ChutesTokenStore    *store);
 
@@ -81,7 +95,7 @@ gboolean           chutes_account_sign_in_finish            (ChutesAccount      
 void               chutes_account_cancel_sign_in            (ChutesAccount       *self);
 
 /* Returns a valid access token, refreshing first when it expires within
- * CHUTES_ACCOUNT_REFRESH_MARGIN. Refreshes are serialized: while one is in
+ * chutes_account_refresh_margin(). Refreshes are serialized: while one is in
  * flight every caller waits for it, and the new pair is stored before any
  * caller gets it. A refused refresh signs out and emits "session-ended". */
 void               chutes_account_get_access_token_async    (ChutesAccount       *self,
@@ -106,8 +120,10 @@ char              *chutes_account_refresh_finish            (ChutesAccount      
 
 /* Becomes signed out at once (in memory), then revokes both tokens at
  * /idp/token/revoke and clears the keyring entry. Network failures do not
- * fail it: it always succeeds locally. Completes once revocation and
- * clearing have finished or failed (revocation is bounded in time). */
+ * fail it: it always succeeds locally (a failed revocation emits
+ * "revocation-failed" and is retried later). Completes once revocation and
+ * clearing have finished or failed (revocation is bounded in time) and a
+ * failed revocation is saved for later. */
 void               chutes_account_sign_out_async            (ChutesAccount       *self,
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
@@ -115,5 +131,19 @@ void               chutes_account_sign_out_async            (ChutesAccount      
 gboolean           chutes_account_sign_out_finish           (ChutesAccount       *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
+
+/* How long before the expiry of @tokens to refresh them: a fraction of the
+ * lifetime they were granted for, at most CHUTES_ACCOUNT_REFRESH_MARGIN
+ * (which is also used when the lifetime is unknown). */
+gint64             chutes_account_refresh_margin            (const ChutesTokens  *tokens);
+
+/* The number of tokens still to be revoked (see "revocation-failed"). */
+guint              chutes_account_get_pending_revocations   (ChutesAccount       *self);
+/* Tries the pending revocations again now; does nothing while a retry is
+ * running. Done by itself at start and when the network comes back. */
+void               chutes_account_retry_revocations         (ChutesAccount       *self);
+/* For tests: follow @monitor instead of the default network monitor. */
+void               chutes_account_set_network_monitor       (ChutesAccount       *self,
+                                                             GNetworkMonitor     *monitor);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 
 #define KIND_SESSION       "session"
 #define KIND_CLIENT_SECRET "client-secret"
+#define KIND_REVOCATIONS   "pending-revocation"
 
 static const SecretSchema item_schema = CHUTES_TOKEN_STORE_SCHEMA (SECRET_SCHEMA_NONE);
 
@@ -160,6 +161,8 @@ session_to_json (const ChutesTokens *tokens)
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "expires_at");
   json_builder_add_int_value (builder, tokens->expires_at);
+  json_builder_set_member_name (builder, "issued_at");
+  json_builder_add_int_value (builder, tokens->issued_at);
   json_builder_set_member_name (builder, "username");
   if (tokens->username != NULL)
     json_builder_add_string_value (builder, tokens->username);
@@ -210,6 +213,7 @@ session_from_json (const char *json)
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *object;
   JsonNode *expires_node;
+  JsonNode *issued_node;
   const char *access_token = NULL;
   const char *refresh_token = NULL;
   const char *username = NULL;
@@ -224,6 +228,7 @@ session_from_json (const char *json)
 
   object = json_node_get_object (json_parser_get_root (parser));
   expires_node = json_object_get_member (object, "expires_at");
+  issued_node = json_object_get_member (object, "issued_at");
 
   if (get_optional_string (object, "access_token", &access_token) &&
       get_optional_string (object, "refresh_token", &refresh_token) &&
@@ -239,9 +244,162 @@ session_from_json (const char *json)
                                 scope,
                                 username);
 
+  /* Absent in sessions stored by older versions: unknown. */
+  if (tokens != NULL)
+    tokens->issued_at = (issued_node != NULL && JSON_NODE_HOLDS_VALUE (issued_node)
+                         && json_node_get_value_type (issued_node) == G_TYPE_INT64)
+                        ? json_node_get_int (issued_node) : 0;
+
   wipe_object_strings (object);
 
   return tokens;
+}
+
+/* Tokens still to be revoked. */
+ChutesRevocation *
+chutes_revocation_new (const char *token,
+                       const char *hint)
+{
+  ChutesRevocation *revocation;
+
+  g_return_val_if_fail (token != NULL, NULL);
+
+  revocation = g_new0 (ChutesRevocation, 1);
+  revocation->token = g_strdup (token);
+  revocation->hint = g_strdup (hint);
+  revocation->since = g_get_real_time () / G_USEC_PER_SEC;
+
+  return revocation;
+}
+
+ChutesRevocation *
+chutes_revocation_copy (const ChutesRevocation *revocation)
+{
+  ChutesRevocation *copy;
+
+  g_return_val_if_fail (revocation != NULL, NULL);
+
+  copy = chutes_revocation_new (revocation->token, revocation->hint);
+  copy->attempts = revocation->attempts;
+  copy->since = revocation->since;
+
+  return copy;
+}
+
+void
+chutes_revocation_free (ChutesRevocation *revocation)
+{
+  if (revocation == NULL)
+    return;
+
+  chutes_secret_free (revocation->token);
+  g_free (revocation->hint);
+  g_free (revocation);
+}
+
+/* {"revoke": [{"token", "token_type_hint", "attempts", "since"}, ...]} */
+static char *
+revocations_to_json (GPtrArray *revocations)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *array;
+  char *json;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "revoke");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < revocations->len; i++)
+    {
+      const ChutesRevocation *revocation = g_ptr_array_index (revocations, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "token");
+      json_builder_add_string_value (builder, revocation->token);
+      json_builder_set_member_name (builder, "token_type_hint");
+      if (revocation->hint != NULL)
+        json_builder_add_string_value (builder, revocation->hint);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "attempts");
+      json_builder_add_int_value (builder, revocation->attempts);
+      json_builder_set_member_name (builder, "since");
+      json_builder_add_int_value (builder, revocation->since);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, NULL);
+
+  array = json_object_get_array_member (json_node_get_object (root), "revoke");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    wipe_object_strings (json_array_get_object_element (array, i));
+
+  return json;
+}
+
+static gint64
+get_int_or (JsonObject *object,
+            const char *name,
+            gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+
+  return json_node_get_int (node);
+}
+
+/* What can be read; entries that cannot be are skipped. */
+static GPtrArray *
+revocations_from_json (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GPtrArray *revocations = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_revocation_free);
+  JsonNode *root;
+  JsonNode *list;
+  JsonArray *array;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL)
+      || (root = json_parser_get_root (parser)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (root)
+      || (list = json_object_get_member (json_node_get_object (root), "revoke")) == NULL
+      || !JSON_NODE_HOLDS_ARRAY (list))
+    return revocations;
+
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *object;
+      const char *token = NULL;
+      const char *hint = NULL;
+      ChutesRevocation *revocation;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+
+      object = json_node_get_object (element);
+      if (get_optional_string (object, "token", &token) &&
+          get_optional_string (object, "token_type_hint", &hint) &&
+          token != NULL && *token != '\0')
+        {
+          revocation = chutes_revocation_new (token, hint);
+          revocation->attempts = (guint) CLAMP (get_int_or (object, "attempts", 0), 0, G_MAXUINT);
+          revocation->since = get_int_or (object, "since", revocation->since);
+          g_ptr_array_add (revocations, revocation);
+        }
+
+      wipe_object_strings (object);
+    }
+
+  return revocations;
 }
 
 /* Completions of the libsecret calls. */
@@ -369,6 +527,33 @@ on_client_secret_looked_up (GObject      *source,
 }
 
 static void
+on_revocations_looked_up (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      chutes_token_store_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (secret == NULL)
+    {
+      chutes_token_store_task_probe_locked (g_steal_pointer (&task));
+      return;
+    }
+
+  g_task_return_pointer (task, revocations_from_json (secret), (GDestroyNotify) g_ptr_array_unref);
+  secret_password_free (secret);
+}
+
+static void
 keyring_call_run (GTask *task)
 {
   ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
@@ -391,6 +576,11 @@ keyring_call_run (GTask *task)
     case CHUTES_KEYRING_LOOKUP_CLIENT_SECRET:
       secret_password_lookupv (&item_schema, call->attributes,
                                call->cancellable, on_client_secret_looked_up, task);
+      break;
+
+    case CHUTES_KEYRING_LOOKUP_REVOCATIONS:
+      secret_password_lookupv (&item_schema, call->attributes,
+                               call->cancellable, on_revocations_looked_up, task);
       break;
 
     case CHUTES_KEYRING_CLEAR:
@@ -545,6 +735,98 @@ chutes_token_store_clear_session_finish (ChutesTokenStore  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_token_store_save_revocations_async (ChutesTokenStore    *self,
+                                           const char          *client_id,
+                                           GPtrArray           *revocations,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autofree char *host = NULL;
+  ChutesKeyringCall *call;
+  GTask *task;
+  gboolean clear;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (revocations != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  clear = revocations->len == 0;
+  task = keyring_task_new (self, clear ? CHUTES_KEYRING_CLEAR : CHUTES_KEYRING_STORE,
+                           KIND_REVOCATIONS, client_id, cancellable, callback, user_data,
+                           chutes_token_store_save_revocations_async);
+  if (task == NULL)
+    return;
+
+  if (!clear)
+    {
+      call = chutes_token_store_task_get_call (task);
+      host = chutes_http_dup_host (self->idp_base_url);
+      /* Translators: the label of the keyring item; %s is a host name. */
+      call->label = g_strdup_printf (_("Chutes sign-out still to finish (%s)"), host);
+      call->password = revocations_to_json (revocations);
+    }
+
+  keyring_task_start (task);
+}
+
+gboolean
+chutes_token_store_save_revocations_finish (ChutesTokenStore  *self,
+                                            GAsyncResult      *result,
+                                            GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+chutes_token_store_load_revocations_async (ChutesTokenStore    *self,
+                                           const char          *client_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, CHUTES_KEYRING_LOOKUP_REVOCATIONS, KIND_REVOCATIONS, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_load_revocations_async);
+  if (task != NULL)
+    keyring_task_start (task);
+}
+
+GPtrArray *
+chutes_token_store_load_revocations_finish (ChutesTokenStore  *self,
+                                            GAsyncResult      *result,
+                                            GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GPtrArray *revocations;
+
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  revocations = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (revocations == NULL)
+    revocations = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_revocation_free);
+
+  return revocations;
 }
 
 void

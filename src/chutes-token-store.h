@@ -15,9 +15,27 @@ G_DECLARE_FINAL_TYPE (ChutesTokenStore, chutes_token_store, CHUTES, TOKEN_STORE,
 
 #define CHUTES_TOKEN_STORE_DEFAULT_TIMEOUT 30
 
+/* A token that could not be revoked yet (see ChutesAccount). Never print
+ * its token: chutes_revocation_free() wipes it. */
+typedef struct
+{
+  char   *token;      /* secret */
+  char   *hint;       /* "access_token" or "refresh_token" */
+  guint   attempts;   /* revocations tried and failed so far */
+  gint64  since;      /* first due, seconds since the epoch (real time) */
+} ChutesRevocation;
+
+ChutesRevocation *chutes_revocation_new  (const char             *token,
+                                          const char             *hint);
+ChutesRevocation *chutes_revocation_copy (const ChutesRevocation *revocation);
+void              chutes_revocation_free (ChutesRevocation       *revocation);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesRevocation, chutes_revocation_free)
+
 /* Items are kept with libsecret's async API (the Secret portal inside
  * Flatpak) under the schema "ai.chutes.Desktop.Secret" with attributes
- * kind ("session" or "client-secret"), idp (the IDP base URL) and client-id,
+ * kind ("session", "client-secret" or "pending-revocation"), idp (the IDP
+ * base URL) and client-id,
  * so a demo server's and chutes.ai's entries never mix. A session is one
  * item holding access token, refresh token, absolute expiry and username,
  * so a refreshed pair replaces the old one in a single write.
@@ -65,6 +83,30 @@ void              chutes_token_store_clear_session_async   (ChutesTokenStore  *s
 gboolean          chutes_token_store_clear_session_finish  (ChutesTokenStore  *self,
                                                             GAsyncResult      *result,
                                                             GError           **error);
+
+/* The tokens of @client_id still to be revoked, all in one item (kind
+ * "pending-revocation"), so that a sign-out whose revocation failed is
+ * finished later, even after a restart. Saving an empty array removes the
+ * item. */
+void              chutes_token_store_save_revocations_async  (ChutesTokenStore  *self,
+                                                              const char        *client_id,
+                                                              GPtrArray         *revocations,
+                                                              GCancellable      *cancellable,
+                                                              GAsyncReadyCallback callback,
+                                                              gpointer           user_data);
+gboolean          chutes_token_store_save_revocations_finish (ChutesTokenStore  *self,
+                                                              GAsyncResult      *result,
+                                                              GError           **error);
+
+/* An array of ChutesRevocation (freeing them), empty when none is stored. */
+void              chutes_token_store_load_revocations_async  (ChutesTokenStore  *self,
+                                                              const char        *client_id,
+                                                              GCancellable      *cancellable,
+                                                              GAsyncReadyCallback callback,
+                                                              gpointer           user_data);
+GPtrArray        *chutes_token_store_load_revocations_finish (ChutesTokenStore  *self,
+                                                              GAsyncResult      *result,
+                                                              GError           **error);
 
 void              chutes_token_store_save_client_secret_async  (ChutesTokenStore  *self,
                                                                 const char        *client_id,

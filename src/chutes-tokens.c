@@ -35,6 +35,7 @@ chutes_tokens_new (const char *access_token,
   tokens->access_token = g_strdup (access_token);
   tokens->refresh_token = g_strdup (refresh_token);
   tokens->expires_at = expires_at;
+  tokens->issued_at = g_get_real_time () / G_USEC_PER_SEC;
   tokens->scope = g_strdup (scope);
   tokens->username = g_strdup (username);
 
@@ -44,13 +45,18 @@ chutes_tokens_new (const char *access_token,
 ChutesTokens *
 chutes_tokens_copy (const ChutesTokens *tokens)
 {
+  ChutesTokens *copy;
+
   g_return_val_if_fail (tokens != NULL, NULL);
 
-  return chutes_tokens_new (tokens->access_token,
+  copy = chutes_tokens_new (tokens->access_token,
                             tokens->refresh_token,
                             tokens->expires_at,
                             tokens->scope,
                             tokens->username);
+  copy->issued_at = tokens->issued_at;
+
+  return copy;
 }
 
 void

@@ -17,11 +17,15 @@ typedef struct
   char   *access_token;   /* cak_... */
   char   *refresh_token;  /* crt_..., may be NULL */
   gint64  expires_at;     /* absolute, seconds since the epoch (real time) */
+  gint64  issued_at;      /* when the pair was granted, same clock; 0 when
+                           * unknown (a session stored by an older version) */
   char   *scope;          /* may be NULL */
   char   *username;       /* from /idp/userinfo, may be NULL */
 } ChutesTokens;
 
 GType         chutes_tokens_get_type      (void) G_GNUC_CONST;
+/* issued_at is set to now: tokens are made from the reply that granted
+ * them. */
 ChutesTokens *chutes_tokens_new           (const char         *access_token,
                                            const char         *refresh_token,
                                            gint64              expires_at,
