@@ -100,6 +100,7 @@ error_means_gone (const GError *error)
 typedef struct
 {
   guint         pending;
+  gboolean      retry;         /* of the pending ones: self->retrying counts it */
   gboolean      changed;       /* self->revocations changed */
   GError       *error;         /* the first failure */
   GCancellable *cancellable;
@@ -123,23 +124,38 @@ typedef struct
   ChutesRevocation *revocation;
 } OneRevocation;
 
+/* The end of a round, once the keyring has what is left: another retry
+ * can start, and those who watch the count hear of it. */
+static void
+round_return (GTask *task)
+{
+  ChutesAccount *self = g_task_get_source_object (task);
+  Round *round = g_task_get_task_data (task);
+
+  if (round->retry)
+    self->retrying--;
+  if (round->changed)
+    account_notify_pending (self);
+
+  if (round->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&round->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 on_revocations_saved (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Round *round = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
   /* The list stays in memory, and is retried while the app runs. */
   if (!chutes_account_write_session_finish (CHUTES_ACCOUNT (source), result, &error))
     g_debug ("Could not keep the tokens still to revoke in the keyring: %s", error->message);
 
-  if (round->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&round->error));
-  else
-    g_task_return_boolean (task, TRUE);
+  round_return (task);
 }
 
 static void
@@ -154,9 +170,6 @@ round_step_done (GTask *task)
 
   chutes_account_clear_source (&round->timeout_source);
 
-  if (round->changed)
-    account_notify_pending (self);
-
   /* Mirrored in the keyring when it works; otherwise in memory only. */
   client_id = chutes_account_get_client_id (self);
   if (round->changed && self->persistent && client_id != NULL)
@@ -166,10 +179,7 @@ round_step_done (GTask *task)
       return;
     }
 
-  if (round->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&round->error));
-  else
-    g_task_return_boolean (task, TRUE);
+  round_return (task);
 }
 
 static void
@@ -244,12 +254,13 @@ on_revoked (GObject      *source,
   round_step_done (task);
 }
 
-void
-chutes_account_revoke_async (ChutesAccount       *self,
-                             GPtrArray           *revocations,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+static void
+account_revoke (ChutesAccount       *self,
+                GPtrArray           *revocations,
+                gboolean             retry,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   Round *round;
@@ -260,6 +271,9 @@ chutes_account_revoke_async (ChutesAccount       *self,
 
   round = g_new0 (Round, 1);
   round->pending = 1;
+  round->retry = retry;
+  if (retry)
+    self->retrying++;
   round->cancellable = g_cancellable_new ();
   round->caller_source = chutes_account_chain_cancellable (cancellable, round->cancellable);
   round->timeout_source = g_timeout_source_new_seconds (REVOKE_TIMEOUT_SECONDS);
@@ -279,6 +293,16 @@ chutes_account_revoke_async (ChutesAccount       *self,
     }
 
   round_step_done (task);
+}
+
+void
+chutes_account_revoke_async (ChutesAccount       *self,
+                             GPtrArray           *revocations,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  account_revoke (self, revocations, FALSE, cancellable, callback, user_data);
 }
 
 gboolean
@@ -303,8 +327,6 @@ on_retried (GObject      *source,
 
   if (!chutes_account_revoke_finish (self, result, &error))
     g_debug ("Tokens still to revoke: %u (%s)", self->revocations->len, error->message);
-
-  self->retrying--;
 }
 
 void
@@ -317,8 +339,7 @@ chutes_account_retry_revocations (ChutesAccount *self)
     return;
 
   g_debug ("Retrying %u revocations", self->revocations->len);
-  self->retrying++;
-  chutes_account_revoke_async (self, self->revocations, NULL, on_retried, NULL);
+  account_revoke (self, self->revocations, TRUE, NULL, on_retried, NULL);
 }
 
 static void

@@ -1346,6 +1346,410 @@ test_sign_in_again_replaces_session (void)
   fixture_tear_down (f);
 }
 
+/* A network monitor the test switches on and off. */
+G_DECLARE_FINAL_TYPE (FakeMonitor, fake_monitor, FAKE, MONITOR, GObject)
+
+struct _FakeMonitor
+{
+  GObject  parent_instance;
+  gboolean available;
+};
+
+static void fake_monitor_initable_init (GInitableIface *iface);
+static void fake_monitor_monitor_init (GNetworkMonitorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (FakeMonitor, fake_monitor, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, fake_monitor_initable_init)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_NETWORK_MONITOR,
+                                                fake_monitor_monitor_init))
+
+enum {
+  FAKE_PROP_0,
+  FAKE_PROP_AVAILABLE,
+  FAKE_PROP_METERED,
+  FAKE_PROP_CONNECTIVITY,
+};
+
+static gboolean
+fake_monitor_initable_init_func (GInitable     *initable,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  return TRUE;
+}
+
+static void
+fake_monitor_initable_init (GInitableIface *iface)
+{
+  iface->init = fake_monitor_initable_init_func;
+}
+
+static void
+fake_monitor_monitor_init (GNetworkMonitorInterface *iface)
+{
+}
+
+static void
+fake_monitor_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FakeMonitor *self = (FakeMonitor *) object;
+
+  switch (prop_id)
+    {
+    case FAKE_PROP_AVAILABLE:
+      g_value_set_boolean (value, self->available);
+      break;
+
+    case FAKE_PROP_METERED:
+      g_value_set_boolean (value, FALSE);
+      break;
+
+    case FAKE_PROP_CONNECTIVITY:
+      g_value_set_enum (value, self->available ? G_NETWORK_CONNECTIVITY_FULL
+                                               : G_NETWORK_CONNECTIVITY_LOCAL);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fake_monitor_class_init (FakeMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = fake_monitor_get_property;
+  g_object_class_override_property (object_class, FAKE_PROP_AVAILABLE, "network-available");
+  g_object_class_override_property (object_class, FAKE_PROP_METERED, "network-metered");
+  g_object_class_override_property (object_class, FAKE_PROP_CONNECTIVITY, "connectivity");
+}
+
+static void
+fake_monitor_init (FakeMonitor *self)
+{
+}
+
+static void
+fake_monitor_set_available (FakeMonitor *self,
+                            gboolean     available)
+{
+  self->available = available;
+  g_signal_emit_by_name (self, "network-changed", available);
+}
+
+/* The person is told about a sign-out Chutes did not take. */
+typedef struct
+{
+  guint  count;
+  char  *message;
+} Told;
+
+static void
+on_revocation_failed (ChutesAccount *account,
+                      const char    *message,
+                      Told          *told)
+{
+  /* Signed out here already. */
+  g_assert_cmpint (chutes_account_get_state (account), ==, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+  told->count++;
+  g_free (told->message);
+  told->message = g_strdup (message);
+}
+
+static const char told_prefix[] = "Signed out on this computer; Chutes could not end the session: ";
+
+static gboolean
+no_pending_revocations (gpointer user_data)
+{
+  return chutes_account_get_pending_revocations (user_data) == 0;
+}
+
+/* The tokens the keyring keeps for later revocation, read through a store
+ * of its own. */
+static GPtrArray *
+stored_revocations (Fixture *f)
+{
+  g_autoptr(ChutesTokenStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *revocations;
+
+  store = chutes_token_store_new (chutes_config_get_idp_base_url (f->config));
+  chutes_token_store_load_revocations_async (store, chutes_config_get_client_id (f->config),
+                                             NULL, store_result, &result);
+  revocations = chutes_token_store_load_revocations_finish (store, wait_for_result (&result),
+                                                            &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (revocations);
+
+  return revocations;
+}
+
+static gboolean
+revocations_hold (GPtrArray  *revocations,
+                  const char *token,
+                  const char *hint)
+{
+  for (guint i = 0; i < revocations->len; i++)
+    {
+      ChutesRevocation *revocation = g_ptr_array_index (revocations, i);
+
+      if (g_str_equal (revocation->token, token))
+        return g_strcmp0 (revocation->hint, hint) == 0;
+    }
+
+  return FALSE;
+}
+
+/* Chutes refuses the revocation: signed out here at once, told so, and the
+ * tokens (still valid at Chutes) wait in the keyring; the next start
+ * revokes them and forgets them. */
+static void
+test_sign_out_revocation_fails_then_next_start (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(ChutesAccount) restarted = NULL;
+  g_autoptr(ChutesTokens) before = NULL;
+  g_autoptr(ChutesTokens) after = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(GError) error = NULL;
+  Told told = { 0 };
+  gint64 revocations;
+
+  fixture_set_up (f, NULL, NULL);
+  sign_in (f);
+  before = stored_session (f);
+  g_signal_connect (f->account, "revocation-failed", G_CALLBACK (on_revocation_failed), &told);
+
+  chutes_test_mock_control (f->mock, "fail", "revoke-500", "count", "2", NULL);
+  sign_out (f->account);
+
+  g_assert_cmpuint (told.count, ==, 1);
+  g_assert_true (g_str_has_prefix (told.message, told_prefix));
+  g_assert_cmpuint (strlen (told.message), >, strlen (told_prefix) + 10);
+  g_test_message ("told: %s", told.message);
+
+  /* Still valid at Chutes, kept for later (and only in the keyring). */
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, before->access_token));
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, before->refresh_token));
+  g_assert_cmpuint (chutes_account_get_pending_revocations (f->account), ==, 2);
+  after = stored_session (f);
+  g_assert_null (after);
+  kept = stored_revocations (f);
+  g_assert_cmpuint (kept->len, ==, 2);
+  g_assert_true (revocations_hold (kept, before->access_token, "access_token"));
+  g_assert_true (revocations_hold (kept, before->refresh_token, "refresh_token"));
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (),
+                                                        before->refresh_token), ==, 0);
+
+  /* The next start. */
+  revocations = chutes_test_mock_get_stat (f->mock, "revocations");
+  restarted = new_account (f);
+  g_signal_connect (restarted, "revocation-failed", G_CALLBACK (on_revocation_failed), &told);
+  g_assert_true (restore (restarted, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (chutes_account_get_state (restarted), ==, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+  run_main_loop_until (no_pending_revocations, restarted);
+  while (chutes_test_mock_token_is_active (f->mock, before->refresh_token))
+    run_main_loop_for (20);
+
+  g_assert_false (chutes_test_mock_token_is_active (f->mock, before->access_token));
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==, revocations + 2);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocation_failures"), ==, 2);
+  assert_account_released (g_steal_pointer (&restarted));
+  left = stored_revocations (f);
+  g_assert_cmpuint (left->len, ==, 0);
+  /* Told once, at the sign-out; retries are quiet. */
+  g_assert_cmpuint (told.count, ==, 1);
+
+  g_free (told.message);
+  fixture_tear_down (f);
+}
+
+/* Offline at sign-out: the revocation is tried again when the network
+ * comes back, and only then. */
+static void
+test_sign_out_revocation_retried_when_network_returns (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(FakeMonitor) monitor = g_object_new (fake_monitor_get_type (), NULL);
+  g_autoptr(ChutesTokens) before = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  Told told = { 0 };
+  gint64 revocations;
+
+  fixture_set_up (f, NULL, NULL);
+  chutes_account_set_network_monitor (f->account, G_NETWORK_MONITOR (monitor));
+  g_signal_connect (f->account, "revocation-failed", G_CALLBACK (on_revocation_failed), &told);
+  sign_in (f);
+  before = stored_session (f);
+
+  chutes_test_mock_control (f->mock, "fail", "revoke-500", NULL);
+  fake_monitor_set_available (monitor, FALSE);
+  sign_out (f->account);
+  g_assert_cmpuint (told.count, ==, 1);
+  g_assert_cmpuint (chutes_account_get_pending_revocations (f->account), ==, 2);
+
+  /* The server works again, but nothing says so yet: no retry. */
+  chutes_test_mock_control (f->mock, "fail", "", NULL);
+  revocations = chutes_test_mock_get_stat (f->mock, "revocations");
+  fake_monitor_set_available (monitor, FALSE);
+  run_main_loop_for (100);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==, revocations);
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, before->refresh_token));
+
+  fake_monitor_set_available (monitor, TRUE);
+  run_main_loop_until (no_pending_revocations, f->account);
+  while (chutes_test_mock_token_is_active (f->mock, before->refresh_token))
+    run_main_loop_for (20);
+  g_assert_false (chutes_test_mock_token_is_active (f->mock, before->access_token));
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==, revocations + 2);
+  left = stored_revocations (f);
+  g_assert_cmpuint (left->len, ==, 0);
+  g_assert_cmpuint (told.count, ==, 1);
+
+  g_free (told.message);
+  fixture_tear_down (f);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+/* A server that always refuses: retried a bounded number of times, then
+ * given up, and the keyring item goes too. */
+static void
+test_revocation_retries_are_bounded (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(GPtrArray) kept = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  guint rounds = 1;
+  guint notified = 0;
+
+  fixture_set_up (f, NULL, NULL);
+  sign_in (f);
+  chutes_test_mock_control (f->mock, "fail", "revoke-500", NULL);
+  sign_out (f->account);
+  g_assert_cmpuint (chutes_account_get_pending_revocations (f->account), ==, 2);
+  kept = stored_revocations (f);
+  g_assert_cmpuint (kept->len, ==, 2);
+  g_assert_cmpuint (((ChutesRevocation *) g_ptr_array_index (kept, 0))->attempts, ==, 1);
+
+  g_signal_connect (f->account, "notify::pending-revocations", G_CALLBACK (count_notify),
+                    &notified);
+  while (chutes_account_get_pending_revocations (f->account) > 0)
+    {
+      guint before = notified;
+
+      g_assert_cmpuint (rounds, <, 100);
+      chutes_account_retry_revocations (f->account);
+      /* A retry while one runs does nothing. */
+      chutes_account_retry_revocations (f->account);
+      while (notified == before)
+        run_main_loop_for (10);
+      rounds++;
+    }
+
+  g_assert_cmpuint (rounds, ==, CHUTES_ACCOUNT_REVOKE_MAX_ATTEMPTS);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==,
+                   2 * CHUTES_ACCOUNT_REVOKE_MAX_ATTEMPTS);
+
+  /* Nothing left to try, here or in the keyring. */
+  chutes_account_retry_revocations (f->account);
+  run_main_loop_for (100);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==,
+                   2 * CHUTES_ACCOUNT_REVOKE_MAX_ATTEMPTS);
+  while ((left = stored_revocations (f))->len > 0)
+    {
+      g_clear_pointer (&left, g_ptr_array_unref);
+      run_main_loop_for (20);
+    }
+
+  fixture_tear_down (f);
+}
+
+/* The refresh margin follows the lifetime the server granted. */
+static void
+test_refresh_margin_follows_lifetime (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(ChutesTokens) hour = chutes_tokens_new ("cak_a", "crt_a", now + 3600, NULL, NULL);
+  g_autoptr(ChutesTokens) minute = chutes_tokens_new ("cak_b", "crt_b", now + 60, NULL, NULL);
+  g_autoptr(ChutesTokens) instant = chutes_tokens_new ("cak_c", "crt_c", now, NULL, NULL);
+  g_autoptr(ChutesTokens) old = chutes_tokens_new ("cak_d", "crt_d", now + 60, NULL, NULL);
+
+  old->issued_at = 0;   /* stored by an older version */
+
+  g_assert_cmpint (chutes_account_refresh_margin (hour), ==, CHUTES_ACCOUNT_REFRESH_MARGIN);
+  g_assert_cmpint (chutes_account_refresh_margin (minute), ==, 60 / CHUTES_ACCOUNT_REFRESH_FRACTION);
+  g_assert_cmpint (chutes_account_refresh_margin (instant), ==, 0);
+  g_assert_cmpint (chutes_account_refresh_margin (old), ==, CHUTES_ACCOUNT_REFRESH_MARGIN);
+}
+
+/* 60-second tokens are used, not refreshed before every request, in this
+ * run and after a restart; near their end they are refreshed. */
+static void
+test_short_lived_tokens_are_used (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(ChutesAccount) restarted = NULL;
+  g_autoptr(ChutesTokens) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *raw = NULL;
+
+  fixture_set_up (f, "60", NULL);
+  sign_in (f);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *token = get_token (f->account, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (chutes_test_mock_token_is_active (f->mock, token));
+    }
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "token_refreshes"), ==, 0);
+
+  /* The lifetime is kept with the session. */
+  raw = raw_stored_session (f);
+  g_assert_nonnull (strstr (raw, "\"issued_at\":"));
+  stored = stored_session (f);
+  g_assert_cmpint (stored->expires_at - stored->issued_at, ==, 60);
+
+  restarted = new_account (f);
+  g_assert_true (restore (restarted, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *token = get_token (restarted, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (token, ==, stored->access_token);
+  }
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "token_refreshes"), ==, 0);
+  assert_account_released (g_steal_pointer (&restarted));
+
+  /* Five seconds left of sixty: within the margin, refreshed. */
+  stored->issued_at = g_get_real_time () / G_USEC_PER_SEC - 55;
+  stored->expires_at = stored->issued_at + 60;
+  save_session (f, stored);
+  restarted = new_account (f);
+  g_assert_true (restore (restarted, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "token_refreshes"), ==, 1);
+  assert_account_released (g_steal_pointer (&restarted));
+
+  fixture_tear_down (f);
+}
+
 /* No Secret Service at all: signed in all the same, in memory only, and
  * no token written anywhere. */
 static void
@@ -1387,6 +1791,7 @@ test_no_keyring (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
   g_autofree char *refreshed = NULL;
+  g_autoptr(FakeMonitor) monitor = NULL;
   const char *problem;
 
   if (g_getenv (CHILD_ENV) == NULL)
@@ -1430,7 +1835,17 @@ test_no_keyring (void)
   g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_config_dir (), refreshed), ==, 0);
   g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_cache_dir (), refreshed), ==, 0);
 
+  /* A revocation that fails is retried in memory while the app runs. */
+  monitor = g_object_new (fake_monitor_get_type (), NULL);
+  chutes_account_set_network_monitor (f->account, G_NETWORK_MONITOR (monitor));
+  chutes_test_mock_control (f->mock, "fail", "revoke-500", "count", "2", NULL);
   sign_out (f->account);
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, refreshed));
+  g_assert_cmpuint (chutes_account_get_pending_revocations (f->account), ==, 2);
+  g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (), refreshed), ==, 0);
+
+  fake_monitor_set_available (monitor, TRUE);
+  run_main_loop_until (no_pending_revocations, f->account);
   g_assert_false (chutes_test_mock_token_is_active (f->mock, refreshed));
 
   fixture_tear_down (f);
@@ -1485,6 +1900,16 @@ main (int    argc,
                    test_sign_out_during_refresh);
   g_test_add_func ("/account/sign-out/clears-after-a-slow-keyring-save",
                    test_sign_out_during_refresh_save);
+  g_test_add_func ("/account/sign-out/failed-revocation-is-told-and-finished-at-next-start",
+                   test_sign_out_revocation_fails_then_next_start);
+  g_test_add_func ("/account/sign-out/failed-revocation-retried-when-network-returns",
+                   test_sign_out_revocation_retried_when_network_returns);
+  g_test_add_func ("/account/revocation/retries-are-bounded",
+                   test_revocation_retries_are_bounded);
+  g_test_add_func ("/account/refresh/margin-follows-lifetime",
+                   test_refresh_margin_follows_lifetime);
+  g_test_add_func ("/account/refresh/short-lived-tokens-are-used-not-refreshed",
+                   test_short_lived_tokens_are_used);
   g_test_add_func ("/account/keyring/none-signs-in-for-this-run-only", test_no_keyring);
   g_test_add_func ("/logs/hold-no-secret", test_logs_hold_no_secret);
 

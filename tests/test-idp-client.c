@@ -251,6 +251,28 @@ test_revoke (Fixture       *f,
   g_assert_false (chutes_test_mock_token_is_active (f->mock, tokens->refresh_token));
   g_assert_false (chutes_test_mock_token_is_active (f->mock, tokens->access_token));
   g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==, 1);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocation_failures"), ==, 0);
+}
+
+/* The revocation authenticates the client (RFC 7009 §2.1) with the same
+ * credentials as the token request: with a wrong secret it is refused as
+ * invalid_client, and the token stays valid. */
+static void
+test_revoke_authenticates_client (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *access_token = chutes_test_mock_sign_in (f->mock, NULL, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { FALSE, NULL };
+
+  chutes_config_set_client_secret (f->config, "csc_this_is_not_the_secret_of_the_app_at_all_000");
+  chutes_idp_client_revoke_async (f->idp, access_token, "access_token", NULL, wait_cb, &wait);
+  result = wait_for_result (&wait);
+  g_assert_false (chutes_idp_client_revoke_finish (f->idp, result, &error));
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_INVALID_CLIENT);
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, access_token));
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocation_failures"), ==, 1);
 }
 
 static void
@@ -585,6 +607,7 @@ main (int   argc,
   ADD ("/oauth/idp/exchange-with-wrong-verifier-refused", test_exchange_wrong_verifier);
   ADD ("/oauth/idp/refresh-gives-new-pair-old-refused", test_refresh);
   ADD ("/oauth/idp/revoke-ends-the-session", test_revoke);
+  ADD ("/oauth/idp/revoke-authenticates-the-client", test_revoke_authenticates_client);
   ADD ("/oauth/idp/userinfo-gives-username", test_userinfo);
   ADD ("/oauth/idp/register-app-gives-working-client", test_register_app);
   ADD ("/oauth/idp/register-app-refusals-explained", test_register_app_refused);
