@@ -25,6 +25,7 @@ case "${1:-build}" in
   test) wanted="$build_pkgs $test_pkgs" ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
+[ "${1:-build}" != test ] || sh "$(dirname "$0")/../tests/oidc/install-deps.sh"
 
 missing=""
 for pkg in $wanted; do
