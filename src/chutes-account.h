@@ -49,7 +49,8 @@ G_DECLARE_FINAL_TYPE (ChutesAccount, chutes_account, CHUTES, ACCOUNT, GObject)
  *
  * Signal "revocation-failed" (const char *message): a sign-out finished
  * on this computer but Chutes could not end the session; @message (plain
- * text, partly from the network) says so and why. The tokens are kept in
+ * text, partly from the network; the UI shows it on the sign-in page) says
+ * so and why. The tokens are kept in
  * the keyring (or, without one, in memory) and revoked later: at the next
  * start and whenever the network comes back. */
 ChutesAccount     *chutes_account_new                       (ChutesIdpClient     *idp,

@@ -283,6 +283,16 @@ session_ended_cb (ChutesApplication *self,
   chutes_application_set_sign_in_error (self, message);
 }
 
+/* Signed out here, but Chutes did not end the session (it is retried
+ * later): said on the sign-in page, where the sign-out leads, in full and
+ * as plain text. */
+static void
+revocation_failed_cb (ChutesApplication *self,
+                      const char        *message)
+{
+  chutes_application_set_sign_in_error (self, message);
+}
+
 static void
 restore_cb (GObject      *object,
             GAsyncResult *result,
@@ -389,6 +399,8 @@ chutes_application_startup (GApplication *application)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "session-ended", G_CALLBACK (session_ended_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "revocation-failed",
+                           G_CALLBACK (revocation_failed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->config, "notify::has-client",
                            G_CALLBACK (chutes_application_update_actions), self,
                            G_CONNECT_SWAPPED);

@@ -230,21 +230,6 @@ session_ended_cb (ChutesWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-/* Signed out here, but the tokens live on at Chutes until a retry ends
- * them: the person should know. @message is plain text, partly from the
- * network; a toast title is markup. */
-static void
-revocation_failed_cb (ChutesWindow *self,
-                      const char   *message)
-{
-  g_autofree char *escaped = g_markup_escape_text (message, -1);
-  AdwToast *toast = adw_toast_new (escaped);
-
-  adw_toast_set_timeout (toast, 0);
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-}
-
 static void
 copy_authorize_uri_action (GtkWidget  *widget,
                            const char *action_name,
@@ -775,8 +760,6 @@ chutes_window_setup (ChutesWindow      *self,
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (account, "session-ended",
                            G_CALLBACK (session_ended_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (account, "revocation-failed",
-                           G_CALLBACK (revocation_failed_cb), self, G_CONNECT_SWAPPED);
 
   chutes_window_update (self);
   chutes_window_update_keyring_banner (self);

@@ -166,6 +166,32 @@ def main():
         if s.find(role="text", name="Message") is not None:
             raise AssertionError("signed in again after Sign Out and Quit")
 
+    def failed_revocation_is_said_and_finished_at_next_start():
+        # Chutes refuses both revocations: signed out all the same, the
+        # sign-in page says the session lives on at Chutes, and the next
+        # start ends it.
+        s.set_browser(delay=0)
+        s.action("sign-in")
+        s.wait_find("the chat composer", timeout=30, role="text", name="Message")
+        s.mock.control(fail="revoke-500", count="2")
+        before = s.mock.stats()
+        s.action("sign-out")
+        s.wait_find("the sign-in page after sign-out", role="push button", name="Sign in with Chutes")
+        s.wait_find("the reason on the sign-in page", timeout=15,
+                    contains="Signed out on this computer; Chutes could not end the session:")
+        s.screenshot("sign-out-revocation-failed")
+        failures = s.mock.stats().get("revocation_failures", 0)
+        if failures != before.get("revocation_failures", 0) + 2:
+            raise AssertionError("expected two refused revocations, saw %d more"
+                                 % (failures - before.get("revocation_failures", 0)))
+        s.quit_app()
+        s.start_app()
+        wait_for("both tokens to be revoked at the next start",
+                 lambda: s.mock.stats().get("revocations", 0) >= before.get("revocations", 0) + 4,
+                 timeout=30)
+        if s.mock.stats().get("revocation_failures", 0) != failures:
+            raise AssertionError("the retry at the next start was refused")
+
     tap.add("/ui/first-start-shows-sign-in-marked-demo", first_start_shows_sign_in)
     tap.add("/ui/sign-in-button-opens-browser-and-shows-link", sign_in_button_opens_browser_and_waits)
     tap.add("/ui/consent-in-browser-lands-in-chat-with-focus", browser_consent_lands_in_chat_with_focus)
@@ -179,6 +205,8 @@ def main():
     tap.add("/ui/narrow-window", narrow_window_screenshot)
     tap.add("/ui/dark-style", dark_style_after_restart)
     tap.add("/ui/quit-right-after-sign-out-stays-signed-out", quit_right_after_sign_out_stays_signed_out)
+    tap.add("/ui/failed-revocation-is-said-and-finished-at-next-start",
+            failed_revocation_is_said_and_finished_at_next_start)
     return tap.run_and_close()
 
 
