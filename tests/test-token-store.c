@@ -227,6 +227,7 @@ assert_tokens_equal (const ChutesTokens *a,
   g_assert_cmpstr (a->access_token, ==, b->access_token);
   g_assert_cmpstr (a->refresh_token, ==, b->refresh_token);
   g_assert_cmpint (a->expires_at, ==, b->expires_at);
+  g_assert_cmpint (a->issued_at, ==, b->issued_at);
   g_assert_cmpstr (a->scope, ==, b->scope);
   g_assert_cmpstr (a->username, ==, b->username);
 }
@@ -274,6 +275,107 @@ test_session_round_trip (void)
   /* Clearing what is not there is not an error. */
   g_assert_true (clear_session (reader, "cid_roundtrip", &error));
   g_assert_no_error (error);
+}
+
+/* Tokens still to revoke: one item of their own, back whole through
+ * another store, and gone once an empty list is saved. An older session
+ * without issued_at reads as "unknown". */
+static GPtrArray *
+load_revocations (ChutesTokenStore *store,
+                  const char       *client_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *revocations;
+
+  chutes_token_store_load_revocations_async (store, client_id, NULL, store_result, &result);
+  revocations = chutes_token_store_load_revocations_finish (store, wait_for_result (&result),
+                                                            &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (revocations);
+
+  return revocations;
+}
+
+static void
+save_revocations (ChutesTokenStore *store,
+                  const char       *client_id,
+                  GPtrArray        *revocations)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  chutes_token_store_save_revocations_async (store, client_id, revocations, NULL,
+                                             store_result, &result);
+  g_assert_true (chutes_token_store_save_revocations_finish (store, wait_for_result (&result),
+                                                             &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_revocations_round_trip (void)
+{
+  g_autoptr(ChutesTokenStore) writer = chutes_token_store_new (IDP_A);
+  g_autoptr(ChutesTokenStore) reader = chutes_token_store_new (IDP_A);
+  g_autoptr(GPtrArray) pending =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_revocation_free);
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GPtrArray) planted = NULL;
+  g_autoptr(ChutesTokens) old_session = NULL;
+  g_autoptr(GError) error = NULL;
+  ChutesRevocation *revocation;
+  char *raw;
+
+  none = load_revocations (reader, "cid_pending");
+  g_assert_cmpuint (none->len, ==, 0);
+
+  revocation = chutes_revocation_new ("crt_pending_refresh", "refresh_token");
+  revocation->attempts = 3;
+  revocation->since = 1893456000;
+  g_ptr_array_add (pending, revocation);
+  g_ptr_array_add (pending, chutes_revocation_new ("cak_pending_access", "access_token"));
+  save_revocations (writer, "cid_pending", pending);
+
+  loaded = load_revocations (reader, "cid_pending");
+  g_assert_cmpuint (loaded->len, ==, 2);
+  revocation = g_ptr_array_index (loaded, 0);
+  g_assert_cmpstr (revocation->token, ==, "crt_pending_refresh");
+  g_assert_cmpstr (revocation->hint, ==, "refresh_token");
+  g_assert_cmpuint (revocation->attempts, ==, 3);
+  g_assert_cmpint (revocation->since, ==, 1893456000);
+  revocation = g_ptr_array_index (loaded, 1);
+  g_assert_cmpstr (revocation->token, ==, "cak_pending_access");
+  g_assert_cmpuint (revocation->attempts, ==, 0);
+
+  /* Its own item: the session of the same client is another one. */
+  g_assert_cmpuint (raw_count ("pending-revocation", IDP_A, "cid_pending"), ==, 1);
+  g_assert_cmpuint (raw_count ("session", IDP_A, "cid_pending"), ==, 0);
+
+  g_ptr_array_set_size (pending, 0);
+  save_revocations (writer, "cid_pending", pending);
+  g_assert_cmpuint (raw_count ("pending-revocation", IDP_A, "cid_pending"), ==, 0);
+
+  /* What cannot be read is skipped, what can is kept. */
+  raw_store ("pending-revocation", IDP_A, "cid_pending",
+             "{\"revoke\":[{\"token\":7},{\"token\":\"\"},\"x\","
+             "{\"token\":\"cak_readable\",\"attempts\":\"many\"}]}");
+  planted = load_revocations (reader, "cid_pending");
+  g_assert_cmpuint (planted->len, ==, 1);
+  g_assert_cmpstr (((ChutesRevocation *) g_ptr_array_index (planted, 0))->token, ==,
+                   "cak_readable");
+  save_revocations (writer, "cid_pending", pending);
+
+  /* A session stored before issued_at existed. */
+  raw_store ("session", IDP_A, "cid_pending",
+             "{\"access_token\":\"cak_old\",\"expires_at\":1893456000}");
+  old_session = load_session (reader, "cid_pending", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (old_session);
+  g_assert_cmpint (old_session->issued_at, ==, 0);
+  g_assert_true (clear_session (reader, "cid_pending", &error));
+  raw = raw_lookup ("session", IDP_A, "cid_pending");
+  g_assert_null (raw);
 }
 
 /* Optional fields stay absent rather than becoming empty strings. */
@@ -930,6 +1032,8 @@ main (int    argc,
   g_test_add_func ("/keyring/session/saving-again-replaces-the-item", test_session_overwrite);
   g_test_add_func ("/keyring/session/idps-and-clients-do-not-mix", test_sessions_do_not_mix);
   g_test_add_func ("/keyring/session/unreadable-item-is-forgotten", test_session_unreadable);
+  g_test_add_func ("/keyring/revocations/own-item-round-trip-and-cleared",
+                   test_revocations_round_trip);
   g_test_add_func ("/keyring/client-secret/round-trip-through-a-new-store",
                    test_client_secret_round_trip);
   g_test_add_func ("/keyring/cancel-is-not-a-keyring-problem", test_cancelled_call);
