@@ -585,7 +585,7 @@ chutes_account_class_init (ChutesAccountClass *klass)
   properties[PROP_PENDING_REVOCATIONS] =
     g_param_spec_uint ("pending-revocations", NULL, NULL,
                        0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
