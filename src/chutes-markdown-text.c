@@ -316,18 +316,26 @@ freeze (ChutesMarkdownText *self,
   gtk_label_set_markup (self->label, live_markup + markup_cut);
 }
 
-/* The height of a label's text at @width: for a frozen part at the width
- * it was cut at (the usual case), its own layout, laid out once. */
+/* The height of a label's text at @width, in Pango units: for a frozen
+ * part at the width it was cut at (the usual case), its own layout, laid
+ * out once.
+ *
+ * Lines are a fraction of a pixel high with most fonts (DejaVu Sans at
+ * 10 pt: 15.52 px). One label puts each line right below the one before,
+ * at fractional offsets, and rounds only its whole height up to a pixel;
+ * the parts must do the same to line up with it, so they are measured
+ * and placed in Pango units: rounding each part up to a pixel of its own
+ * would leave a gap of up to a pixel at every cut. */
 static int
 label_height (GtkLabel *label,
               int       width)
 {
   g_autoptr(PangoLayout) layout = label_layout_at (label, width);
-  int height;
+  PangoRectangle logical;
 
-  pango_layout_get_pixel_size (layout, NULL, &height);
+  pango_layout_get_extents (layout, NULL, &logical);
 
-  return height;
+  return logical.height;
 }
 
 static int
@@ -372,7 +380,7 @@ chutes_markdown_text_measure (GtkWidget      *widget,
     }
 
   width = MAX (for_size, MIN_TEXT_WIDTH);
-  *minimum = *natural = label_height (self->label, width) + frozen_height (self, width);
+  *minimum = *natural = PANGO_PIXELS_CEIL (label_height (self->label, width) + frozen_height (self, width));
 }
 
 static GtkSizeRequestMode
@@ -388,20 +396,25 @@ chutes_markdown_text_size_allocate (GtkWidget *widget,
                                     int        baseline)
 {
   ChutesMarkdownText *self = CHUTES_MARKDOWN_TEXT (widget);
-  int y = 0;
+  int text_width = MAX (width, MIN_TEXT_WIDTH);
+  int y = 0;   /* Pango units */
 
+  /* Each part where its first line is in one label of the whole text
+   * (see label_height()), a fraction of a pixel down at times; its label
+   * draws its text at the top of its allocation, since it is given the
+   * height its text takes. */
   for (guint i = 0; self->frozen != NULL && i < self->frozen->len; i++)
     {
       GtkLabel *part = g_ptr_array_index (self->frozen, i);
-      int part_height = label_height (part, MAX (width, MIN_TEXT_WIDTH));
+      int part_height = label_height (part, text_width);
 
-      gtk_widget_allocate (GTK_WIDGET (part), width, part_height, -1,
-                           gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, y)));
+      gtk_widget_allocate (GTK_WIDGET (part), width, PANGO_PIXELS_CEIL (part_height), -1,
+                           gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, (float) y / PANGO_SCALE)));
       y += part_height;
     }
 
-  gtk_widget_allocate (GTK_WIDGET (self->label), width, MAX (height - y, 0), -1,
-                       y > 0 ? gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, y)) : NULL);
+  gtk_widget_allocate (GTK_WIDGET (self->label), width, MAX (PANGO_PIXELS_CEIL (height * PANGO_SCALE - y), 0), -1,
+                       y > 0 ? gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, (float) y / PANGO_SCALE)) : NULL);
 
   /* At another width the parts would break their lines apart from each
    * other: joined again, before the next frame. */
