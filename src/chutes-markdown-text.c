@@ -258,50 +258,199 @@ find_markup_cut (const char *markup,
   return found;
 }
 
+/* Whether two lines are drawn the same: the same glyphs of the same
+ * fonts, as wide and placed alike. With @end_of_part, @a is the last
+ * line of a part, which ends its text there, where @b went on: Pango
+ * draws a space that ends a wrapped line as no glyph, of no width, and
+ * one that ends the text as a space; either is blank. */
+static gboolean
+same_runs (PangoLayoutLine *a,
+           PangoLayoutLine *b,
+           gboolean         end_of_part)
+{
+  const char *text = pango_layout_get_text (a->layout);
+  GSList *ra = a->runs;
+  GSList *rb = b->runs;
+
+  if (a->length != b->length)
+    return FALSE;
+
+  for (; ra != NULL && rb != NULL; ra = ra->next, rb = rb->next)
+    {
+      PangoGlyphItem *ga = ra->data;
+      PangoGlyphItem *gb = rb->data;
+
+      if (ga->item->length != gb->item->length ||
+          ga->item->analysis.font != gb->item->analysis.font ||
+          ga->glyphs->num_glyphs != gb->glyphs->num_glyphs)
+        return FALSE;
+
+      for (int i = 0; i < ga->glyphs->num_glyphs; i++)
+        {
+          PangoGlyphInfo *x = &ga->glyphs->glyphs[i];
+          PangoGlyphInfo *y = &gb->glyphs->glyphs[i];
+          gboolean blank = end_of_part && ra->next == NULL &&
+                           g_unichar_isspace (g_utf8_get_char (text + ga->item->offset + ga->glyphs->log_clusters[i]));
+
+          if (x->geometry.x_offset != y->geometry.x_offset || x->geometry.y_offset != y->geometry.y_offset)
+            return FALSE;
+          if ((x->glyph != y->glyph || x->geometry.width != y->geometry.width) && !blank)
+            return FALSE;
+        }
+    }
+
+  return ra == NULL && rb == NULL;
+}
+
+static PangoLayoutIter *
+iter_at_line (PangoLayout *layout,
+              int          line)
+{
+  PangoLayoutIter *iter = pango_layout_get_iter (layout);
+
+  for (int i = 0; i < line; i++)
+    pango_layout_iter_next_line (iter);
+
+  return iter;
+}
+
+/* Whether @part's lines are drawn as @n lines of @whole from its line
+ * @first: the same glyphs and fonts, at the same places relative to the
+ * first line, and no other lines.
+ *
+ * Cut at a line break, the text is the same but not always its look:
+ * Pango picks the script, and so the font, of punctuation, spaces and
+ * digits from the text around them, which a part no longer has. A part
+ * that starts with ")" after Japanese words draws it with the Latin
+ * font, on a line of another height or baseline. */
+static gboolean
+same_lines (PangoLayout *part,
+            PangoLayout *whole,
+            int          first,
+            int          n)
+{
+  PangoLayoutIter *a, *b;
+  gboolean same;
+  int a_top = 0, b_top = 0;
+
+  if (pango_layout_get_line_count (part) != n || pango_layout_get_line_count (whole) < first + n)
+    return FALSE;
+
+  a = iter_at_line (part, 0);
+  b = iter_at_line (whole, first);
+  same = TRUE;
+  for (int i = 0; same && i < n; i++)
+    {
+      PangoRectangle ra, rb;
+
+      pango_layout_iter_get_line_extents (a, NULL, &ra);
+      pango_layout_iter_get_line_extents (b, NULL, &rb);
+      if (i == 0)
+        {
+          a_top = ra.y;
+          b_top = rb.y;
+        }
+      same = ra.x == rb.x && (ra.width == rb.width || i == n - 1) && ra.height == rb.height &&
+             ra.y - a_top == rb.y - b_top &&
+             pango_layout_iter_get_baseline (a) - a_top == pango_layout_iter_get_baseline (b) - b_top &&
+             same_runs (pango_layout_iter_get_line_readonly (a), pango_layout_iter_get_line_readonly (b), i == n - 1);
+      pango_layout_iter_next_line (a);
+      pango_layout_iter_next_line (b);
+    }
+  pango_layout_iter_free (a);
+  pango_layout_iter_free (b);
+
+  return same;
+}
+
+/* A cut is tried at the last few line breaks before the live end; if
+ * none gives the same lines, freezing waits for the text to grow. */
+#define CUT_TRIES 3
+
 /* Moves the live label's lines, but for its last KEEP_LIVE bytes, to a
  * frozen part of their own, cut where the label broke a line at the width
- * it has. */
+ * it has, and only where both sides are then drawn as before. */
 static void
 freeze (ChutesMarkdownText *self,
         const char         *live_markup)
 {
   int width = gtk_widget_get_width (GTK_WIDGET (self->label));
-  PangoLayout *layout;
+  g_autoptr(PangoLayout) layout = NULL;
   PangoLayoutIter *iter;
   g_autoptr(GArray) cuts = NULL;
-  g_autofree char *markup = NULL;
-  GtkLabel *part;
+  g_autoptr(GArray) cut_lines = NULL;
+  GtkLabel *part = NULL;
   gsize length, cut, markup_cut;
+  g_autofree char *markup = NULL;
+  int line = 0;
 
   if (width <= 0 || (self->frozen != NULL && width != self->frozen_width))
     return;
 
-  layout = gtk_label_get_layout (self->label);
-  if (pango_layout_get_width (layout) != width * PANGO_SCALE)
+  if (pango_layout_get_width (gtk_label_get_layout (self->label)) != width * PANGO_SCALE)
     return;
+  /* Kept: the label makes a new one when its text changes. */
+  layout = label_layout_at (self->label, width);
 
   length = strlen (pango_layout_get_text (layout));
   cuts = g_array_new (FALSE, FALSE, sizeof (gsize));
+  cut_lines = g_array_new (FALSE, FALSE, sizeof (int));
   iter = pango_layout_get_iter (layout);
   while (pango_layout_iter_next_line (iter))
     {
       gsize start = pango_layout_iter_get_index (iter);
 
+      line++;
       if (start + KEEP_LIVE > length)
         break;
       g_array_append_val (cuts, start);
+      g_array_append_val (cut_lines, line);
     }
   pango_layout_iter_free (iter);
 
-  markup_cut = find_markup_cut (live_markup, cuts, &cut);
-  if (markup_cut == 0)
-    return;
+  for (guint tries = 0; tries < CUT_TRIES; tries++)
+    {
+      g_autoptr(PangoLayout) part_layout = NULL;
+      g_autoptr(PangoLayout) rest_layout = NULL;
+      int cut_line;
+      guint i;
 
-  markup = g_strndup (live_markup, markup_cut);
-  part = new_label (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (self->label)));
-  gtk_label_set_markup (part, markup);
+      markup_cut = find_markup_cut (live_markup, cuts, &cut);
+      if (markup_cut == 0)
+        break;
+      for (i = 0; g_array_index (cuts, gsize, i) != cut; i++)
+        ;
+      cut_line = g_array_index (cut_lines, int, i);
+
+      g_clear_pointer (&markup, g_free);
+      markup = g_strndup (live_markup, markup_cut);
+      if (part == NULL)
+        {
+          part = new_label (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (self->label)));
+          gtk_widget_insert_before (GTK_WIDGET (part), GTK_WIDGET (self), GTK_WIDGET (self->label));
+        }
+      gtk_label_set_markup (part, markup);
+      gtk_label_set_markup (self->label, live_markup + markup_cut);
+      part_layout = label_layout_at (part, width);
+      rest_layout = label_layout_at (self->label, width);
+      if (same_lines (part_layout, layout, 0, cut_line) &&
+          same_lines (rest_layout, layout, cut_line, pango_layout_get_line_count (layout) - cut_line))
+        break;
+
+      g_debug ("A paragraph is not cut at byte %zu: its lines would not look the same", cut);
+      g_array_set_size (cuts, i);
+      gtk_label_set_markup (self->label, live_markup);
+      markup_cut = 0;
+    }
+
+  if (markup_cut == 0)
+    {
+      if (part != NULL)
+        gtk_widget_unparent (GTK_WIDGET (part));
+      return;
+    }
+
   g_signal_connect_object (part, "activate-link", G_CALLBACK (frozen_activate_link_cb), self, 0);
-  gtk_widget_insert_before (GTK_WIDGET (part), GTK_WIDGET (self), GTK_WIDGET (self->label));
 
   if (self->frozen == NULL)
     {
@@ -312,8 +461,6 @@ freeze (ChutesMarkdownText *self,
   g_ptr_array_add (self->frozen, part);
   g_string_append (self->frozen_markup, markup);
   self->frozen_length += cut;
-
-  gtk_label_set_markup (self->label, live_markup + markup_cut);
 }
 
 /* The height of a label's text at @width, in Pango units: for a frozen
