@@ -6,7 +6,7 @@
 #   install-deps.sh test    that, plus what the test suite needs (Xvfb, a
 #                           keyring, AT-SPI, xdotool, validators,
 #                           flatpak-builder to parse the Flatpak manifests,
-#                           GNOME's UI font for take-screenshots.sh)
+#                           the fonts of tests/fonts/fonts.conf.in)
 set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config gettext
@@ -16,9 +16,10 @@ build_pkgs="build-essential meson ninja-build pkg-config gettext
   xdg-utils"
 # x11-utils: xmessage, the other window that takes the focus in ui-export-notify.
 test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool x11-utils
-  imagemagick curl libsecret-tools flatpak-builder fonts-cantarell
+  imagemagick curl libsecret-tools flatpak-builder fonts-dejavu-core fonts-cantarell
   fonts-droid-fallback"
-# fonts-droid-fallback: CJK glyphs (7 MB) for the Japanese screenshot test.
+# The fonts tests measure and draw text with, and only those (tests/fonts/):
+# fonts-droid-fallback adds CJK glyphs (7 MB) for the Japanese screenshot test.
 
 case "${1:-build}" in
   build) wanted="$build_pkgs" ;;

@@ -23,7 +23,7 @@ mkdir -p "$2"
 outdir=$(cd "$2" && pwd)
 
 ninja -C "$builddir" >/dev/null
-for f in src/chutes-desktop tests/mock-chutes/mock-chutes data/gschemas.compiled; do
+for f in src/chutes-desktop tests/mock-chutes/mock-chutes data/gschemas.compiled tests/fonts/fonts.conf; do
   if [ ! -e "$builddir/$f" ]; then
     echo "$builddir/$f is missing: configure $builddir with -Dtests=true" >&2
     exit 1
@@ -41,7 +41,10 @@ export HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.c
        CHUTES_APP="$builddir/src/chutes-desktop" \
        MOCK_CHUTES="$builddir/tests/mock-chutes/mock-chutes" \
        GSETTINGS_SCHEMA_DIR="$builddir/data" \
-       CHUTES_TEST_BUILDDIR="$home"
+       CHUTES_TEST_BUILDDIR="$home" \
+       FONTCONFIG_FILE="$builddir/tests/fonts/fonts.conf"
+# FONTCONFIG_FILE: the fonts the tests see (tests/fonts/fonts.conf.in), those
+# install-deps.sh installs, not whatever else this machine has.
 # CHUTES_SHOTS_LANGUAGE=de (say) takes them in that language instead, with the
 # build's translations.
 if [ -n "${CHUTES_SHOTS_LANGUAGE:-}" ]; then
