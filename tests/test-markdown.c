@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <fontconfig/fontconfig.h>
 #include <gtksourceview/gtksource.h>
+#include <pango/pangofc-fontmap.h>
 
 #include "chutes-code-block.h"
 #include "chutes-culling-box.h"
@@ -1373,27 +1375,220 @@ test_text_size_follows_text_and_style (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A line of a paragraph as drawn: the byte its text starts at, and where
+ * it is drawn, in Pango units from the top of the paragraph. */
+typedef struct
+{
+  gsize index;
+  int   y;
+  int   height;
+  int   baseline;
+} ShownLine;
+
+/* The lines of @text as its labels draw them (one label, or the frozen
+ * parts and the live end), top to bottom. */
+static GArray *
+shown_lines (ChutesMarkdownText *text)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GArray *lines = g_array_new (FALSE, FALSE, sizeof (ShownLine));
+  gsize start = 0;
+
+  collect (GTK_WIDGET (text), GTK_TYPE_LABEL, labels);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkLabel *label = labels->pdata[i];
+      PangoLayout *layout = gtk_label_get_layout (label);
+      PangoLayoutIter *iter;
+      graphene_point_t at;
+      int label_y, x, y;
+
+      /* Where the label is, and where in it it draws its text. */
+      g_assert_true (gtk_widget_compute_point (GTK_WIDGET (label), GTK_WIDGET (text),
+                                               &GRAPHENE_POINT_INIT (0, 0), &at));
+      gtk_label_get_layout_offsets (label, &x, &y);
+      label_y = pango_units_from_double (at.y) + y * PANGO_SCALE;
+
+      iter = pango_layout_get_iter (layout);
+      do
+        {
+          PangoRectangle logical;
+          ShownLine line;
+
+          pango_layout_iter_get_line_extents (iter, NULL, &logical);
+          line.index = start + pango_layout_iter_get_index (iter);
+          line.y = label_y + logical.y;
+          line.height = logical.height;
+          line.baseline = label_y + pango_layout_iter_get_baseline (iter);
+          g_array_append_val (lines, line);
+        }
+      while (pango_layout_iter_next_line (iter));
+      pango_layout_iter_free (iter);
+
+      start += strlen (pango_layout_get_text (layout));
+    }
+
+  return lines;
+}
+
+static void
+assert_same_lines (GArray *parts,
+                   GArray *whole)
+{
+  for (guint i = 0; i < MIN (parts->len, whole->len); i++)
+    {
+      ShownLine *a = &g_array_index (parts, ShownLine, i);
+      ShownLine *b = &g_array_index (whole, ShownLine, i);
+
+      if (a->index != b->index || a->y != b->y || a->height != b->height || a->baseline != b->baseline)
+        g_error ("line %u: in parts it starts at byte %zu, y %d, %d high, baseline %d; "
+                 "in one label at byte %zu, y %d, %d high, baseline %d (Pango units)",
+                 i, a->index, a->y, a->height, a->baseline, b->index, b->y, b->height, b->baseline);
+    }
+  g_assert_cmpuint (parts->len, ==, whole->len);
+}
+
+/* @widget as it is drawn. */
+static cairo_surface_t *
+render (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (surface);
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  return surface;
+}
+
+/* The rows of pixels in which two drawings of the same width differ, of
+ * those both have; the first of them in *first_out (-1 if none). */
+static int
+rows_differing (cairo_surface_t *a,
+                cairo_surface_t *b,
+                int             *first_out)
+{
+  int height = MIN (cairo_image_surface_get_height (a), cairo_image_surface_get_height (b));
+  int stride = cairo_image_surface_get_stride (a);
+  int width = cairo_image_surface_get_width (a);
+  int rows = 0;
+
+  g_assert_cmpint (cairo_image_surface_get_width (b), ==, width);
+  *first_out = -1;
+  for (int y = 0; y < height; y++)
+    if (memcmp (cairo_image_surface_get_data (a) + y * stride,
+                cairo_image_surface_get_data (b) + y * stride, 4 * width) != 0)
+      {
+        if (rows++ == 0)
+          *first_out = y;
+      }
+
+  return rows;
+}
+
+/* Streams a paragraph of some 12 KB into @view, in pieces of about
+ * @piece_bytes with a frame between them; the paragraph's text widget.
+ * Some of its lines have Japanese words: lines of two heights with fonts
+ * whose CJK glyphs come from a fallback font. */
+static ChutesMarkdownText *
+stream_long_paragraph (GtkWidget          *window,
+                       ChutesMarkdownView *view,
+                       gsize               piece_bytes)
+{
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GString) piece = g_string_new (NULL);
+  gsize length = 0;
+
+  chutes_markdown_view_append (view, "It starts with [a link](https://example.com/early) and some **bold** words. ");
+  for (guint i = 0; length < 12000; i++)
+    {
+      g_string_append_printf (piece, "Then sentence %u, *leaning* and `code %u` & <b>literal</b>, "
+                                     "goes on for a while longer than a line%s. ",
+                              i, i, i % 3 == 0 ? " (日本語の文)" : "");
+      if (piece->len < piece_bytes)
+        continue;
+      length += piece->len;
+      chutes_markdown_view_append (view, piece->str);
+      g_string_truncate (piece, 0);
+      settle (window);
+    }
+
+  texts = find_all (view, CHUTES_TYPE_MARKDOWN_TEXT);
+  g_assert_cmpuint (texts->len, ==, 1);
+  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (texts->pdata[0]), >, 0);
+
+  return texts->pdata[0];
+}
+
+/* What a person sees of a paragraph in parts is what one label of its
+ * text shows: the same lines at the same places, the same height, the
+ * same pixels. Checks that, then joins the parts (as when the reply
+ * settles). */
+static void
+assert_parts_look_whole (GtkWidget          *window,
+                         ChutesMarkdownView *view,
+                         ChutesMarkdownText *text)
+{
+  g_autoptr(GArray) parts_lines = shown_lines (text);
+  g_autoptr(GArray) whole_lines = NULL;
+  cairo_surface_t *parts_pixels = render (GTK_WIDGET (text));
+  cairo_surface_t *whole_pixels;
+  int width = gtk_widget_get_width (GTK_WIDGET (text));
+  guint n_frozen = chutes_markdown_text_get_n_frozen (text);
+  int parts_height, whole_height, rows, first_row;
+
+  gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &parts_height, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (text)), ==, parts_height);
+
+  chutes_markdown_view_settle (view);
+  settle (window);
+  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), ==, 0);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (text)), ==, width);
+  gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &whole_height, NULL, NULL);
+  whole_lines = shown_lines (text);
+  whole_pixels = render (GTK_WIDGET (text));
+
+  g_test_message ("%u lines, %d px high, in %u parts: %d px high", whole_lines->len, whole_height,
+                  n_frozen + 1, parts_height);
+  assert_same_lines (parts_lines, whole_lines);
+  g_assert_cmpint (parts_height, ==, whole_height);
+  rows = rows_differing (parts_pixels, whole_pixels, &first_row);
+  if (rows > 0)
+    g_error ("%d rows of pixels differ between the parts and one label, the first at y %d", rows, first_row);
+
+  cairo_surface_destroy (parts_pixels);
+  cairo_surface_destroy (whole_pixels);
+}
+
 /* A paragraph that grows past a few KB while a reply streams is laid out
  * in parts, cut where its lines break, so that only the end is laid out
  * again at each frame. A person sees the same: the same text and the same
- * lines (the same height as one label at that width); a link in an
- * earlier part still goes where the reply's links go; and once the reply
- * settles it is one label again (one selection). */
+ * lines (at the same places, the same height as one label at that width);
+ * a link in an earlier part still goes where the reply's links go; and
+ * once the reply settles it is one label again (one selection). */
 static void
 test_long_paragraph_laid_out_in_parts (void)
 {
   GtkWidget *window = gtk_window_new ();
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *view = chutes_markdown_view_new ();
-  g_autoptr(GPtrArray) texts = NULL;
   g_autoptr(GPtrArray) parts = g_ptr_array_new ();
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
   g_autoptr(GString) shown = g_string_new (NULL);
   LinkRecord record = { g_ptr_array_new_with_free_func (g_free) };
   ChutesMarkdownText *text;
   GtkWidget *first_part;
-  gsize length = 0;
-  int width, parts_height, whole_height;
   gboolean handled = FALSE;
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
@@ -1403,30 +1598,13 @@ test_long_paragraph_laid_out_in_parts (void)
   gtk_window_present (GTK_WINDOW (window));
   g_signal_connect (view, "activate-link", G_CALLBACK (record_link_cb), &record);
 
-  /* One paragraph, 12 KB, in pieces with a frame between them. */
-  chutes_markdown_view_append (CHUTES_MARKDOWN_VIEW (view),
-                               "It starts with [a link](https://example.com/early) and some **bold** words. ");
-  for (guint i = 0; length < 12000; i++)
-    {
-      g_autofree char *piece = g_strdup_printf ("Then sentence %u, *leaning* and `code %u` & <b>literal</b>, "
-                                                "goes on for a while longer than a line. ", i, i);
-
-      length += strlen (piece);
-      chutes_markdown_view_append (CHUTES_MARKDOWN_VIEW (view), piece);
-      settle (window);
-    }
-
-  texts = find_all (CHUTES_MARKDOWN_VIEW (view), CHUTES_TYPE_MARKDOWN_TEXT);
-  g_assert_cmpuint (texts->len, ==, 1);
-  text = texts->pdata[0];
-  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), >, 0);
+  /* One paragraph, 12 KB, a sentence at each frame. */
+  text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 1);
 
   collect (GTK_WIDGET (text), GTK_TYPE_LABEL, parts);
   g_assert_cmpuint (parts->len, ==, chutes_markdown_text_get_n_frozen (text) + 1);
   for (guint i = 0; i < parts->len; i++)
     g_string_append (shown, gtk_label_get_text (parts->pdata[i]));
-  width = gtk_widget_get_width (GTK_WIDGET (text));
-  gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &parts_height, NULL, NULL);
 
   first_part = parts->pdata[0];
   g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (first_part)), "It starts with a link and some bold"));
@@ -1435,18 +1613,105 @@ test_long_paragraph_laid_out_in_parts (void)
   g_assert_cmpuint (record.opened->len, ==, 1);
   g_assert_cmpstr (record.opened->pdata[0], ==, "https://example.com/early");
 
-  chutes_markdown_view_settle (CHUTES_MARKDOWN_VIEW (view));
-  settle (window);
-  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), ==, 0);
+  assert_parts_look_whole (window, CHUTES_MARKDOWN_VIEW (view), text);
   collect (GTK_WIDGET (text), GTK_TYPE_LABEL, labels);
   g_assert_cmpuint (labels->len, ==, 1);
   g_assert_cmpstr (gtk_label_get_text (labels->pdata[0]), ==, shown->str);
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (text)), ==, width);
-  gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &whole_height, NULL, NULL);
-  g_assert_cmpint (parts_height, ==, whole_height);
 
   g_ptr_array_unref (record.opened);
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The fonts of Debian packages that build-aux/install-deps.sh installs
+ * (fonts-dejavu-core, fonts-cantarell, fonts-droid-fallback), in sets
+ * that give lines of different heights: fractions of a pixel or whole
+ * ones, styles a font lacks made up (DejaVu Sans alone has no oblique,
+ * Cantarell no italic at all, neither a monospace face for code), the
+ * Japanese words from a fallback font, CJK metrics throughout. */
+#define DEJAVU "/usr/share/fonts/truetype/dejavu/"
+#define CANTARELL "/usr/share/fonts/opentype/cantarell/"
+#define DROID "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+
+static const struct {
+  const char *name;
+  const char *css;      /* the paragraph's font family, if not the default */
+  const char *files[8];
+} font_sets[] = {
+  { "fonts-dejavu-core", NULL,
+    { DEJAVU "DejaVuSans.ttf", DEJAVU "DejaVuSans-Bold.ttf", DEJAVU "DejaVuSansMono.ttf",
+      DEJAVU "DejaVuSansMono-Bold.ttf", DEJAVU "DejaVuSerif.ttf", DEJAVU "DejaVuSerif-Bold.ttf", DROID } },
+  { "DejaVu Sans alone", NULL, { DEJAVU "DejaVuSans.ttf" } },
+  { "Cantarell", "mdtext { font-family: Cantarell; }",
+    { CANTARELL "Cantarell-Regular.otf", CANTARELL "Cantarell-Bold.otf" } },
+  { "Droid Sans Fallback alone", NULL, { DROID } },
+  { "Cantarell, DejaVu Sans Mono for code, Droid Sans Fallback", "mdtext { font-family: Cantarell; }",
+    { CANTARELL "Cantarell-Regular.otf", CANTARELL "Cantarell-Bold.otf", DEJAVU "DejaVuSansMono.ttf", DROID } },
+};
+
+/* A font map with only the fonts of @set, and the rules the tests' own
+ * configuration has (tests/fonts/rules.conf: made-up styles, aliases). */
+static PangoFontMap *
+font_map_for_set (guint set)
+{
+  const char *srcdir = g_getenv ("CHUTES_TEST_SRCDIR");
+  g_autofree char *rules = NULL;
+  PangoFontMap *font_map = pango_cairo_font_map_new_for_font_type (CAIRO_FONT_TYPE_FT);
+  FcConfig *config = FcConfigCreate ();
+
+  g_assert_nonnull (srcdir);
+  rules = g_build_filename (srcdir, "fonts", "rules.conf", NULL);
+  g_assert_true (FcConfigParseAndLoad (config, (const FcChar8 *) rules, FcTrue));
+  for (guint i = 0; i < G_N_ELEMENTS (font_sets[set].files) && font_sets[set].files[i] != NULL; i++)
+    if (!FcConfigAppFontAddFile (config, (const FcChar8 *) font_sets[set].files[i]))
+      g_error ("%s is missing: build-aux/install-deps.sh test installs it", font_sets[set].files[i]);
+  pango_fc_font_map_set_config (PANGO_FC_FONT_MAP (font_map), config);
+  FcConfigDestroy (config);
+
+  return font_map;
+}
+
+/* The parts line up with one label whatever the fonts, their size and
+ * the width (which moves the cuts). */
+static void
+test_long_paragraph_parts_in_any_font (void)
+{
+  static const struct {
+    const char *css;
+    int         window_width;
+  } sizes[] = {
+    { "", 500 },
+    { "mdtext { font-size: 15.5px; }", 370 },
+  };
+
+  for (guint set = 0; set < G_N_ELEMENTS (font_sets); set++)
+    for (guint size = 0; size < G_N_ELEMENTS (sizes); size++)
+      {
+        g_autoptr(PangoFontMap) font_map = font_map_for_set (set);
+        g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+        g_autofree char *style = g_strconcat (font_sets[set].css != NULL ? font_sets[set].css : "",
+                                              sizes[size].css, NULL);
+        GtkWidget *window = gtk_window_new ();
+        GtkWidget *scrolled = gtk_scrolled_window_new ();
+        GtkWidget *view = chutes_markdown_view_new ();
+        ChutesMarkdownText *text;
+
+        g_test_message ("%s, %d px window, style \"%s\"", font_sets[set].name, sizes[size].window_width, style);
+        gtk_css_provider_load_from_data (css, style, -1);
+        gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                    GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+        gtk_widget_set_font_map (window, font_map);
+        gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+        gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+        gtk_window_set_child (GTK_WINDOW (window), scrolled);
+        gtk_window_set_default_size (GTK_WINDOW (window), sizes[size].window_width, 400);
+        gtk_window_present (GTK_WINDOW (window));
+
+        text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 600);
+        assert_parts_look_whole (window, CHUTES_MARKDOWN_VIEW (view), text);
+
+        gtk_window_destroy (GTK_WINDOW (window));
+        gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css));
+      }
 }
 
 /* A reply is one row of the message list however long it is: its view
@@ -1543,6 +1808,7 @@ main (int   argc,
   g_test_add_func ("/markdown/text/size-follows-text-and-style", test_text_size_follows_text_and_style);
   g_test_add_func ("/markdown/view/draws-blocks-in-view", test_view_draws_blocks_in_view);
   g_test_add_func ("/markdown/streaming/long-paragraph-laid-out-in-parts", test_long_paragraph_laid_out_in_parts);
+  g_test_add_func ("/markdown/streaming/long-paragraph-parts-in-any-font", test_long_paragraph_parts_in_any_font);
 
   return g_test_run ();
 }
