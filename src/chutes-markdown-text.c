@@ -66,6 +66,8 @@ struct _ChutesMarkdownText
   int          frozen_width;
   gboolean     can_freeze;
   guint        thaw_id;
+  /* After no cut would do: the live markup's length to try again at. */
+  gsize        freeze_again_at;
 
   /* The size of the text on one line, and the label layout (and its
    * serial, which changes with its text, attributes and fonts) it is of. */
@@ -364,7 +366,7 @@ same_lines (PangoLayout *part,
 }
 
 /* A cut is tried at the last few line breaks before the live end; if
- * none gives the same lines, freezing waits for the text to grow. */
+ * none gives the same lines, freezing waits for KEEP_LIVE more bytes. */
 #define CUT_TRIES 3
 
 /* Moves the live label's lines, but for its last KEEP_LIVE bytes, to a
@@ -447,6 +449,7 @@ freeze (ChutesMarkdownText *self,
     {
       if (part != NULL)
         gtk_widget_unparent (GTK_WIDGET (part));
+      self->freeze_again_at = strlen (live_markup) + KEEP_LIVE;
       return;
     }
 
@@ -461,6 +464,7 @@ freeze (ChutesMarkdownText *self,
   g_ptr_array_add (self->frozen, part);
   g_string_append (self->frozen_markup, markup);
   self->frozen_length += cut;
+  self->freeze_again_at = 0;
 }
 
 /* The height of a label's text at @width, in Pango units: for a frozen
@@ -663,8 +667,10 @@ chutes_markdown_text_set_markup (ChutesMarkdownText *self,
     return;
   grew = strncmp (live, previous, previous_length) == 0;
   gtk_label_set_markup (self->label, live);
+  if (!grew)
+    self->freeze_again_at = 0;
 
-  if (self->can_freeze && grew && strlen (live) > FREEZE_AT)
+  if (self->can_freeze && grew && strlen (live) > MAX (FREEZE_AT, self->freeze_again_at))
     freeze (self, live);
 }
 
