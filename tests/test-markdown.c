@@ -1499,12 +1499,14 @@ rows_differing (cairo_surface_t *a,
 
 /* Streams a paragraph of some 12 KB into @view, in pieces of about
  * @piece_bytes with a frame between them; the paragraph's text widget.
- * Some of its lines have Japanese words: lines of two heights with fonts
- * whose CJK glyphs come from a fallback font. */
+ * Every third sentence has the words @aside in it: Japanese words give
+ * lines of two heights with fonts whose CJK glyphs come from a fallback
+ * font, Arabic words right-to-left runs. */
 static ChutesMarkdownText *
 stream_long_paragraph (GtkWidget          *window,
                        ChutesMarkdownView *view,
-                       gsize               piece_bytes)
+                       gsize               piece_bytes,
+                       const char         *aside)
 {
   g_autoptr(GPtrArray) texts = NULL;
   g_autoptr(GString) piece = g_string_new (NULL);
@@ -1515,7 +1517,7 @@ stream_long_paragraph (GtkWidget          *window,
     {
       g_string_append_printf (piece, "Then sentence %u, *leaning* and `code %u` & <b>literal</b>, "
                                      "goes on for a while longer than a line%s. ",
-                              i, i, i % 3 == 0 ? " (日本語の文)" : "");
+                              i, i, i % 3 == 0 ? aside : "");
       if (piece->len < piece_bytes)
         continue;
       length += piece->len;
@@ -1526,7 +1528,6 @@ stream_long_paragraph (GtkWidget          *window,
 
   texts = find_all (view, CHUTES_TYPE_MARKDOWN_TEXT);
   g_assert_cmpuint (texts->len, ==, 1);
-  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (texts->pdata[0]), >, 0);
 
   return texts->pdata[0];
 }
@@ -1599,7 +1600,8 @@ test_long_paragraph_laid_out_in_parts (void)
   g_signal_connect (view, "activate-link", G_CALLBACK (record_link_cb), &record);
 
   /* One paragraph, 12 KB, a sentence at each frame. */
-  text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 1);
+  text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 1, " (日本語の文)");
+  g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), >, 0);
 
   collect (GTK_WIDGET (text), GTK_TYPE_LABEL, parts);
   g_assert_cmpuint (parts->len, ==, chutes_markdown_text_get_n_frozen (text) + 1);
@@ -1678,9 +1680,11 @@ test_long_paragraph_parts_in_any_font (void)
   static const struct {
     const char *css;
     int         window_width;
+    const char *aside;
   } sizes[] = {
-    { "", 500 },
-    { "mdtext { font-size: 15.5px; }", 370 },
+    { "", 500, " (日本語の文)" },
+    { "mdtext { font-size: 15.5px; }", 370, " (日本語の文)" },
+    { "", 430, " (مرحبا بالعالم)" },
   };
 
   for (guint set = 0; set < G_N_ELEMENTS (font_sets); set++)
@@ -1695,7 +1699,8 @@ test_long_paragraph_parts_in_any_font (void)
         GtkWidget *view = chutes_markdown_view_new ();
         ChutesMarkdownText *text;
 
-        g_test_message ("%s, %d px window, style \"%s\"", font_sets[set].name, sizes[size].window_width, style);
+        g_test_message ("%s, %d px window, style \"%s\", with \"%s\"", font_sets[set].name,
+                        sizes[size].window_width, style, sizes[size].aside);
         gtk_css_provider_load_from_data (css, style, -1);
         gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                                     GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -1706,7 +1711,8 @@ test_long_paragraph_parts_in_any_font (void)
         gtk_window_set_default_size (GTK_WINDOW (window), sizes[size].window_width, 400);
         gtk_window_present (GTK_WINDOW (window));
 
-        text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 600);
+        text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 600, sizes[size].aside);
+        g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), >, 0);
         assert_parts_look_whole (window, CHUTES_MARKDOWN_VIEW (view), text);
 
         gtk_window_destroy (GTK_WINDOW (window));
