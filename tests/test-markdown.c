@@ -1720,6 +1720,33 @@ test_long_paragraph_parts_in_any_font (void)
       }
 }
 
+/* A paragraph that starts in English and goes on mostly in Arabic: cut
+ * at a line that starts with Arabic words, a part would read right to
+ * left, aligned right. Such cuts are not made; whatever is, the
+ * paragraph looks as one label. */
+static void
+test_long_paragraph_mostly_rtl_looks_whole (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *view = chutes_markdown_view_new ();
+  g_autoptr(GString) arabic = g_string_new (NULL);
+  ChutesMarkdownText *text;
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 430, 400);
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (guint i = 0; i < 20; i++)
+    g_string_append (arabic, " مرحبا بالعالم");
+  text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 600, arabic->str);
+  assert_parts_look_whole (window, CHUTES_MARKDOWN_VIEW (view), text);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A reply is one row of the message list however long it is: its view
  * draws the blocks in view only, and draws again when the chat scrolls or
  * its window grows, so that no block is left blank. */
@@ -1815,6 +1842,7 @@ main (int   argc,
   g_test_add_func ("/markdown/view/draws-blocks-in-view", test_view_draws_blocks_in_view);
   g_test_add_func ("/markdown/streaming/long-paragraph-laid-out-in-parts", test_long_paragraph_laid_out_in_parts);
   g_test_add_func ("/markdown/streaming/long-paragraph-parts-in-any-font", test_long_paragraph_parts_in_any_font);
+  g_test_add_func ("/markdown/streaming/long-paragraph-mostly-rtl-looks-whole", test_long_paragraph_mostly_rtl_looks_whole);
 
   return g_test_run ();
 }
