@@ -1711,7 +1711,7 @@ test_long_paragraph_parts_in_any_font (void)
         gtk_window_set_default_size (GTK_WINDOW (window), sizes[size].window_width, 400);
         gtk_window_present (GTK_WINDOW (window));
 
-        text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 600, sizes[size].aside);
+        text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 1200, sizes[size].aside);
         g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), >, 0);
         assert_parts_look_whole (window, CHUTES_MARKDOWN_VIEW (view), text);
 
@@ -1741,7 +1741,7 @@ test_long_paragraph_mostly_rtl_looks_whole (void)
 
   for (guint i = 0; i < 20; i++)
     g_string_append (arabic, " مرحبا بالعالم");
-  text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 600, arabic->str);
+  text = stream_long_paragraph (window, CHUTES_MARKDOWN_VIEW (view), 1200, arabic->str);
   assert_parts_look_whole (window, CHUTES_MARKDOWN_VIEW (view), text);
 
   gtk_window_destroy (GTK_WINDOW (window));
