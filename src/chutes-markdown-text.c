@@ -365,6 +365,21 @@ same_lines (PangoLayout *part,
   return same;
 }
 
+/* @label's own layout at @width, the width it is about to be given.
+ * Allocating a wrapping label sets that width on its layout, which is
+ * then no change: the lines laid out here are the ones it is measured by
+ * (label_layout_at()) and draws, laid out once rather than three times. */
+static PangoLayout *
+layout_for_allocation (GtkLabel *label,
+                       int       width)
+{
+  PangoLayout *layout = gtk_label_get_layout (label);
+
+  pango_layout_set_width (layout, width * PANGO_SCALE);
+
+  return g_object_ref (layout);
+}
+
 /* A cut is tried at the last few line breaks before the live end; if
  * none gives the same lines, freezing waits for KEEP_LIVE more bytes. */
 #define CUT_TRIES 3
@@ -433,8 +448,8 @@ freeze (ChutesMarkdownText *self,
         }
       gtk_label_set_markup (part, markup);
       gtk_label_set_markup (self->label, live_markup + markup_cut);
-      part_layout = label_layout_at (part, width);
-      rest_layout = label_layout_at (self->label, width);
+      part_layout = layout_for_allocation (part, width);
+      rest_layout = layout_for_allocation (self->label, width);
       if (same_lines (part_layout, layout, 0, cut_line) &&
           same_lines (rest_layout, layout, cut_line, pango_layout_get_line_count (layout) - cut_line))
         break;
