@@ -42,9 +42,10 @@ export HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.c
        MOCK_CHUTES="$builddir/tests/mock-chutes/mock-chutes" \
        GSETTINGS_SCHEMA_DIR="$builddir/data" \
        CHUTES_TEST_BUILDDIR="$home" \
-       FONTCONFIG_FILE="$builddir/tests/fonts/fonts.conf"
+       FONTCONFIG_FILE="$builddir/tests/fonts/fonts.conf" ADW_DISABLE_PORTAL=1
 # FONTCONFIG_FILE: the fonts the tests see (tests/fonts/fonts.conf.in), those
 # install-deps.sh installs, not whatever else this machine has.
+# ADW_DISABLE_PORTAL: the default style, not one from a settings portal.
 # CHUTES_SHOTS_LANGUAGE=de (say) takes them in that language instead, with the
 # build's translations.
 if [ -n "${CHUTES_SHOTS_LANGUAGE:-}" ]; then
