@@ -7,10 +7,9 @@ to look at.
 
 High contrast comes the way a desktop gives it to libadwaita 1.2 without
 the settings portal: org.gnome.desktop.a11y.interface high-contrast in
-GSettings (a keyfile backend here). libadwaita asks the Settings portal
-first when one can be started on the bus (xdg-desktop-portal is installed
-for the sandbox test); the portal answers from its own GSettings backend,
-not this keyfile, so the app runs with ADW_DISABLE_PORTAL=1. Large text is text-scaling-factor 1.5,
+GSettings (a keyfile backend here; tests/ui/meson.build sets
+ADW_DISABLE_PORTAL, since a Settings portal would answer from its own
+GSettings backend, not this keyfile). Large text is text-scaling-factor 1.5,
 which a settings daemon turns into the X11 text DPI; without one, GTK 4
 ignores gtk-xft-dpi from settings.ini on X11 and has no GDK_DPI_SCALE, so
 the default font at 1.5 times its size (gtk-font-name in settings.ini)
@@ -28,7 +27,7 @@ HC_SCHEMA = "/usr/share/glib-2.0/schemas/org.gnome.desktop.a11y.interface.gschem
 def main():
     setup_signals()
     s = Session("a11y-look", mock_args=("--stream-delay-ms", "2", "--reply-words", "20"),
-                env={"GSETTINGS_BACKEND": "keyfile", "ADW_DISABLE_PORTAL": "1"})
+                env={"GSETTINGS_BACKEND": "keyfile"})
     tap = Tap(s)
     state = {}
 
