@@ -6,7 +6,8 @@
 #   install-deps.sh test    that, plus what the test suite needs (Xvfb, a
 #                           keyring, AT-SPI, xdotool, validators,
 #                           flatpak-builder to parse the Flatpak manifests,
-#                           the fonts of tests/fonts/fonts.conf.in)
+#                           the fonts of tests/fonts/fonts.conf.in,
+#                           bwrap and the portals for the sandbox test)
 set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config gettext
@@ -17,9 +18,12 @@ build_pkgs="build-essential meson ninja-build pkg-config gettext
 # x11-utils: xmessage, the other window that takes the focus in ui-export-notify.
 test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool x11-utils
   imagemagick curl libsecret-tools flatpak-builder fonts-dejavu-core fonts-cantarell
-  fonts-droid-fallback"
+  fonts-droid-fallback
+  bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3"
 # The fonts tests measure and draw text with, and only those (tests/fonts/):
 # fonts-droid-fallback adds CJK glyphs (7 MB) for the Japanese screenshot test.
+# bubblewrap ... fuse3: ui-flatpak-sandbox, the app in a Flatpak-like sandbox
+# with the real portals (fuse3 for the document portal's mount).
 
 case "${1:-build}" in
   build) wanted="$build_pkgs" ;;

@@ -28,6 +28,9 @@ from uitest import HERE, Failure, Session, Tap, _die_with_parent, setup_signals,
 APP_ID = "ai.chutes.Desktop"
 SANDBOX_DIR = os.path.join(HERE, "..", "sandbox")
 RELAY_NAME = "org.chutes.Test.SecretRelay"
+# Set to 1 to use gnome-keyring's Secret portal backend directly, without
+# the relay: with libsecret 0.20.5 the app then never gets its keyring.
+DIRECT = os.environ.get("CHUTES_SANDBOX_DIRECT_SECRET_PORTAL") == "1"
 SHOTS = os.environ.get("CHUTES_SANDBOX_SHOTS")
 MESSAGE = "Hello from inside the sandbox"
 
@@ -102,6 +105,7 @@ class Sandbox(Session):
     def __init__(self):
         self.work = tempfile.mkdtemp(prefix="chutes-sandbox-")
         self.procs = []
+        self._check_bwrap()
         self._start_keyring()
         Session.__init__(self, "flatpak-sandbox", mock_args=("--stream-delay-ms", "10"))
         if SHOTS:
@@ -143,6 +147,23 @@ class Sandbox(Session):
         except FileNotFoundError:
             return ""
 
+    def _check_bwrap(self):
+        """Fails with bwrap's own words when it cannot make a sandbox here."""
+        try:
+            out = subprocess.run(["bwrap", *root_args(), "--unshare-pid", "true"],
+                                 capture_output=True, text=True, timeout=60)
+        except FileNotFoundError:
+            raise Failure("bwrap is not installed (Debian package bubblewrap)")
+        if out.returncode != 0:
+            hint = ""
+            if "make / slave" in out.stderr:
+                hint = (" -- in a chroot, bwrap needs the chroot's root to be a mount point:"
+                        " mount --bind DIR DIR before chroot DIR")
+            elif os.getuid() != 0:
+                hint = " -- as a user, bwrap needs unprivileged user namespaces"
+            raise Failure("bwrap cannot make a sandbox here (uid %d): %s%s" % (
+                os.getuid(), out.stderr.strip(), hint))
+
     def _start_keyring(self):
         """The host's keyring: gnome-keyring with an unlocked login
         collection, which also serves the Secret portal's backend."""
@@ -173,9 +194,12 @@ class Sandbox(Session):
         portals = os.path.join(self.work, "portals")
         os.makedirs(portals)
         shutil.copy("/usr/share/xdg-desktop-portal/portals/gtk.portal", portals)
-        with open(os.path.join(portals, "secret-relay.portal"), "w", encoding="utf-8") as f:
-            f.write("[portal]\nDBusName=%s\nInterfaces=org.freedesktop.impl.portal.Secret\n"
-                    "UseIn=gnome\n" % RELAY_NAME)
+        if DIRECT:
+            shutil.copy("/usr/share/xdg-desktop-portal/portals/gnome-keyring.portal", portals)
+        else:
+            with open(os.path.join(portals, "secret-relay.portal"), "w", encoding="utf-8") as f:
+                f.write("[portal]\nDBusName=%s\nInterfaces=org.freedesktop.impl.portal.Secret\n"
+                        "UseIn=gnome\n" % RELAY_NAME)
         self.relay = self._spawn("relay", [sys.executable, os.path.join(SANDBOX_DIR, "secret-portal-relay.py"),
                                            RELAY_NAME], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  text=True)
@@ -323,6 +347,8 @@ class Sandbox(Session):
         """Lets the Secret portal's answer go to the app (see
         tests/sandbox/secret-portal-relay.py) and returns the app ID the
         portal asked for."""
+        if DIRECT:
+            return APP_ID
         line = wait_for("the Secret portal to be asked for the app's master secret",
                         self.relay.stdout.readline, timeout=30).strip()
         self.relay_lines.append(line)
@@ -463,6 +489,10 @@ def main():
         title = "Export Chat as Markdown"
         s.press(s.wait_find("the main menu button", role="push button", name="Main Menu"))
         s.press(s.wait_find("the menu item", role="menu item", name=title + "…"))
+        doc = os.path.join(s.runtime, "doc", "by-app", APP_ID)
+        if not os.path.isdir(doc):
+            raise Failure("the document portal is not mounted at %s (xdg-document-portal "
+                          "needs FUSE: /dev/fuse and fusermount3)" % os.path.dirname(doc))
         # xdg-desktop-portal-gtk's dialog, a window of another process on the host.
         dialog = wait_for("the portal's file chooser", lambda: subprocess.run(
             ["xdotool", "search", "--onlyvisible", "--name", "^%s$" % title],
