@@ -85,6 +85,9 @@ on_probed (GObject      *source,
   g_autoptr(GError) error = NULL;
   GList *items;
 
+  if (chutes_token_store_task_abandoned (task))
+    return;
+
   items = secret_password_search_finish (result, &error);
 
   if (error != NULL)

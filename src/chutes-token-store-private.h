@@ -46,6 +46,7 @@ typedef struct
   GHashTable             *attributes;
   char                   *label;     /* CHUTES_KEYRING_STORE */
   char                   *password;  /* CHUTES_KEYRING_STORE, wiped when freed */
+  gboolean                abandoned; /* completed without libsecret; see give_up() */
 } ChutesKeyringCall;
 
 /* The task data of every keyring task. */
@@ -53,6 +54,14 @@ static inline ChutesKeyringCall *
 chutes_token_store_task_get_call (GTask *task)
 {
   return g_task_get_task_data (task);
+}
+
+/* TRUE when the task completed without waiting for libsecret, whose
+ * callbacks then only let go of it. */
+static inline gboolean
+chutes_token_store_task_abandoned (GTask *task)
+{
+  return chutes_token_store_task_get_call (task)->abandoned;
 }
 
 /* chutes-token-store-errors.c */

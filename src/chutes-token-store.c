@@ -56,13 +56,46 @@ keyring_call_free (ChutesKeyringCall *call)
   g_free (call);
 }
 
+/* libsecret before 0.21.0 deadlocks when a call is cancelled while its
+ * file backend waits for the Secret portal (libsecret issue 86, fixed by
+ * its commit 0e205fc): the backend inside Flatpak and Snap, chosen on
+ * libsecret's own test. There a call is given up on instead: the caller
+ * hears at once, and libsecret's answer, if it ever comes, is dropped. */
+static gboolean
+cancelling_is_safe (void)
+{
+#if SECRET_CHECK_VERSION (0, 21, 0)
+  return TRUE;
+#else
+  return !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) && g_getenv ("SNAP_NAME") == NULL;
+#endif
+}
+
+static void
+give_up (GTask        *task,
+         GIOErrorEnum  code,
+         const char   *message)
+{
+  ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
+
+  if (call->abandoned || g_task_get_completed (task))
+    return;
+
+  if (cancelling_is_safe ())
+    {
+      g_cancellable_cancel (call->cancellable);
+      return;
+    }
+
+  call->abandoned = TRUE;
+  chutes_token_store_task_return_error (task, g_error_new_literal (G_IO_ERROR, code, message));
+}
+
 static gboolean
 on_caller_cancelled (GCancellable *caller,
                      gpointer      user_data)
 {
-  ChutesKeyringCall *call = user_data;
-
-  g_cancellable_cancel (call->cancellable);
+  give_up (user_data, G_IO_ERROR_CANCELLED, "Cancelled by the caller");
 
   return G_SOURCE_REMOVE;
 }
@@ -70,10 +103,8 @@ on_caller_cancelled (GCancellable *caller,
 static gboolean
 on_keyring_timeout (gpointer user_data)
 {
-  ChutesKeyringCall *call = user_data;
-
   g_debug ("A keyring call got no answer in time; giving up");
-  g_cancellable_cancel (call->cancellable);
+  give_up (user_data, G_IO_ERROR_TIMED_OUT, "The keyring did not answer in time");
 
   return G_SOURCE_REMOVE;
 }
@@ -108,15 +139,16 @@ keyring_task_new (ChutesTokenStore       *self,
   g_hash_table_insert (call->attributes, (gpointer) "client-id", g_strdup (client_id));
   g_task_set_task_data (task, call, (GDestroyNotify) keyring_call_free);
 
+  /* Both sources hold @task unowned: they go with its data. */
   if (cancellable != NULL)
     {
       call->caller_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (call->caller_source, G_SOURCE_FUNC (on_caller_cancelled), call, NULL);
+      g_source_set_callback (call->caller_source, G_SOURCE_FUNC (on_caller_cancelled), task, NULL);
       g_source_attach (call->caller_source, g_task_get_context (task));
     }
 
   call->timeout_source = g_timeout_source_new (CLAMP (self->timeout, 1, G_MAXUINT / 1000) * 1000);
-  g_source_set_callback (call->timeout_source, on_keyring_timeout, call, NULL);
+  g_source_set_callback (call->timeout_source, on_keyring_timeout, task, NULL);
   g_source_attach (call->timeout_source, g_task_get_context (task));
 
   return g_steal_pointer (&task);
@@ -411,6 +443,9 @@ on_password_stored (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
+  if (chutes_token_store_task_abandoned (task))
+    return;
+
   if (!secret_password_store_finish (result, &error))
     chutes_token_store_task_return_error (task, g_steal_pointer (&error));
   else
@@ -425,6 +460,9 @@ on_password_cleared (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (chutes_token_store_task_abandoned (task))
+    return;
 
   secret_password_clear_finish (result, &error);
 
@@ -441,6 +479,9 @@ on_malformed_session_cleared (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (chutes_token_store_task_abandoned (task))
+    return;
 
   if (!secret_password_clear_finish (result, &error) && error != NULL)
     g_debug ("Could not remove the unreadable session: %s", error->message);
@@ -459,6 +500,9 @@ on_session_looked_up (GObject      *source,
   ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
   ChutesTokens *tokens;
   char *secret;
+
+  if (chutes_token_store_task_abandoned (task))
+    return;
 
   secret = secret_password_lookup_finish (result, &error);
 
@@ -499,6 +543,9 @@ on_client_secret_looked_up (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   char *secret;
+
+  if (chutes_token_store_task_abandoned (task))
+    return;
 
   secret = secret_password_lookup_finish (result, &error);
 
@@ -607,6 +654,12 @@ on_session_bus_ready (GObject      *source,
   ChutesKeyringCall *call = chutes_token_store_task_get_call (task);
   g_autoptr(GDBusConnection) bus = NULL;
   GError *error = NULL;
+
+  if (chutes_token_store_task_abandoned (task))
+    {
+      g_object_unref (task);
+      return;
+    }
 
   bus = g_bus_get_finish (result, &error);
 

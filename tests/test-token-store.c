@@ -894,6 +894,32 @@ test_locked_stored_items (void)
   g_assert_null (loaded);
 }
 
+/* A second connection of this process, owning @name on the session bus. */
+static GDBusConnection *
+connect_owning (const char *name)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 request_result;
+
+  connection = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", name, 0),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &request_result);
+  g_assert_cmpuint (request_result, ==, 1); /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
+
+  return g_steal_pointer (&connection);
+}
+
 /* A Secret Service that never answers (a prompt nobody looks at): the
  * call gives up after the store's timeout, as "locked". The service is a
  * second connection of this process that owns org.freedesktop.secrets and
@@ -935,7 +961,6 @@ static void
 test_unanswered_call_times_out (void)
 {
   g_autoptr(GDBusConnection) service = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(ChutesTokenStore) patient = NULL;
   g_autoptr(ChutesTokenStore) store = NULL;
   g_autoptr(ChutesTokens) tokens = NULL;
@@ -943,7 +968,6 @@ test_unanswered_call_times_out (void)
   g_autoptr(GAsyncResult) patient_result = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  guint32 request_result;
   guint watchdog;
   double elapsed;
   gint64 start;
@@ -954,19 +978,7 @@ test_unanswered_call_times_out (void)
       return;
     }
 
-  service = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
-                                                    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                    NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (service, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.freedesktop.secrets", 0),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                       NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &request_result);
-  g_assert_cmpuint (request_result, ==, 1); /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
+  service = connect_owning ("org.freedesktop.secrets");
   g_dbus_connection_add_filter (service, swallow_method_calls, NULL, NULL);
 
   tokens = chutes_tokens_new ("cak_unanswered", NULL, 1, NULL, NULL);
@@ -1006,6 +1018,90 @@ test_unanswered_call_times_out (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Inside Flatpak (or Snap) libsecret keeps secrets in a file whose key
+ * comes from the Secret portal. Here the portal takes the request and
+ * never answers (a dialog nobody looks at, or an answer libsecret 0.20.5
+ * missed: it listens only once its call has returned). The call gives up
+ * after the store's timeout, as "locked", and the application goes on:
+ * cancelling that wait deadlocks libsecret before 0.21.0, so the store
+ * must not cancel it there. The portal is a second connection of this
+ * process; SECRET_BACKEND and SNAP_NAME put libsecret on that path. */
+static const char portal_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.portal.Secret'>"
+  "    <method name='RetrieveSecret'>"
+  "      <arg type='h' direction='in'/><arg type='a{sv}' direction='in'/>"
+  "      <arg type='o' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "  <interface name='org.freedesktop.portal.Request'><method name='Close'/></interface>"
+  "</node>";
+#define PORTAL_REQUEST "/org/freedesktop/portal/desktop/request/1_1/chutes"
+
+static gint portal_requests;
+
+static void
+on_portal_call (GDBusConnection       *connection,
+                const char            *sender,
+                const char            *path,
+                const char            *interface,
+                const char            *method,
+                GVariant              *parameters,
+                GDBusMethodInvocation *invocation,
+                gpointer               user_data)
+{
+  if (g_str_equal (method, "RetrieveSecret"))
+    {
+      g_atomic_int_inc (&portal_requests);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", PORTAL_REQUEST));
+    }
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+test_unanswered_portal_gives_up (void)
+{
+  static const GDBusInterfaceVTable vtable = { on_portal_call, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GDBusConnection) portal = NULL;
+  g_autoptr(ChutesTokenStore) store = NULL;
+  g_autoptr(ChutesTokens) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_getenv (CHILD_ENV) == NULL)
+    {
+      g_autofree char *config = g_build_filename (g_getenv ("CHUTES_TEST_SRCDIR"), "keyring",
+                                                  "no-secret-service.conf", NULL);
+      g_autofree char *config_arg = g_strconcat ("--config-file=", config, NULL);
+      const char *argv[] = {
+        "dbus-run-session", config_arg, "--", "env", "SECRET_BACKEND=file",
+        "SNAP_NAME=chutes-test", test_binary, "-p", "/keyring/portal/unanswered-request-gives-up",
+        NULL
+      };
+
+      run_child (argv, NULL, "portal");
+      return;
+    }
+
+  node = g_dbus_node_info_new_for_xml (portal_xml, &error);
+  g_assert_no_error (error);
+  portal = connect_owning ("org.freedesktop.portal.Desktop");
+  g_dbus_connection_register_object (portal, "/org/freedesktop/portal/desktop",
+                                     node->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (portal, PORTAL_REQUEST, node->interfaces[1], &vtable,
+                                     NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  store = chutes_token_store_new (IDP_A);
+  chutes_token_store_set_timeout (store, 1);
+  loaded = load_session (store, "cid_portal", &error);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_KEYRING_LOCKED);
+  g_assert_null (loaded);
+  g_assert_cmpint (g_atomic_int_get (&portal_requests), ==, 1);
+}
+
 /* Runs last: all the above, with every debug message recorded. */
 static void
 test_logs_hold_no_secret (void)
@@ -1042,6 +1138,7 @@ main (int    argc,
   g_test_add_func ("/keyring/locked/reported-quickly", test_locked_keyring);
   g_test_add_func ("/keyring/locked/saved-items-reported-locked", test_locked_stored_items);
   g_test_add_func ("/keyring/locked/unanswered-call-times-out", test_unanswered_call_times_out);
+  g_test_add_func ("/keyring/portal/unanswered-request-gives-up", test_unanswered_portal_gives_up);
   g_test_add_func ("/logs/hold-no-secret", test_logs_hold_no_secret);
 
   return g_test_run ();
