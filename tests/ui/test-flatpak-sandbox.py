@@ -118,6 +118,8 @@ class Sandbox(Session):
         # under its mount there, $XDG_RUNTIME_DIR/doc (as /run/user/UID is on
         # both sides under Flatpak).
         self.runtime = os.environ["XDG_RUNTIME_DIR"]
+        if len(self.runtime + "/at-spi-bus") >= 108:
+            raise Failure("XDG_RUNTIME_DIR is too long for a socket path (108 bytes): " + self.runtime)
         self.info = os.path.join(self.work, "flatpak-info")
         with open(self.info, "w", encoding="utf-8") as f:
             f.write(FLATPAK_INFO)
@@ -425,8 +427,9 @@ def main():
             raise AssertionError("the app's root has no /.flatpak-info")
         if os.path.exists(root + "/home/chutes/.var/app") is False:
             raise AssertionError("the app's home is not the sandbox's")
-        if os.path.exists(root + s.host_home):
-            raise AssertionError("the host's home is visible in the sandbox")
+        for home in (s.host_home, os.path.expanduser("~")):
+            if os.path.exists(root + home):
+                raise AssertionError("the host's home %s is visible in the sandbox" % home)
         app_id = s.release_master_secret()
         if app_id != APP_ID:
             raise AssertionError("the portal named the app %r, not %s" % (app_id, APP_ID))
