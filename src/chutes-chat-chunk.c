@@ -12,6 +12,7 @@
 
 #include "chutes-chat-chunk.h"
 #include "chutes-error.h"
+#include "chutes-json.h"
 #include "chutes-message.h"
 
 /* An error message from the stream is shown; keep it short. */
@@ -260,12 +261,12 @@ chutes_chat_chunk_parse (const char       *data,
                          ChutesChatChunk  *chunk,
                          GError          **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *valid = NULL;
   g_autofree char *repaired = NULL;
   JsonObject *object;
   JsonObject *usage;
-  JsonNode *root;
   JsonNode *choices;
   gsize start = 0;
   gsize end = length;
@@ -295,6 +296,17 @@ chutes_chat_chunk_parse (const char       *data,
       return FALSE;
     }
 
+  /* Bound the cost before anything copies the payload: json-glib recurses
+   * once a level and would overflow the stack on a deep enough document. */
+  if (!chutes_json_check_bounds (data + start, end - start, CHUTES_JSON_MAX_CHUNK, &local_error))
+    {
+      g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                   /* Translators: %s says why, e.g. "The reply nests more than 64 levels deep…" */
+                   _("The gateway sent a part of the reply that could not be read: %s"),
+                   local_error->message);
+      return FALSE;
+    }
+
   /* json-glib refuses a document with invalid UTF-8 anywhere in it; one bad
    * byte in a piece of text should cost that character, not the piece. */
   if (!g_utf8_validate_len (data + start, end - start, NULL))
@@ -314,10 +326,9 @@ chutes_chat_chunk_parse (const char       *data,
       start = 0;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data + start, end - start, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (root))
+  /* Replacements may have grown the payload (U+FFFD is 3 bytes). */
+  root = chutes_json_parse (data + start, end - start, 3 * CHUTES_JSON_MAX_CHUNK, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
                            _("The gateway sent a part of the reply that is not valid JSON"));

@@ -10,10 +10,14 @@
 #include <json-glib/json-glib.h>
 
 #include "chutes-error.h"
+#include "chutes-json.h"
 
 /* Server text shown to a person is bounded so a huge error body cannot
  * flood the window. */
 #define MAX_SERVER_TEXT 300
+
+/* 9999-12-31T23:59:59Z, the last moment GDateTime can hold. */
+#define MAX_UNIX_TIME G_GINT64_CONSTANT (253402300799)
 
 G_DEFINE_QUARK (chutes-error-quark, chutes_error)
 
@@ -68,12 +72,15 @@ describe_timestamp (JsonNode *node)
   if (json_node_get_value_type (node) == G_TYPE_INT64 ||
       json_node_get_value_type (node) == G_TYPE_DOUBLE)
     {
-      double seconds = json_node_get_double (node);
+      double seconds = 0;
 
+      /* 1e300 or 1e400 (infinity) is no time at all; never convert it. */
+      if (!chutes_json_get_number (node, -1.0, 1000.0 * MAX_UNIX_TIME, &seconds))
+        return NULL;
       /* Milliseconds, as some servers send. */
       if (seconds > 1e11)
         seconds /= 1000.0;
-      if (seconds <= 0)
+      if (seconds <= 0 || seconds >= (double) MAX_UNIX_TIME)
         return NULL;
       when = g_date_time_new_from_unix_local ((gint64) seconds);
     }
@@ -164,9 +171,8 @@ parse_error_body (const char *content_type,
                   GBytes     *bytes,
                   ErrorBody  *body)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
-  JsonNode *root;
   gsize size = 0;
   const char *data;
 
@@ -181,8 +187,9 @@ parse_error_body (const char *content_type,
   if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))
     return;
 
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, size, NULL))
+  /* One error body may cost so much and no more, however it is nested. */
+  root = chutes_json_parse (data, size, CHUTES_JSON_MAX_ERROR_BODY, NULL);
+  if (root == NULL)
     {
       /* A short plain-text body is worth showing; anything that looks like
        * markup is not. */
@@ -195,8 +202,7 @@ parse_error_body (const char *content_type,
       return;
     }
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return;
 
   object = json_node_get_object (root);

@@ -12,6 +12,7 @@
 #include "chutes-error.h"
 #include "chutes-gateway.h"
 #include "chutes-http.h"
+#include "chutes-json.h"
 #include "chutes-model.h"
 
 struct _ChutesGateway
@@ -166,16 +167,16 @@ parse_models (GBytes      *bytes,
               const char  *host,
               GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) parse_error = NULL;
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MODEL);
   JsonArray *data = NULL;
-  JsonNode *root;
   gsize size = 0;
   const char *text = g_bytes_get_data (bytes, &size);
 
-  if (size > 0 && json_parser_load_from_data (parser, text, size, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL)
+  root = chutes_json_parse (text, size, CHUTES_JSON_MAX_MODELS, &parse_error);
+  if (root != NULL)
     {
       if (JSON_NODE_HOLDS_ARRAY (root))
         data = json_node_get_array (root);
@@ -190,6 +191,7 @@ parse_models (GBytes      *bytes,
 
   if (data == NULL)
     {
+      g_debug ("Models from %s: %s", host, parse_error ? parse_error->message : "no list");
       g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
                    /* Translators: %s is a host name */
                    _("%s sent a list of models that could not be read"), host);
@@ -244,14 +246,15 @@ chutes_gateway_list_models_cb (GObject      *object,
                                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
-  const char *host = g_task_get_task_data (task);
+  SoupMessage *message = g_task_get_task_data (task);
+  g_autofree char *url = g_uri_to_string (soup_message_get_uri (message));
+  g_autofree char *host = chutes_http_dup_host (url);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   GListModel *models;
   guint status;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  bytes = chutes_http_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
     {
       g_task_return_error (task, chutes_error_new_from_network (g_steal_pointer (&error), host));
@@ -315,14 +318,16 @@ chutes_gateway_list_models_async (ChutesGateway       *self,
     }
   soup_message_headers_replace (soup_message_get_request_headers (message),
                                 "Accept", "application/json");
-  g_task_set_task_data (task, chutes_http_dup_host (url), g_free);
+  g_task_set_task_data (task, g_object_ref (message), g_object_unref);
 
-  soup_session_send_and_read_async (self->session,
-                                    message,
-                                    G_PRIORITY_DEFAULT,
-                                    cancellable,
-                                    chutes_gateway_list_models_cb,
-                                    g_steal_pointer (&task));
+  /* However many models there are, the list has a price ceiling. */
+  chutes_http_send_and_read_async (self->session,
+                                   message,
+                                   CHUTES_JSON_MAX_MODELS,
+                                   G_PRIORITY_DEFAULT,
+                                   cancellable,
+                                   chutes_gateway_list_models_cb,
+                                   g_steal_pointer (&task));
 }
 
 GListModel *

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "chutes-error.h"
@@ -148,4 +150,184 @@ chutes_http_dup_host (const char *url)
     return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
 
   return g_strdup (g_uri_get_host (uri));
+}
+
+/* Bounded reads ------------------------------------------------------------ */
+
+typedef struct
+{
+  SoupMessage  *msg;
+  GInputStream *stream;
+  GByteArray   *body;
+  gsize         limit;
+  gboolean      cut;        /* an error reply: keep the head, drop the rest */
+  int           io_priority;
+  guint8        chunk[16 * 1024];
+} BoundedRead;
+
+static void
+bounded_read_free (BoundedRead *read)
+{
+  g_clear_object (&read->msg);
+  g_clear_object (&read->stream);
+  /* The body may hold tokens: clear it before the allocator gets it back. */
+  if (read->body != NULL)
+    {
+      explicit_bzero (read->body->data, read->body->len);
+      g_byte_array_unref (read->body);
+    }
+  explicit_bzero (read->chunk, sizeof read->chunk);
+  g_free (read);
+}
+
+static void
+return_too_large (GTask *task)
+{
+  BoundedRead *read = g_task_get_task_data (task);
+  g_autofree char *limit = g_format_size (read->limit);
+  g_autofree char *url = g_uri_to_string (soup_message_get_uri (read->msg));
+  g_autofree char *host = chutes_http_dup_host (url);
+
+  g_debug ("Reply from %s passes %" G_GSIZE_FORMAT " bytes; not reading on",
+           host, read->limit);
+  g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                           /* Translators: the first %s is a host name, the second a
+                            * size such as "8.4 MB" */
+                           _("%s sent a reply larger than %s, more than Chutes for GNOME "
+                             "reads; it stopped reading."),
+                           host, limit);
+}
+
+static void read_more (GTask *task);
+
+static void
+bounded_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BoundedRead *read = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (n == 0)
+    {
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&read->body)),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  if (read->body->len + (gsize) n > read->limit)
+    {
+      if (!read->cut)
+        {
+          return_too_large (task);
+          return;
+        }
+
+      g_byte_array_append (read->body, read->chunk, read->limit - read->body->len);
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&read->body)),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  g_byte_array_append (read->body, read->chunk, n);
+  read_more (g_steal_pointer (&task));
+}
+
+static void
+read_more (GTask *task)
+{
+  BoundedRead *read = g_task_get_task_data (task);
+
+  g_input_stream_read_async (read->stream, read->chunk, sizeof read->chunk,
+                             read->io_priority, g_task_get_cancellable (task),
+                             bounded_read_cb, task);
+}
+
+static void
+bounded_send_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BoundedRead *read = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  goffset length = 0;
+
+  read->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (read->stream == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (read->msg)))
+    {
+      read->limit = MIN (read->limit, CHUTES_HTTP_MAX_ERROR_BODY);
+      read->cut = TRUE;
+    }
+
+  headers = soup_message_get_response_headers (read->msg);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    length = soup_message_headers_get_content_length (headers);
+
+  if (!read->cut && length > 0 && (guint64) length > read->limit)
+    {
+      return_too_large (task);
+      return;
+    }
+
+  /* Content-Length is a hint for the allocation, never a promise. */
+  read->body = g_byte_array_sized_new (CLAMP (length, 0, (goffset) MIN (read->limit, 1024 * 1024)));
+  read_more (g_steal_pointer (&task));
+}
+
+void
+chutes_http_send_and_read_async (SoupSession         *session,
+                                 SoupMessage         *msg,
+                                 gsize                max_size,
+                                 int                  io_priority,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BoundedRead *read;
+
+  g_return_if_fail (SOUP_IS_SESSION (session));
+  g_return_if_fail (SOUP_IS_MESSAGE (msg));
+  g_return_if_fail (max_size > 0);
+
+  task = g_task_new (session, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chutes_http_send_and_read_async);
+
+  read = g_new0 (BoundedRead, 1);
+  read->msg = g_object_ref (msg);
+  read->limit = max_size;
+  read->io_priority = io_priority;
+  g_task_set_task_data (task, read, (GDestroyNotify) bounded_read_free);
+
+  soup_session_send_async (session, msg, io_priority, cancellable,
+                           bounded_send_cb, g_steal_pointer (&task));
+}
+
+GBytes *
+chutes_http_send_and_read_finish (SoupSession   *session,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, session), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == chutes_http_send_and_read_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -28,6 +28,28 @@ char        *chutes_http_check_base_url   (const char  *base_url,
 char        *chutes_http_build_url        (const char  *base,
                                            const char  *path);
 
+/* What the body of an unsuccessful reply may weigh: its status says what
+ * went wrong, the body at most adds a sentence. */
+#define CHUTES_HTTP_MAX_ERROR_BODY (64 * 1024)
+
+/* Sends @msg and reads its body, like soup_session_send_and_read_async(),
+ * but within bounds: a successful reply of more than @max_size bytes is
+ * refused (by its Content-Length before reading, or as soon as reading
+ * passes @max_size) with a CHUTES_ERROR_PROTOCOL error naming the host; an
+ * unsuccessful reply's body is cut to %CHUTES_HTTP_MAX_ERROR_BODY bytes.
+ * Transport errors come back as they are, for
+ * chutes_error_new_from_network(). */
+void         chutes_http_send_and_read_async  (SoupSession          *session,
+                                               SoupMessage          *msg,
+                                               gsize                 max_size,
+                                               int                   io_priority,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+GBytes      *chutes_http_send_and_read_finish (SoupSession          *session,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
 /* The host of @url for messages, or @url itself when it does not parse. */
 char        *chutes_http_dup_host         (const char  *url);
 

@@ -25,9 +25,18 @@
 #include "chutes-error.h"
 #include "chutes-http.h"
 #include "chutes-idp-client-private.h"
+#include "chutes-json.h"
 
 /* When a token reply has no expires_in (the documented lifetime). */
 #define DEFAULT_EXPIRES_IN 3600
+
+/* An expires_in past a year is taken as a year: "now + expires_in" must
+ * stay a time, whatever number the reply holds. */
+#define MAX_EXPIRES_IN (366 * 24 * 3600)
+
+/* Tokens travel in an Authorization header: longer ones than this are not
+ * tokens (ours are a few hundred bytes) and would break every request. */
+#define MAX_TOKEN_LENGTH 8192
 
 struct _ChutesIdpClient
 {
@@ -139,9 +148,10 @@ chutes_idp_client_send_call (ChutesIdpClient     *self,
   g_debug ("IDP: %s %s", soup_message_get_method (call->msg),
            g_uri_get_path (soup_message_get_uri (call->msg)));
 
-  soup_session_send_and_read_async (self->session, call->msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    reply_cb, g_object_ref (task));
+  /* No reply from the identity provider is worth more than this. */
+  chutes_http_send_and_read_async (self->session, call->msg, CHUTES_JSON_MAX_TOKEN_REPLY,
+                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   reply_cb, g_object_ref (task));
 }
 
 GBytes *
@@ -156,7 +166,7 @@ chutes_idp_client_finish_call (GObject        *source,
   const char *path = g_uri_get_path (soup_message_get_uri (call->msg));
 
   *status = 0;
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &local_error);
+  bytes = chutes_http_send_and_read_finish (SOUP_SESSION (source), result, &local_error);
   if (bytes == NULL)
     {
       g_debug ("IDP: %s failed: %s", path, local_error->message);
@@ -188,16 +198,16 @@ chutes_idp_client_parse_object (GBytes      *bytes,
                                 const char  *host,
                                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
   gsize size = 0;
   const char *data = g_bytes_get_data (bytes, &size);
-  JsonNode *root;
 
-  if (data == NULL || size == 0
-      || !json_parser_load_from_data (parser, data, size, NULL)
-      || (root = json_parser_get_root (parser)) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (root))
+  root = chutes_json_parse (data, size, CHUTES_JSON_MAX_TOKEN_REPLY, &local_error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
+      g_debug ("IDP: reply from %s: %s", host,
+               local_error != NULL ? local_error->message : "not an object");
       g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
                    /* TRANSLATORS: %s is a host name */
                    _("%s sent a reply that Chutes for GNOME cannot read."), host);
@@ -238,6 +248,27 @@ check_client (ChutesIdpClient  *self,
 
 /* Token replies ----------------------------------------------------------- */
 
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=",
+ * what an Authorization header can carry as it is. */
+static gboolean
+is_usable_token (const char *token)
+{
+  gsize len = strlen (token);
+  gsize i = 0;
+
+  if (len == 0 || len > MAX_TOKEN_LENGTH)
+    return FALSE;
+
+  while (i < len && (g_ascii_isalnum (token[i]) || strchr ("-._~+/", token[i]) != NULL))
+    i++;
+  if (i == 0)
+    return FALSE;
+  while (i < len && token[i] == '=')
+    i++;
+
+  return i == len;
+}
+
 static ChutesTokens *
 parse_tokens (GBytes      *bytes,
               const char  *host,
@@ -261,14 +292,18 @@ parse_tokens (GBytes      *bytes,
       return NULL;
     }
 
+  if (!is_usable_token (access_token))
+    {
+      g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                   _("%s sent an access token that is too long or holds characters a "
+                     "request cannot carry, so signing in was refused."), host);
+      return NULL;
+    }
+
   expires_node = json_object_get_member (object, "expires_in");
   if (expires_node == NULL || JSON_NODE_HOLDS_NULL (expires_node))
     g_debug ("IDP: token reply without expires_in, assuming %d s", DEFAULT_EXPIRES_IN);
-  else if (JSON_NODE_HOLDS_VALUE (expires_node)
-           && (json_node_get_value_type (expires_node) == G_TYPE_INT64
-               || json_node_get_value_type (expires_node) == G_TYPE_DOUBLE))
-    expires_in = MAX (0, (gint64) json_node_get_double (expires_node));
-  else
+  else if (!chutes_json_get_int (expires_node, 0, MAX_EXPIRES_IN, &expires_in))
     {
       g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
                    _("%s sent a sign-in reply with an unreadable expiry time."), host);
@@ -276,6 +311,13 @@ parse_tokens (GBytes      *bytes,
     }
 
   refresh_token = chutes_idp_client_get_string (object, "refresh_token");
+  if (refresh_token != NULL && !is_usable_token (refresh_token))
+    {
+      g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                   _("%s sent a refresh token that is too long or holds characters a "
+                     "request cannot carry, so signing in was refused."), host);
+      return NULL;
+    }
   if (refresh_token == NULL)
     refresh_token = old_refresh_token;
 

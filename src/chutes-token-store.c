@@ -12,6 +12,7 @@
 #include "chutes-config.h"
 #include "chutes-error.h"
 #include "chutes-http.h"
+#include "chutes-json.h"
 #include "chutes-token-store-private.h"
 #include "chutes-util.h"
 
@@ -242,7 +243,7 @@ get_optional_string (JsonObject  *object,
 static ChutesTokens *
 session_from_json (const char *json)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
   JsonNode *expires_node;
   JsonNode *issued_node;
@@ -252,13 +253,12 @@ session_from_json (const char *json)
   const char *scope = NULL;
   ChutesTokens *tokens = NULL;
 
-  if (!json_parser_load_from_data (parser, json, -1, NULL))
+  /* What the keyring holds came from us, but anything may have written it. */
+  root = chutes_json_parse (json, strlen (json), CHUTES_JSON_MAX_STORED, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
 
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-
-  object = json_node_get_object (json_parser_get_root (parser));
+  object = json_node_get_object (root);
   expires_node = json_object_get_member (object, "expires_at");
   issued_node = json_object_get_member (object, "issued_at");
 
