@@ -9,7 +9,12 @@
 #include <glib/gi18n.h>
 
 #include "chutes-error.h"
+#include "chutes-json.h"
 #include "chutes-model.h"
+
+/* US dollars per million tokens: a "price" past this is no price (and
+ * would print as hundreds of digits). */
+#define MAX_PRICE 1e6
 
 struct _ChutesModel
 {
@@ -193,10 +198,8 @@ get_number (JsonObject *object,
     return FALSE;
 
   type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *value = (double) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
+  if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
+    return chutes_json_get_number (node, -G_MAXDOUBLE, G_MAXDOUBLE, value) && isfinite (*value);
   else if (type == G_TYPE_STRING)
     {
       const char *str = json_node_get_string (node);
@@ -243,9 +246,11 @@ chutes_model_new_from_json (JsonObject  *object,
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     pricing = json_node_get_object (node);
 
-  if (!get_number (pricing, "prompt", &prompt_price) || prompt_price < 0)
+  if (!get_number (pricing, "prompt", &prompt_price) ||
+      prompt_price < 0 || prompt_price > MAX_PRICE)
     prompt_price = -1.0;
-  if (!get_number (pricing, "completion", &completion_price) || completion_price < 0)
+  if (!get_number (pricing, "completion", &completion_price) ||
+      completion_price < 0 || completion_price > MAX_PRICE)
     completion_price = -1.0;
 
   node = json_object_get_member (object, "confidential_compute");

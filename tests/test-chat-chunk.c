@@ -254,6 +254,39 @@ test_not_json (void)
   parse_fails ("{\"a\":\0\"b\"}", 10);
 }
 
+/* json-glib alone overflows the stack on this; one chunk must cost an
+ * error, not the app. */
+static void
+test_deep_chunk_is_refused (void)
+{
+  GString *doc = g_string_new ("{\"choices\":[{\"delta\":{\"content\":");
+  ChutesChatChunk chunk;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (doc, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (doc, ']');
+  g_string_append (doc, "}}]}");
+
+  g_assert_false (chutes_chat_chunk_parse (doc->str, doc->len, &chunk, &error));
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "levels deep"));
+  g_clear_error (&error);
+
+  /* The same brackets as text are only text. */
+  g_string_truncate (doc, 0);
+  g_string_append (doc, "{\"choices\":[{\"delta\":{\"content\":\"");
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (doc, "[{");
+  g_string_append (doc, "\"}}]}");
+  parse_ok (doc->str, &chunk);
+  g_assert_cmpuint (strlen (chunk.content), ==, 2000);
+  chutes_chat_chunk_clear (&chunk);
+
+  g_string_free (doc, TRUE);
+}
+
 static void
 test_invalid_utf8_never_escapes (void)
 {
@@ -390,6 +423,30 @@ test_model_full_entry (void)
   g_object_get (model, "id", &id, "context-length", &context_length, NULL);
   g_assert_cmpstr (id, ==, "deepseek-ai/DeepSeek-R1-0528-TEE");
   g_assert_cmpint (context_length, ==, 163840);
+}
+
+/* 1e400 is infinity to json-glib; a price of 1e300 dollars is no price. */
+static void
+test_model_absurd_numbers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChutesModel) model = NULL;
+  g_autoptr(ChutesModel) negative = NULL;
+
+  model = model_from_json ("{\"id\":\"a/b\",\"max_model_len\":1e400,"
+                           "\"pricing\":{\"prompt\":1e300,\"completion\":1e400}}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chutes_model_get_context_length (model), ==, 0);
+  g_assert_cmpfloat (chutes_model_get_prompt_price (model), ==, -1.0);
+  g_assert_cmpfloat (chutes_model_get_completion_price (model), ==, -1.0);
+
+  negative = model_from_json ("{\"id\":\"a/b\",\"max_model_len\":-9223372036854775000,"
+                              "\"pricing\":{\"prompt\":\"-1e400\",\"completion\":-0.5}}",
+                              &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chutes_model_get_context_length (negative), ==, 0);
+  g_assert_cmpfloat (chutes_model_get_prompt_price (negative), ==, -1.0);
+  g_assert_cmpfloat (chutes_model_get_completion_price (negative), ==, -1.0);
 }
 
 static void
@@ -551,6 +608,8 @@ main (int   argc,
   g_test_add_func ("/chat-chunk/nulls-and-wrong-types-are-tolerated", test_nulls_and_wrong_types);
   g_test_add_func ("/chat-chunk/not-json-is-a-protocol-error", test_not_json);
   g_test_add_func ("/chat-chunk/invalid-utf8-never-reaches-gtk", test_invalid_utf8_never_escapes);
+  g_test_add_func ("/chat-chunk/deep-nesting-is-an-error-not-a-crash", test_deep_chunk_is_refused);
+  g_test_add_func ("/model/absurd-numbers-are-unknown", test_model_absurd_numbers);
   g_test_add_func ("/chat-chunk/clear-twice-is-safe", test_clear_is_idempotent);
   g_test_add_func ("/chat-chunk/request-body-holds-the-conversation", test_request_body);
   g_test_add_func ("/message/notifies-once-per-change", test_message_notifies_once_per_change);
