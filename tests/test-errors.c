@@ -42,6 +42,68 @@ test_quota_message_and_reset_time (void)
   g_assert_nonnull (strstr (error->message, formatted));
 }
 
+/* A body nested 100,000 deep crashed json-glib (stack overflow); now the
+ * person reads what the status means. */
+static void
+test_deep_body_is_not_a_crash (void)
+{
+  GString *body = g_string_new ("{\"detail\":");
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (body, "{\"a\":");
+  g_string_append (body, "1");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, '}');
+  g_string_append_c (body, '}');
+
+  error = http_error (503, "application/json", body->str);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_UNAVAILABLE);
+  {
+    g_autoptr(GError) plain = http_error (503, "application/json", NULL);
+    g_assert_cmpstr (error->message, ==, plain->message);
+  }
+  g_string_free (body, TRUE);
+}
+
+/* Absurd reset times are left out rather than converted: 1e300 seconds
+ * (or infinity, which json-glib makes of 1e400) has no date, and the float
+ * to integer conversion it took was undefined (UBSan's
+ * float-cast-overflow, as the sanitizer build runs this, flags it). */
+static void
+test_absurd_quota_reset_time (void)
+{
+  const char *times[] = { "1e300", "1e400", "-1e400", "9223372036854775000",
+                          "-9223372036854775000", "260000000000000", "0" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"detail\": {\"message\": \"Quota exceeded\", "
+                                               "\"quota_reset_timestamp\": %s}}", times[i]);
+      g_autoptr(GError) error = http_error (402, "application/json", body);
+
+      g_test_message ("%s: %s", times[i], error->message);
+      g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PAYMENT_REQUIRED);
+      g_assert_nonnull (strstr (error->message, "Quota exceeded"));
+      /* No date at all: the message is the same as without a reset time. */
+      {
+        g_autoptr(GError) plain = http_error (402, "application/json",
+                                              "{\"detail\": {\"message\": \"Quota exceeded\"}}");
+        g_assert_cmpstr (error->message, ==, plain->message);
+      }
+    }
+
+  /* The last second GDateTime holds, in milliseconds, is still a date. */
+  {
+    g_autoptr(GError) error = http_error (402, "application/json",
+      "{\"detail\": {\"message\": \"Quota exceeded\", \"quota_reset_timestamp\": 253402300000000}}");
+    g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (253402300000);
+    g_autofree char *formatted = g_date_time_format (when, "%c");
+
+    g_assert_nonnull (strstr (error->message, formatted));
+  }
+}
+
 static void
 test_each_status_has_its_code (void)
 {
@@ -172,6 +234,8 @@ main (int   argc,
   g_test_add_func ("/errors/fastapi-detail-is-shown", test_fastapi_detail_is_shown);
   g_test_add_func ("/errors/quota-message-and-reset-time", test_quota_message_and_reset_time);
   g_test_add_func ("/errors/each-status-has-its-code", test_each_status_has_its_code);
+  g_test_add_func ("/errors/deep-body-is-not-a-crash", test_deep_body_is_not_a_crash);
+  g_test_add_func ("/errors/absurd-quota-reset-time-left-out", test_absurd_quota_reset_time);
   g_test_add_func ("/errors/html-error-page-never-shown", test_html_error_page_is_never_shown);
   g_test_add_func ("/errors/html-without-content-type-never-shown", test_html_without_content_type_is_not_shown);
   g_test_add_func ("/errors/oauth-errors", test_oauth_errors);

@@ -594,6 +594,131 @@ test_token_reply_shapes (Fixture       *f,
   g_assert_null (strstr (error->message, "Hello"));
 }
 
+/* expires_in 1e400 is infinity to json-glib, 9223372036854775000 does
+ * not fit "now + expires_in": both used to give a token that expired at
+ * once (an undefined conversion, then an overflow). A year at most. */
+static void
+test_absurd_expiry_is_clamped (Fixture       *f,
+                               gconstpointer  data)
+{
+  const gint64 year = 366 * 24 * 3600;
+  const char *expiries[] = { "1e400", "9223372036854775000", "1e300", "31622400.5" };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < G_N_ELEMENTS (expiries); i++)
+    {
+      g_autofree char *reply = g_strdup_printf ("{\"access_token\":\"cak_new\",\"expires_in\":%s}",
+                                                expiries[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ChutesTokens) tokens = refresh_against_canned (reply, &error);
+
+      g_test_message ("expires_in %s", expiries[i]);
+      g_assert_no_error (error);
+      g_assert_cmpint (tokens->expires_at, >=, now + year - 5);
+      g_assert_cmpint (tokens->expires_at, <=, now + year + 5);
+    }
+
+  /* Negative lifetimes: already expired, never in the past of 1970. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ChutesTokens) tokens =
+      refresh_against_canned ("{\"access_token\":\"cak_new\",\"expires_in\":-1e400}", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (tokens->expires_at, >=, now - 5);
+    g_assert_cmpint (tokens->expires_at, <=, now + 5);
+  }
+}
+
+/* A 10 MB access token was stored, and every later request then failed
+ * with "Broken pipe". Tokens that no Authorization header can carry are
+ * refused at sign-in and refresh, with a sentence that says so. */
+static void
+test_absurd_tokens_refused (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *long_token = g_strnfill (8193, 'a');
+  g_autofree char *longest = g_strnfill (8192, 'a');
+  g_autofree char *huge = g_strnfill (10 * 1024 * 1024, 'a');
+  const char *bad[] = { "cak new", "cak\\r\\nX-Evil: 1", "caf\\u00e9", "=abc",
+                        "abc=d", "a,b", "a\\\"b" };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *reply = g_strdup_printf ("{\"access_token\":\"%s\"}", bad[i]);
+      g_autofree char *refresh = g_strdup_printf ("{\"access_token\":\"cak\",\"refresh_token\":\"%s\"}",
+                                                  bad[i]);
+      g_autoptr(ChutesTokens) tokens = NULL;
+      g_autoptr(ChutesTokens) refreshed = NULL;
+
+      g_test_message ("%s", reply);
+      tokens = refresh_against_canned (reply, &error);
+      g_assert_null (tokens);
+      g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, "access token"));
+      g_clear_error (&error);
+
+      refreshed = refresh_against_canned (refresh, &error);
+      g_assert_null (refreshed);
+      g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, "refresh token"));
+      g_clear_error (&error);
+    }
+
+  /* Too long, whether the reply is small enough to read or not. */
+  {
+    g_autofree char *reply = g_strdup_printf ("{\"access_token\":\"%s\"}", long_token);
+    g_autoptr(ChutesTokens) tokens = refresh_against_canned (reply, &error);
+
+    g_assert_null (tokens);
+    g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, "too long"));
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *reply = g_strdup_printf ("{\"access_token\":\"%s\"}", huge);
+    g_autoptr(ChutesTokens) tokens = refresh_against_canned (reply, &error);
+
+    g_assert_null (tokens);
+    g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, "larger than"));
+    g_clear_error (&error);
+  }
+
+  /* What RFC 6750 allows, up to the limit, is kept as it is. */
+  {
+    g_autofree char *reply = g_strdup_printf ("{\"access_token\":\"%s\","
+                                              "\"refresh_token\":\"Ab9-._~+/==\"}", longest);
+    g_autoptr(ChutesTokens) tokens = refresh_against_canned (reply, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (tokens->access_token, ==, longest);
+    g_assert_cmpstr (tokens->refresh_token, ==, "Ab9-._~+/==");
+  }
+}
+
+/* json-glib overflowed its stack on this. */
+static void
+test_deep_reply_is_not_a_crash (Fixture       *f,
+                                gconstpointer  data)
+{
+  GString *reply = g_string_new ("{\"access_token\":\"cak\",\"x\":");
+  g_autoptr(ChutesTokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 30000; i++)
+    g_string_append (reply, "[");
+  for (guint i = 0; i < 30000; i++)
+    g_string_append (reply, "]");
+  g_string_append (reply, "}");
+
+  tokens = refresh_against_canned (reply->str, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+  g_string_free (reply, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -618,6 +743,9 @@ main (int   argc,
   ADD ("/oauth/idp/no-client-is-config-error", test_no_client);
   ADD ("/oauth/idp/authorize-url-escapes-every-value", test_authorize_url);
   ADD ("/oauth/idp/token-reply-shapes", test_token_reply_shapes);
+  ADD ("/oauth/idp/absurd-expiry-is-clamped", test_absurd_expiry_is_clamped);
+  ADD ("/oauth/idp/absurd-tokens-refused", test_absurd_tokens_refused);
+  ADD ("/oauth/idp/deep-reply-is-not-a-crash", test_deep_reply_is_not_a_crash);
 
 #undef ADD
 
