@@ -19,11 +19,13 @@ build_pkgs="build-essential meson ninja-build pkg-config gettext
 test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool x11-utils
   imagemagick curl libsecret-tools flatpak-builder fonts-dejavu-core fonts-cantarell
   fonts-droid-fallback
-  bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3"
+  bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3
+  libcmark-dev"
 # The fonts tests measure and draw text with, and only those (tests/fonts/):
 # fonts-droid-fallback adds CJK glyphs (7 MB) for the Japanese screenshot test.
 # bubblewrap ... fuse3: ui-flatpak-sandbox, the app in a Flatpak-like sandbox
 # with the real portals (fuse3 for the document portal's mount).
+# libcmark-dev: an independent CommonMark parser that reads exports back.
 
 case "${1:-build}" in
   build) wanted="$build_pkgs" ;;

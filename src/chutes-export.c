@@ -23,7 +23,8 @@ title_or_default (const char *title)
   return title;
 }
 
-/* One line of text that Markdown shows literally: no line breaks, and
+/* One line of text that Markdown shows literally: no line breaks (nor
+ * other control characters, which CommonMark may strip or break on), and
  * every character that could start markup escaped. */
 static void
 append_literal (GString    *out,
@@ -31,7 +32,7 @@ append_literal (GString    *out,
 {
   for (const char *p = text; *p != '\0'; p++)
     {
-      if (*p == '\n' || *p == '\r' || *p == '\t')
+      if ((guchar) *p < 0x20 || *p == 0x7f)
         g_string_append_c (out, ' ');
       else if (strchr ("\\`*_[]<>&#!~|", *p) != NULL)
         {
@@ -43,99 +44,112 @@ append_literal (GString    *out,
     }
 }
 
-/* The fence a line opens or closes: its character and length, or 0. */
+/* The longest run of @c in @text. */
 static guint
-fence_on_line (const char *line,
-               gsize       length,
-               char       *fence_char)
+longest_run (const char *text,
+             char        c)
 {
-  gsize i = 0;
-  guint n = 0;
+  guint longest = 0;
+  guint run = 0;
 
-  while (i < length && i < 3 && line[i] == ' ')
-    i++;
-
-  if (i >= length || (line[i] != '`' && line[i] != '~'))
-    return 0;
-
-  *fence_char = line[i];
-  while (i < length && line[i] == *fence_char)
+  for (const char *p = text; *p != '\0'; p++)
     {
-      i++;
-      n++;
+      run = *p == c ? run + 1 : 0;
+      longest = MAX (longest, run);
     }
 
-  if (n < 3)
-    return 0;
+  return longest;
+}
 
-  /* A backtick fence's info string may not hold a backtick. */
-  if (*fence_char == '`' && memchr (line + i, '`', length - i) != NULL)
-    return 0;
+/* Appends @text as one fenced code block that nothing in it can close
+ * (CommonMark 4.5: a closing fence is the same character, at least as
+ * long): fenced with whichever of ` and ~ needs the shorter fence, one
+ * longer than the longest run of it anywhere in @text. Inside, HTML, fences
+ * of the other kind and lines that look like our headings are text.
+ *
+ * Lines end in \n, \r\n or \r (all three are line endings to CommonMark);
+ * each is written as \n, so a reader gets @text back with its line endings
+ * as \n and a final one added when it had none. */
+static void
+append_fenced (GString    *out,
+               const char *text,
+               const char *info)
+{
+  guint backticks = longest_run (text, '`');
+  guint tildes = longest_run (text, '~');
+  char fence_char = backticks <= tildes ? '`' : '~';
+  guint fence_length = MAX (3, MIN (backticks, tildes) + 1);
+  const char *p = text;
 
-  return n;
+  for (guint i = 0; i < fence_length; i++)
+    g_string_append_c (out, fence_char);
+  g_string_append (out, info);
+  g_string_append_c (out, '\n');
+
+  while (*p != '\0')
+    {
+      gsize length = strcspn (p, "\r\n");
+
+      g_string_append_len (out, p, length);
+      g_string_append_c (out, '\n');
+      p += length;
+
+      if (p[0] == '\r' && p[1] == '\n')
+        p += 2;
+      else if (*p != '\0')
+        p++;
+    }
+
+  for (guint i = 0; i < fence_length; i++)
+    g_string_append_c (out, fence_char);
+  g_string_append_c (out, '\n');
 }
 
 static gboolean
-only_spaces_after_fence (const char *line,
-                         gsize       length)
+is_markdown_space (gunichar c)
 {
-  gsize i = 0;
-
-  while (i < length && line[i] == ' ')
-    i++;
-  while (i < length && (line[i] == '`' || line[i] == '~'))
-    i++;
-  while (i < length && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-    i++;
-
-  return i == length;
+  /* CommonMark's Unicode whitespace: category Zs, tab, line feed, form
+   * feed, carriage return; and what append_literal() makes a space. */
+  return g_unichar_isspace (c) || g_unichar_type (c) == G_UNICODE_SPACE_SEPARATOR;
 }
 
-/* Appends @text (Markdown) and closes a code fence it leaves open. With
- * @quote, every line is quoted. */
-static void
-append_block (GString    *out,
-              const char *text,
-              gboolean    quote)
+/* @text, valid UTF-8, without leading and trailing whitespace; NULL when
+ * nothing is left. */
+static char *
+dup_trimmed (const char *text)
 {
-  const char *line = text;
-  char open_char = 0;
-  guint open_length = 0;
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  const char *start = valid;
+  const char *end = valid + strlen (valid);
 
-  while (*line != '\0')
+  while (*start != '\0' && is_markdown_space (g_utf8_get_char (start)))
+    start = g_utf8_next_char (start);
+
+  while (end > start)
     {
-      const char *end = strchr (line, '\n');
-      gsize length = end != NULL ? (gsize)(end - line) : strlen (line);
-      char fence_char = 0;
-      guint fence_length = fence_on_line (line, length, &fence_char);
+      const char *prev = g_utf8_find_prev_char (start, end);
 
-      if (open_length == 0 && fence_length > 0)
-        {
-          open_char = fence_char;
-          open_length = fence_length;
-        }
-      else if (open_length > 0 && fence_char == open_char &&
-               fence_length >= open_length && only_spaces_after_fence (line, length))
-        open_length = 0;
-
-      if (quote)
-        g_string_append (out, length > 0 ? "> " : ">");
-      g_string_append_len (out, line, length);
-      g_string_append_c (out, '\n');
-
-      if (end == NULL)
+      if (prev == NULL || !is_markdown_space (g_utf8_get_char (prev)))
         break;
-      line = end + 1;
+      end = prev;
     }
 
-  if (open_length > 0)
-    {
-      if (quote)
-        g_string_append (out, "> ");
-      for (guint i = 0; i < open_length; i++)
-        g_string_append_c (out, open_char);
-      g_string_append_c (out, '\n');
-    }
+  return end > start ? g_strndup (start, end - start) : NULL;
+}
+
+/* "*text*" on a line of its own, shown literally. Emphasis needs no space
+ * just inside its asterisks, so @text is trimmed; @fallback when nothing
+ * is left of it. */
+static void
+append_emphasized (GString    *out,
+                   const char *text,
+                   const char *fallback)
+{
+  g_autofree char *trimmed = text != NULL ? dup_trimmed (text) : NULL;
+
+  g_string_append_c (out, '*');
+  append_literal (out, trimmed != NULL ? trimmed : fallback);
+  g_string_append (out, "*\n");
 }
 
 static const char *
@@ -186,33 +200,30 @@ chutes_export_to_markdown (const char *title,
         }
       g_string_append (out, "\n\n");
 
+      /* Each text in a fence of its own: whatever a message holds (an
+       * unclosed fence or HTML block, a line that looks like our headings),
+       * the next message starts where it should. */
       if (reasoning != NULL && reasoning[0] != '\0')
         {
-          g_string_append (out, "> **");
+          g_string_append (out, "**");
           append_literal (out, _("Thinking"));
-          g_string_append (out, "**\n>\n");
-          append_block (out, reasoning, TRUE);
+          g_string_append (out, "**\n\n");
+          append_fenced (out, reasoning, "markdown");
           g_string_append_c (out, '\n');
         }
 
-      if (content != NULL && content[0] != '\0')
-        append_block (out, content, FALSE);
+      append_fenced (out, content != NULL ? content : "", "markdown");
 
       if (status == CHUTES_MESSAGE_STATUS_STOPPED ||
           status == CHUTES_MESSAGE_STATUS_FAILED ||
           (error != NULL && error[0] != '\0'))
         {
-          if (content != NULL && content[0] != '\0')
-            g_string_append_c (out, '\n');
-          g_string_append_c (out, '*');
+          g_string_append_c (out, '\n');
           if (status == CHUTES_MESSAGE_STATUS_STOPPED)
-            append_literal (out, _("Stopped"));
-          else if (error != NULL && error[0] != '\0')
-            append_literal (out, error);
+            append_emphasized (out, _("Stopped"), NULL);
           else
             /* Translators: a reply that failed, in an exported chat */
-            append_literal (out, _("Failed"));
-          g_string_append (out, "*\n");
+            append_emphasized (out, error, _("Failed"));
         }
     }
 

@@ -14,20 +14,32 @@ G_BEGIN_DECLS
  *
  *     ## You
  *
- *     the message, as it is (it is Markdown already)
+ *     ```markdown
+ *     the message, as it is
+ *     ```
  *
  *     ## Assistant · model-name
  *
- *     > **Thinking**
- *     >
- *     > the reasoning, quoted, when there is some
+ *     **Thinking**
  *
+ *     ```markdown
+ *     the reasoning, when there is some
+ *     ```
+ *
+ *     ```markdown
  *     the reply
+ *     ```
  *
- * A code fence a message leaves open is closed after it, so one message
- * cannot swallow the next. Title, model and error text are escaped so they
- * show literally. @messages is a GListModel of ChutesMessage; @title may be
- * NULL or empty ("Untitled Chat"). Pure: any thread. */
+ *     *Stopped*, or the error, when the reply did not complete
+ *
+ * Each text is one fenced code block that nothing in it can close (the
+ * fence is ` or ~, longer than any run of it in the text), so any history
+ * reads back, to any CommonMark reader, as the same messages: an unclosed
+ * fence or HTML block in one message cannot swallow the next. Line endings
+ * (\n, \r\n, \r) are written as \n. Title, model and error text are
+ * escaped so they show literally. @messages is a GListModel of
+ * ChutesMessage; @title may be NULL or empty ("Untitled Chat"). Pure: any
+ * thread. */
 char *chutes_export_to_markdown (const char *title,
                                  GListModel *messages);
 

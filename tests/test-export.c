@@ -201,23 +201,18 @@ test_markdown_reads_back (void)
   const char * const expected[] = {
     "H1 " TITLE,
     "H2 System Prompt",
-    "P Be brief.",
+    "CODE[markdown] Be brief.\n",
     "H2 You",
-    "P Is 1 < 2 && 3 > 2? Use a<b> and &amp; here.",
+    "CODE[markdown] Is 1 < 2 && 3 > 2? Use `a<b>` and &amp; here.\n",
     "H2 Assistant · deepseek-ai/DeepSeek-R1_*v2*",
-    "QUOTE{",
     "P Thinking",
-    "P First, think.",
-    "CODE[sh] echo <not closed>\n",
-    "}",
-    "P Here is some C:",
-    "CODE[c] int main (void) { return 1 < 2 && 3 > `x`; }\n",
-    "P Done.",
+    "CODE[markdown] First, think.\n\n```sh\necho <not closed>\n",
+    "CODE[markdown] Here is some C:\n\n```c\nint main (void) { return 1 < 2 && 3 > `x`; }\n```\n\nDone.\n",
     "H2 Assistant",
-    "P Streaming stopped inside a fence:",
-    "CODE[python] print('open')\n```\nstill code\n",
+    "CODE[markdown] Streaming stopped inside a fence:\n\n````python\nprint('open')\n```\nstill code\n",
     "P Stopped",
     "H2 Assistant",
+    "CODE[markdown] ",
     "P Quota <exhausted> & *reset* at 5",
     NULL
   };
@@ -231,8 +226,9 @@ test_markdown_reads_back (void)
 
   /* Code fences hold the code byte for byte. */
   g_assert_nonnull (strstr (markdown, "```c\nint main (void) { return 1 < 2 && 3 > `x`; }\n```\n"));
-  /* The open fence was closed with one as long as it. */
-  g_assert_nonnull (strstr (markdown, "still code\n````\n"));
+  /* A message with ``` and ```` in it is fenced with ~~~. */
+  g_assert_nonnull (strstr (markdown, "~~~markdown\nStreaming stopped"));
+  g_assert_nonnull (strstr (markdown, "still code\n~~~\n"));
 }
 
 static void
