@@ -104,22 +104,60 @@ page_set (ChutesLoopbackPage *page,
   page->text = g_strdup (text);
 }
 
-/* Text from the network: valid UTF-8, no control characters, bounded. */
+/* Characters that have no business in one line of text from the network:
+ * C0 and C1 controls (U+0085 too), line and paragraph separators, which
+ * become a space; and format characters (Cf), dropped: bidi marks,
+ * embeddings, overrides and isolates (U+200E/F, U+202A-202E, U+2066-2069,
+ * U+061C) that could make the page or the app read backwards, zero-width
+ * characters, soft hyphens. */
+static gboolean
+is_line_break_or_control (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Text from the network: valid UTF-8, no control or format characters,
+ * at most MAX_IDP_TEXT_CHARS characters (cut between characters, never
+ * inside one). */
 static char *
 bounded_idp_text (const char *text)
 {
   g_autofree char *valid = g_utf8_make_valid (text, -1);
-  g_autofree char *cut = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean cut = FALSE;
+  guint n_chars = 0;
 
-  for (char *p = valid; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = ' ';
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
 
-  if (g_utf8_strlen (valid, -1) <= MAX_IDP_TEXT_CHARS)
-    return g_strstrip (g_steal_pointer (&valid));
+      if (g_unichar_type (c) == G_UNICODE_FORMAT)
+        continue;
 
-  cut = g_utf8_substring (valid, 0, MAX_IDP_TEXT_CHARS);
-  return g_strconcat (g_strstrip (cut), "…", NULL);
+      if (n_chars == MAX_IDP_TEXT_CHARS)
+        {
+          cut = TRUE;
+          break;
+        }
+
+      g_string_append_unichar (out, is_line_break_or_control (c) ? ' ' : c);
+      n_chars++;
+    }
+
+  g_strstrip (out->str);
+  out->len = strlen (out->str);
+  if (cut)
+    g_string_append (out, "…");
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* The callback's query ---------------------------------------------------- */

@@ -49,7 +49,8 @@ typedef enum
  * it with chutes_secret_free()); on FAILED sets @error (CHUTES_ERROR_ACCESS_DENIED,
  * CHUTES_ERROR_INVALID_SCOPE, CHUTES_ERROR_OAUTH or CHUTES_ERROR_PROTOCOL),
  * with text from the IDP made valid UTF-8, stripped of control characters
- * and bounded. */
+ * (C0, C1) and of format characters (bidi overrides, isolates, marks) and
+ * cut between characters to a bounded length. */
 ChutesLoopbackCallback
          chutes_loopback_callback_check     (const char          *query,
                                              const char          *expected_state,

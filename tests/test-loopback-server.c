@@ -935,6 +935,82 @@ test_page_escapes_text (void)
   g_assert_null (strstr (page, "<b>"));
 }
 
+/* error_description with C1 controls and bidi overrides: none reaches
+ * the page or the message (U+202E would show the rest reversed). */
+static void
+test_description_control_and_bidi_stripped (void)
+{
+  const char *description = "Try\xc2\x85" "again\xc2\x9b" "0m \u202Egnp.exe\u202C "
+                            "\u2066x\u2067y\u2068z\u2069 \u200Eleft\u200F \u061Cbeta "
+                            "\u200Bzero\uFEFF\u2028line\u2029para\x1b[31m\x7f" " end";
+  const gunichar banned[] = { 0x85, 0x9b, 0x1b, 0x7f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
+                              0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c, 0x200b,
+                              0xfeff, 0x2028, 0x2029 };
+  g_autofree char *escaped = g_uri_escape_string (description, NULL, FALSE);
+  g_autofree char *query = g_strconcat ("error=server_error&state=" STATE "&error_description=",
+                                        escaped, NULL);
+  g_auto(ChutesLoopbackPage) page = { 0, };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *html = NULL;
+  char *code = NULL;
+
+  g_assert_cmpint (chutes_loopback_callback_check (query, STATE, &page, &code, &error),
+                   ==, CHUTES_LOOPBACK_CALLBACK_FAILED);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_OAUTH);
+  html = chutes_loopback_page_build (page.heading, page.text);
+
+  for (guint i = 0; i < G_N_ELEMENTS (banned); i++)
+    {
+      char utf8[8] = { 0, };
+
+      g_unichar_to_utf8 (banned[i], utf8);
+      g_test_message ("U+%04X", banned[i]);
+      g_assert_null (strstr (page.text, utf8));
+      g_assert_null (strstr (error->message, utf8));
+      g_assert_null (strstr (html, utf8));
+    }
+
+  /* The words themselves stay, in their order. */
+  g_assert_nonnull (strstr (page.text, "Try again"));
+  g_assert_nonnull (strstr (page.text, "gnp.exe"));
+  g_assert_nonnull (strstr (error->message, "left"));
+  g_assert_nonnull (strstr (error->message, "end"));
+}
+
+/* Cut at the limit between characters, whatever their width in bytes. */
+static void
+test_description_cut_between_characters (void)
+{
+  const char *pieces[] = { "a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+    for (guint offset = 0; offset < 4; offset++)
+      {
+        g_autoptr(GString) description = g_string_new (NULL);
+        g_autofree char *escaped = NULL;
+        g_autofree char *query = NULL;
+        g_auto(ChutesLoopbackPage) page = { 0, };
+        g_autoptr(GError) error = NULL;
+        char *code = NULL;
+
+        for (guint j = 0; j < offset; j++)
+          g_string_append_c (description, 'x');
+        for (guint j = 0; j < 500; j++)
+          g_string_append (description, pieces[i]);
+
+        escaped = g_uri_escape_string (description->str, NULL, FALSE);
+        query = g_strconcat ("error=server_error&state=" STATE "&error_description=", escaped, NULL);
+        chutes_loopback_callback_check (query, STATE, &page, &code, &error);
+
+        g_test_message ("%s, %u", pieces[i], offset);
+        g_assert_true (g_utf8_validate (page.text, -1, NULL));
+        g_assert_true (g_str_has_suffix (page.text, "…"));
+        /* "Chutes could not sign you in: " and 300 characters, then "…". */
+        g_assert_cmpuint (g_utf8_strlen (strstr (page.text, ": ") + 2, -1), ==, 301);
+        g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      }
+}
+
 static void
 test_query_checked (void)
 {
@@ -1189,6 +1265,10 @@ main (int   argc,
                    test_hostile_requests_keep_listening);
   g_test_add_func ("/oauth/callback/page-escapes-text", test_page_escapes_text);
   g_test_add_func ("/oauth/callback/query-checked-without-a-server", test_query_checked);
+  g_test_add_func ("/oauth/callback/description-control-and-bidi-stripped",
+                   test_description_control_and_bidi_stripped);
+  g_test_add_func ("/oauth/callback/description-cut-between-characters",
+                   test_description_cut_between_characters);
   g_test_add_func ("/oauth/listen/busy-port-uses-next-uri", test_busy_port_falls_through);
   g_test_add_func ("/oauth/listen/all-ports-busy-names-them", test_all_ports_busy);
   g_test_add_func ("/oauth/listen/refuses-non-loopback-uri", test_refuses_non_loopback_uris);
