@@ -531,6 +531,30 @@ test_session_unreadable (void)
   g_assert_nonnull (strstr (chutes_test_get_recorded_logs (), "cannot be read"));
 }
 
+/* A keyring item nested 100,000 deep (anything may write the keyring)
+ * crashed json-glib; it is unreadable like any other. */
+static void
+test_session_deep_is_forgotten (void)
+{
+  g_autoptr(ChutesTokenStore) store = chutes_token_store_new (IDP_A);
+  g_autoptr(ChutesTokens) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  GString *deep = g_string_new ("{\"access_token\":\"cak_deep\",\"expires_at\":5,\"x\":");
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+
+  raw_store ("session", IDP_A, "cid_deep", deep->str);
+  loaded = load_session (store, "cid_deep", &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  g_assert_cmpuint (raw_count ("session", IDP_A, "cid_deep"), ==, 0);
+  g_string_free (deep, TRUE);
+}
+
 static void
 test_client_secret_round_trip (void)
 {
@@ -1128,6 +1152,8 @@ main (int    argc,
   g_test_add_func ("/keyring/session/saving-again-replaces-the-item", test_session_overwrite);
   g_test_add_func ("/keyring/session/idps-and-clients-do-not-mix", test_sessions_do_not_mix);
   g_test_add_func ("/keyring/session/unreadable-item-is-forgotten", test_session_unreadable);
+  g_test_add_func ("/keyring/session/deep-item-is-forgotten-not-a-crash",
+                   test_session_deep_is_forgotten);
   g_test_add_func ("/keyring/revocations/own-item-round-trip-and-cleared",
                    test_revocations_round_trip);
   g_test_add_func ("/keyring/client-secret/round-trip-through-a-new-store",
