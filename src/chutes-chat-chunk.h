@@ -23,7 +23,9 @@ typedef struct
 
 /* Decodes one SSE data payload (or a bare line). Pure, no I/O: fuzzable.
  * Tolerates empty "choices" (usage-only chunks), null fields and unknown
- * keys. FALSE with CHUTES_ERROR_PROTOCOL for data that is not JSON. */
+ * keys. FALSE with CHUTES_ERROR_PROTOCOL for data that is not JSON, or
+ * that is past CHUTES_JSON_MAX_CHUNK bytes or CHUTES_JSON_MAX_DEPTH levels
+ * (chutes-json.h). */
 gboolean chutes_chat_chunk_parse (const char       *data,
                                   gsize             length,
                                   ChutesChatChunk  *chunk,

@@ -8,6 +8,7 @@
 
 #include "chutes-chat-stream.h"
 #include "chutes-error.h"
+#include "chutes-json.h"
 #include "chutes-message.h"
 #include "chutes-model.h"
 
@@ -283,6 +284,34 @@ test_deep_chunk_is_refused (void)
   parse_ok (doc->str, &chunk);
   g_assert_cmpuint (strlen (chunk.content), ==, 2000);
   chutes_chat_chunk_clear (&chunk);
+
+  g_string_free (doc, TRUE);
+}
+
+/* One chunk past 1 MiB is refused before anything copies it; one at the
+ * limit is read. */
+static void
+test_huge_chunk_is_refused (void)
+{
+  const char *head = "{\"choices\":[{\"delta\":{\"content\":\"";
+  const char *tail = "\"}}]}";
+  GString *doc = g_string_new (head);
+  ChutesChatChunk chunk;
+  g_autoptr(GError) error = NULL;
+
+  while (doc->len < CHUTES_JSON_MAX_CHUNK - strlen (tail))
+    g_string_append_c (doc, 'x');
+  g_string_append (doc, tail);
+  g_assert_cmpuint (doc->len, ==, CHUTES_JSON_MAX_CHUNK);
+  g_assert_true (chutes_chat_chunk_parse (doc->str, doc->len, &chunk, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (chunk.content), ==, CHUTES_JSON_MAX_CHUNK - strlen (head) - strlen (tail));
+  chutes_chat_chunk_clear (&chunk);
+
+  g_string_insert_c (doc, strlen (head), 'x');
+  g_assert_false (chutes_chat_chunk_parse (doc->str, doc->len, &chunk, &error));
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "larger than"));
 
   g_string_free (doc, TRUE);
 }
@@ -609,6 +638,7 @@ main (int   argc,
   g_test_add_func ("/chat-chunk/not-json-is-a-protocol-error", test_not_json);
   g_test_add_func ("/chat-chunk/invalid-utf8-never-reaches-gtk", test_invalid_utf8_never_escapes);
   g_test_add_func ("/chat-chunk/deep-nesting-is-an-error-not-a-crash", test_deep_chunk_is_refused);
+  g_test_add_func ("/chat-chunk/huge-chunk-is-refused", test_huge_chunk_is_refused);
   g_test_add_func ("/model/absurd-numbers-are-unknown", test_model_absurd_numbers);
   g_test_add_func ("/chat-chunk/clear-twice-is-safe", test_clear_is_idempotent);
   g_test_add_func ("/chat-chunk/request-body-holds-the-conversation", test_request_body);
