@@ -118,8 +118,9 @@ chutes_json_parse (const char  *data,
   if (!json_parser_load_from_data (parser, data, size, &local_error) ||
       json_parser_get_root (parser) == NULL)
     {
-      /* json-glib's message quotes the document: keep it out of the UI. */
-      g_debug ("Unreadable JSON: %s", local_error ? local_error->message : "no value");
+      /* json-glib's message quotes the document, which may hold tokens:
+       * keep it out of the UI and out of the logs. */
+      g_debug ("Unreadable JSON (json-glib error %d)", local_error ? local_error->code : -1);
       g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
                            _("The reply is not valid JSON."));
       return NULL;
