@@ -18,6 +18,10 @@
 #include "chutes-error.h"
 #include "chutes-json.h"
 
+/* Every character JSON allows outside strings: whitespace, punctuation,
+ * the letters of true, false, null and of exponents, and number parts. */
+#define JSON_OUTSIDE_STRINGS " \t\n\r{}[]:,\"truefalsnE+-.0123456789"
+
 gboolean
 chutes_json_check_bounds (const char  *data,
                           gsize        size,
@@ -61,6 +65,16 @@ chutes_json_check_bounds (const char  *data,
           else if (c == '"')
             in_string = FALSE;
           continue;
+        }
+
+      /* json-glib also reads 'single-quoted strings' and comments, in
+       * which a " would hide the brackets after it from this count: only
+       * what JSON allows between strings gets past. */
+      if (strchr (JSON_OUTSIDE_STRINGS, c) == NULL)
+        {
+          g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                               _("The reply is not valid JSON."));
+          return FALSE;
         }
 
       switch (c)

@@ -20,7 +20,9 @@ G_BEGIN_DECLS
 #define CHUTES_JSON_MAX_MODELS       (8 * 1024 * 1024)  /* the /v1/models list */
 
 /* Checks, in one linear pass, that @data (@size bytes) is at most @max_size
- * bytes, holds no NUL byte and nests arrays and objects at most
+ * bytes, holds no NUL byte, nothing between strings that JSON does not allow
+ * there (json-glib's extensions, 'strings' and comments, could hide
+ * brackets from the count) and nests arrays and objects at most
  * %CHUTES_JSON_MAX_DEPTH deep (brackets inside strings, escaped quotes
  * included, do not count). Sets a CHUTES_ERROR_PROTOCOL error otherwise. It
  * does not check that @data is JSON: json-glib does that next. */

@@ -103,6 +103,47 @@ test_brackets_in_strings_do_not_count (void)
   }
 }
 
+/* json-glib reads 'single-quoted strings' and comments too; a " in one
+ * must not hide the brackets after it from the count. */
+static void
+test_json_glib_extensions_refused (void)
+{
+  const char *openers[] = { "['\"', ", "[1 /* \" */, ", "[1, /* \" */ ", "['\\', \"\\\"\", " };
+  const char *not_json[] = { "['a']", "[1 /* c */]", "[0x10]", "[True]", "[1, `a`]", "{\"a\" = 1}" };
+  g_autofree char *deep = nested ("[", "]", 100000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (openers); i++)
+    {
+      g_autofree char *doc = g_strconcat (openers[i], deep, "]", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = chutes_json_parse (doc, strlen (doc), G_MAXSIZE, &error);
+
+      g_test_message ("%s", openers[i]);
+      g_assert_null (root);
+      g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_json); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = chutes_json_parse (not_json[i], strlen (not_json[i]), G_MAXSIZE, &error);
+
+      g_test_message ("%s", not_json[i]);
+      g_assert_null (root);
+      g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+    }
+
+  /* What JSON allows between strings all passes. */
+  {
+    const char *doc = " {\"a\" : [true, false, null, -1.5E+3, 2e-2, 0],\r\n\t\"b\":{}} ";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = chutes_json_parse (doc, strlen (doc), G_MAXSIZE, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  }
+}
+
 static void
 test_size_cap (void)
 {
@@ -141,7 +182,7 @@ test_nul_empty_and_garbage (void)
   /* json-glib's own message quotes the document (a token, say); neither
    * our message nor the log does, even with debug messages on. */
   {
-    const char *doc = "{\"access_token\": cak_secret}";
+    const char *doc = "{\"x\": 1, \"access_token\" \"cak_secret\"}";
 
     root = chutes_json_parse (doc, strlen (doc), G_MAXSIZE, &error);
   }
@@ -215,6 +256,7 @@ main (int   argc,
   g_test_add_func ("/json/deep-nesting-is-refused-not-a-crash", test_deep_nesting_is_refused);
   g_test_add_func ("/json/depth-limit-is-exact", test_depth_limit_is_exact);
   g_test_add_func ("/json/brackets-in-strings-do-not-count", test_brackets_in_strings_do_not_count);
+  g_test_add_func ("/json/json-glib-extensions-refused", test_json_glib_extensions_refused);
   g_test_add_func ("/json/size-cap", test_size_cap);
   g_test_add_func ("/json/nul-empty-and-garbage-refused", test_nul_empty_and_garbage);
   g_test_add_func ("/json/numbers-are-clamped", test_numbers_are_clamped);
