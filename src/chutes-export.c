@@ -109,8 +109,10 @@ static gboolean
 is_markdown_space (gunichar c)
 {
   /* CommonMark's Unicode whitespace: category Zs, tab, line feed, form
-   * feed, carriage return; and what append_literal() makes a space. */
-  return g_unichar_isspace (c) || g_unichar_type (c) == G_UNICODE_SPACE_SEPARATOR;
+   * feed, carriage return; and what append_literal() makes a space (every
+   * ASCII control character). */
+  return g_unichar_isspace (c) || g_unichar_type (c) == G_UNICODE_SPACE_SEPARATOR ||
+         c < 0x20 || c == 0x7f;
 }
 
 /* @text, valid UTF-8, without leading and trailing whitespace; NULL when

@@ -414,7 +414,23 @@ random_text (GRand *rand)
   guint n = g_rand_int_range (rand, 0, 40);
 
   for (guint i = 0; i < n; i++)
-    g_string_append (out, tokens[g_rand_int_range (rand, 0, G_N_ELEMENTS (tokens))]);
+    {
+      gunichar c;
+
+      if (g_rand_int_range (rand, 0, 4) > 0)
+        {
+          g_string_append (out, tokens[g_rand_int_range (rand, 0, G_N_ELEMENTS (tokens))]);
+          continue;
+        }
+
+      /* Any character but NUL and surrogates: ASCII (controls included)
+       * half of the time. */
+      do
+        c = g_rand_boolean (rand) ? (gunichar) g_rand_int_range (rand, 1, 0x80)
+                                  : (gunichar) g_rand_int_range (rand, 0x80, 0x110000);
+      while (c >= 0xd800 && c <= 0xdfff);
+      g_string_append_unichar (out, c);
+    }
 
   return g_string_free (out, FALSE);
 }
@@ -423,7 +439,7 @@ static void
 test_random_histories_read_back (void)
 {
   /* Fixed seeds: a failure is the same failure on every run. */
-  for (guint seed = 1; seed <= 300; seed++)
+  for (guint seed = 1; seed <= 500; seed++)
     {
       g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
       g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MESSAGE);
