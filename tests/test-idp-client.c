@@ -527,30 +527,41 @@ canned_token_cb (SoupServer        *server,
                                     reply, strlen (reply));
 }
 
-static ChutesTokens *
-refresh_against_canned (const char  *reply,
-                        GError     **error)
+/* An IDP client whose identity provider is a local server answering
+ * @path with @reply; *@server keeps it listening. */
+static ChutesIdpClient *
+canned_idp (const char  *path,
+            const char  *reply,
+            SoupServer **server)
 {
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(SoupSession) session = chutes_http_session_new ();
   g_autoptr(ChutesConfig) config = NULL;
-  g_autoptr(ChutesIdpClient) idp = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *base = NULL;
   GSList *uris;
-  Wait wait = { FALSE, NULL };
 
-  soup_server_add_handler (server, "/idp/token", canned_token_cb, (gpointer) reply, NULL);
-  g_assert_true (soup_server_listen (server, address, 0, NULL));
-  uris = soup_server_get_uris (server);
+  *server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (*server, path, canned_token_cb, (gpointer) reply, NULL);
+  g_assert_true (soup_server_listen (*server, address, 0, NULL));
+  uris = soup_server_get_uris (*server);
   base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_setenv ("CHUTES_IDP_BASE_URL", base, TRUE);
   config = chutes_config_new (NULL);
-  idp = chutes_idp_client_new (session, config);
+
+  return chutes_idp_client_new (session, config);
+}
+
+static ChutesTokens *
+refresh_against_canned (const char  *reply,
+                        GError     **error)
+{
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(ChutesIdpClient) idp = canned_idp ("/idp/token", reply, &server);
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { FALSE, NULL };
 
   chutes_idp_client_refresh_async (idp, "crt_old", NULL, wait_cb, &wait);
   result = wait_for_result (&wait);
@@ -698,6 +709,44 @@ test_absurd_tokens_refused (Fixture       *f,
   }
 }
 
+static char *
+userinfo_against_canned (const char  *reply,
+                         GError     **error)
+{
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(ChutesIdpClient) idp = canned_idp ("/idp/userinfo", reply, &server);
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { FALSE, NULL };
+
+  chutes_idp_client_userinfo_async (idp, "cak_token", NULL, wait_cb, &wait);
+  result = wait_for_result (&wait);
+
+  return chutes_idp_client_userinfo_finish (idp, result, error);
+}
+
+/* One userinfo reply costs at most 64 KiB, however it is padded. */
+static void
+test_huge_userinfo_refused (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *padding = g_strnfill (1024 * 1024, 'x');
+  g_autofree char *reply = g_strdup_printf ("{\"username\":\"ann\",\"pad\":\"%s\"}", padding);
+  g_autofree char *small = g_strdup_printf ("{\"username\":\"ann\",\"pad\":\"%.60000s\"}", padding);
+  g_autofree char *username = NULL;
+  g_autofree char *small_username = NULL;
+  g_autoptr(GError) error = NULL;
+
+  username = userinfo_against_canned (reply, &error);
+  g_assert_null (username);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "larger than"));
+  g_clear_error (&error);
+
+  small_username = userinfo_against_canned (small, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (small_username, ==, "ann");
+}
+
 /* json-glib overflowed its stack on this. */
 static void
 test_deep_reply_is_not_a_crash (Fixture       *f,
@@ -746,6 +795,7 @@ main (int   argc,
   ADD ("/oauth/idp/absurd-expiry-is-clamped", test_absurd_expiry_is_clamped);
   ADD ("/oauth/idp/absurd-tokens-refused", test_absurd_tokens_refused);
   ADD ("/oauth/idp/deep-reply-is-not-a-crash", test_deep_reply_is_not_a_crash);
+  ADD ("/oauth/idp/huge-userinfo-refused", test_huge_userinfo_refused);
 
 #undef ADD
 
