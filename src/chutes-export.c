@@ -8,8 +8,10 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <md4c.h>
 
 #include "chutes-export.h"
+#include "chutes-markdown-private.h"
 #include "chutes-message.h"
 
 #define FORMAT_VERSION 1
@@ -61,15 +63,13 @@ longest_run (const char *text,
   return longest;
 }
 
-/* Appends @text as one fenced code block that nothing in it can close
- * (CommonMark 4.5: a closing fence is the same character, at least as
- * long): fenced with whichever of ` and ~ needs the shorter fence, one
- * longer than the longest run of it anywhere in @text. Inside, HTML, fences
- * of the other kind and lines that look like our headings are text.
- *
- * Lines end in \n, \r\n or \r (all three are line endings to CommonMark);
- * each is written as \n, so a reader gets @text back with its line endings
- * as \n and a final one added when it had none. */
+/* Appends @text (line endings \n) as one fenced code block that nothing
+ * in it can close (CommonMark 4.5: a closing fence is the same character,
+ * at least as long): fenced with whichever of ` and ~ needs the shorter
+ * fence, one longer than the longest run of it anywhere in @text. Inside,
+ * HTML, fences of the other kind and lines that look like our headings are
+ * text. A reader gets @text back, with a final line ending added when it
+ * had none. */
 static void
 append_fenced (GString    *out,
                const char *text,
@@ -86,19 +86,9 @@ append_fenced (GString    *out,
   g_string_append (out, info);
   g_string_append_c (out, '\n');
 
-  while (*p != '\0')
-    {
-      gsize length = strcspn (p, "\r\n");
-
-      g_string_append_len (out, p, length);
-      g_string_append_c (out, '\n');
-      p += length;
-
-      if (p[0] == '\r' && p[1] == '\n')
-        p += 2;
-      else if (*p != '\0')
-        p++;
-    }
+  g_string_append (out, p);
+  if (*p != '\0' && p[strlen (p) - 1] != '\n')
+    g_string_append_c (out, '\n');
 
   for (guint i = 0; i < fence_length; i++)
     g_string_append_c (out, fence_char);
@@ -169,6 +159,553 @@ author_label (ChutesMessageRole role)
     }
 }
 
+/* @text with its line endings (\r\n, \r and \n: all three are line
+ * endings to CommonMark) as \n, and a final one when it has text. */
+static char *
+dup_normalized (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text) + 1);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (p[0] == '\r' && p[1] == '\n')
+        continue;
+      g_string_append_c (out, *p == '\r' ? '\n' : *p);
+    }
+
+  if (out->len > 0 && out->str[out->len - 1] != '\n')
+    g_string_append_c (out, '\n');
+
+  return g_string_free (out, FALSE);
+}
+
+/* The line after @line in text whose lines end in \n, or NULL. */
+static const char *
+next_line (const char *line)
+{
+  const char *end = strchr (line, '\n');
+
+  return end != NULL && end[1] != '\0' ? end + 1 : NULL;
+}
+
+/* The end of an HTML block of CommonMark's kinds 1-5 that begins with
+ * @line, or NULL (kinds 6 and 7 end at a blank line). */
+static const char *
+html_block_end (const char *line,
+                gsize       length)
+{
+  static const char * const tags[] = { "script", "pre", "style", "textarea" };
+  static const char * const ends[] = { "</script>", "</pre>", "</style>", "</textarea>" };
+  const char *end = line + length;
+
+  while (line < end && *line == ' ')
+    line++;
+  length = end - line;
+
+  if (length >= 4 && strncmp (line, "<!--", 4) == 0)
+    return "-->";
+  if (length >= 2 && strncmp (line, "<?", 2) == 0)
+    return "?>";
+  if (length >= 9 && strncmp (line, "<![CDATA[", 9) == 0)
+    return "]]>";
+  if (length >= 3 && strncmp (line, "<!", 2) == 0 && g_ascii_isalpha (line[2]))
+    return ">";
+
+  for (guint i = 0; i < G_N_ELEMENTS (tags); i++)
+    {
+      gsize tag_length = strlen (tags[i]);
+
+      if (length > tag_length && line[0] == '<' &&
+          g_ascii_strncasecmp (line + 1, tags[i], tag_length) == 0 &&
+          (length == tag_length + 1 || strchr (" \t\n>", line[tag_length + 1]) != NULL))
+        return ends[i];
+    }
+
+  return NULL;
+}
+
+/* What is appended to a text to see whether it ends where it should: an
+ * ATX heading at the top level of the document, unless something in the
+ * text swallows it. */
+#define END_MARK "chutes-export-end-of-text"
+#define END_LINE "\n# " END_MARK "\n"
+
+/* A block without blocks in it, as md4c read it. */
+typedef struct
+{
+  MD_BLOCKTYPE  type;
+  guint         depth;              /* 1 at the top level, more in a quote or list */
+  char          fence_char;         /* a fenced code block's */
+  gboolean      html_seen;          /* its first line was read, an HTML block's */
+  const char   *html_end;           /* the end of it that line calls for, or NULL */
+  gsize         size;               /* bytes of text in it */
+  const char   *last_line;          /* a code or HTML block's: its last line of text */
+  const char   *last_text;          /* and where the text in it starts */
+  gsize         last_column;        /* which is this far into the line */
+} Leaf;
+
+/* What md4c (CommonMark, like the readers of the export) made of a text
+ * followed by END_LINE. */
+typedef struct
+{
+  const char   *text;               /* what was read, without END_LINE */
+  gsize         text_length;
+  const char   *input;              /* and what md4c read */
+  guint         depth;              /* blocks open, the document included */
+  MD_BLOCKTYPE  last_top;           /* the last block of the document's own */
+  guint         last_top_level;     /* its level, a heading's */
+  gboolean      last_top_is_mark;   /* it is the heading END_LINE */
+  Leaf          leaf;               /* the last leaf block */
+  Leaf          previous;           /* and the one before it */
+  gboolean      in_heading;
+  guint         heading_level;
+  gboolean      heading_unsure;     /* entities or raw HTML in the heading */
+  GString      *heading;            /* the heading's text */
+  const char   *labels[3];          /* our message headings */
+  gboolean      has_label;          /* a heading of level 1 or 2 reads as one */
+  gboolean      misread;            /* md4c 0.4.8 and CommonMark may differ */
+} Probe;
+
+static gboolean
+reads_as_label (const Probe *probe,
+                const char  *text)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (probe->labels); i++)
+    {
+      /* "Assistant" starts "Assistant · model" too. */
+      if (g_str_has_prefix (text, probe->labels[i]))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static int
+probe_enter_block (MD_BLOCKTYPE  type,
+                   void         *detail,
+                   void         *user_data)
+{
+  Probe *probe = user_data;
+
+  if (probe->depth == 1)
+    {
+      probe->last_top = type;
+      probe->last_top_level = type == MD_BLOCK_H ? ((MD_BLOCK_H_DETAIL *) detail)->level : 0;
+      probe->last_top_is_mark = FALSE;
+    }
+
+  switch (type)
+    {
+    case MD_BLOCK_DOC:
+    case MD_BLOCK_QUOTE:
+    case MD_BLOCK_UL:
+    case MD_BLOCK_OL:
+    case MD_BLOCK_LI:
+    case MD_BLOCK_THEAD:
+    case MD_BLOCK_TBODY:
+    case MD_BLOCK_TR:
+    case MD_BLOCK_TH:
+    case MD_BLOCK_TD:
+      break;
+
+    default:
+      probe->previous = probe->leaf;
+      probe->leaf = (Leaf) { .type = type, .depth = probe->depth };
+      if (type == MD_BLOCK_CODE)
+        probe->leaf.fence_char = ((MD_BLOCK_CODE_DETAIL *) detail)->fence_char;
+      break;
+    }
+
+  if (type == MD_BLOCK_H)
+    {
+      probe->in_heading = TRUE;
+      probe->heading_level = ((MD_BLOCK_H_DETAIL *) detail)->level;
+      probe->heading_unsure = FALSE;
+      g_string_truncate (probe->heading, 0);
+    }
+
+  probe->depth++;
+
+  return 0;
+}
+
+/* md4c 0.4.8 ends a fenced code block in a block quote or list item at
+ * a closing fence that is not in the quote or item ("> ```" then "```"),
+ * where CommonMark ends the quote or item and opens a new fence there.
+ * Whether the line after the last line of text of @probe's code block, if
+ * it is not blank and looks like a closing fence, starts as that last line
+ * does, up to its text (errs on the side of no: a block with no text, or
+ * text indented more than the fence). */
+static gboolean
+nested_fence_ends_well (const Probe *probe)
+{
+  const Leaf *leaf = &probe->leaf;
+  const char *end = probe->input + probe->text_length;
+  const char *line;
+
+  if (leaf->last_line == NULL)
+    return FALSE;
+
+  for (line = strchr (leaf->last_text, '\n'); line != NULL && line + 1 < end; line = strchr (line + 1, '\n'))
+    {
+      const char *next = line + 1;
+      gsize prefix = leaf->last_text - leaf->last_line;
+
+      const char *p = next;
+
+      if (next[strspn (next, " \t")] == '\n')
+        continue;
+
+      /* Not a closing fence: the block ended with its quote or item. */
+      while (p - next < 3 && *p == ' ')
+        p++;
+      if (strspn (p, (char[]) { leaf->fence_char, '\0' }) < 3)
+        return TRUE;
+
+      return strncmp (next, leaf->last_line, prefix) == 0;
+    }
+
+  return TRUE;
+}
+
+static int
+probe_leave_block (MD_BLOCKTYPE  type,
+                   void         *detail,
+                   void         *user_data)
+{
+  Probe *probe = user_data;
+
+  probe->depth--;
+
+  if (type == MD_BLOCK_CODE && probe->leaf.fence_char != 0 && probe->leaf.depth > 1 &&
+      !nested_fence_ends_well (probe))
+    probe->misread = TRUE;
+
+  if (type == MD_BLOCK_H)
+    {
+      probe->in_heading = FALSE;
+      if (probe->depth == 1)
+        probe->last_top_is_mark = probe->heading_level == 1 &&
+                                  strcmp (probe->heading->str, END_MARK) == 0;
+      if (probe->heading_level <= 2 &&
+          (probe->heading_unsure || reads_as_label (probe, probe->heading->str)))
+        probe->has_label = TRUE;
+    }
+
+  return 0;
+}
+
+static int
+probe_span (MD_SPANTYPE  type,
+            void        *detail,
+            void        *user_data)
+{
+  return 0;
+}
+
+static int
+probe_text (MD_TEXTTYPE    type,
+            const MD_CHAR *text,
+            MD_SIZE        size,
+            void          *user_data)
+{
+  Probe *probe = user_data;
+
+  probe->leaf.size += size;
+  if ((type == MD_TEXT_CODE || type == MD_TEXT_HTML) && size > 0 &&
+      (probe->leaf.type == MD_BLOCK_CODE || probe->leaf.type == MD_BLOCK_HTML) &&
+      text >= probe->input && text < probe->input + probe->text_length)
+    {
+      const char *line = text;
+
+      while (line > probe->input && line[-1] != '\n')
+        line--;
+      /* Where the line's text starts: its first piece. */
+      if (line != probe->leaf.last_line)
+        {
+          probe->leaf.last_line = line;
+          probe->leaf.last_text = text;
+          probe->leaf.last_column = text - line;
+        }
+    }
+  /* md4c hands some text (indentation, line ends) from its own strings. */
+  if (type == MD_TEXT_HTML && probe->leaf.type == MD_BLOCK_HTML && !probe->leaf.html_seen &&
+      text >= probe->input && text < probe->input + probe->text_length)
+    {
+      probe->leaf.html_seen = TRUE;
+      /* The text as it was, not as disguise_textarea() left it. */
+      probe->leaf.html_end = html_block_end (probe->text + (text - probe->input),
+                                            MIN (size, probe->text_length - (text - probe->input)));
+    }
+
+  if (!probe->in_heading)
+    return 0;
+
+  switch (type)
+    {
+    case MD_TEXT_NORMAL:
+    case MD_TEXT_CODE:
+      g_string_append_len (probe->heading, text, size);
+      break;
+
+    case MD_TEXT_SOFTBR:
+    case MD_TEXT_BR:
+      g_string_append_c (probe->heading, '\n');
+      break;
+
+    case MD_TEXT_NULLCHAR:
+      g_string_append (probe->heading, "\xef\xbf\xbd");
+      break;
+
+    default:
+      /* An entity or raw HTML can read as anything. */
+      probe->heading_unsure = TRUE;
+      break;
+    }
+
+  return 0;
+}
+
+/* md4c reads @text followed by @end_line into @probe. Whether the last
+ * block of the document's own is the heading END_LINE. */
+/* md4c 0.4.8 reads CommonMark 0.29, where <textarea> does not yet begin an
+ * HTML block that only </textarea> (or </pre>, </script>, </style>) ends,
+ * as it does in 0.30 (and cmark). Turns, in place and keeping every
+ * offset, each "<textarea" that begins a line into "<pre     " and each
+ * "</textarea>" into "</pre>     ", which both read alike. */
+static void
+disguise_textarea (char *input)
+{
+  for (char *line = input; line != NULL; line = (char *) next_line (line))
+    {
+      char *p = line;
+
+      while (p - line < 3 && *p == ' ')
+        p++;
+      if (g_ascii_strncasecmp (p, "<textarea", 9) == 0 && strchr (" \t\n>", p[9]) != NULL)
+        memcpy (p, "<pre     ", 9);
+    }
+
+  for (char *p = strchr (input, '<'); p != NULL; p = strchr (p + 1, '<'))
+    {
+      if (g_ascii_strncasecmp (p, "</textarea>", 11) == 0)
+        memcpy (p, "</pre>     ", 11);
+    }
+}
+
+/* @text with each tab as the spaces up to the next multiple of four
+ * columns, as CommonMark reads tabs where they make block structure (md4c
+ * 0.4.8 does not always: "\t```" could end or begin a fence for it). */
+static char *
+expand_tabs (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  gsize column = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\t')
+        {
+          do
+            g_string_append_c (out, ' ');
+          while (++column % 4 != 0);
+          continue;
+        }
+
+      g_string_append_c (out, *p);
+      if (*p == '\n')
+        column = 0;
+      else if (((guchar) *p & 0xc0) != 0x80)
+        column++;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+probe_read (const char *text,
+            const char *end_line,
+            Probe      *probe)
+{
+  g_autofree char *expanded = expand_tabs (text);
+  g_autofree char *input = g_strconcat (expanded, end_line, NULL);
+  MD_PARSER parser = {
+    .abi_version = 0,
+    .flags = 0,   /* CommonMark, HTML included: what viewers read */
+    .enter_block = probe_enter_block,
+    .leave_block = probe_leave_block,
+    .enter_span = probe_span,
+    .leave_span = probe_span,
+    .text = probe_text,
+  };
+  gsize length = strlen (input);
+  int result;
+
+  probe->text = expanded;
+  probe->text_length = strlen (expanded);
+  probe->input = input;
+  probe->depth = 0;
+  probe->last_top = MD_BLOCK_DOC;
+  probe->last_top_is_mark = FALSE;
+  probe->leaf = (Leaf) { .type = MD_BLOCK_DOC };
+  probe->previous = probe->leaf;
+  probe->in_heading = FALSE;
+  probe->has_label = FALSE;
+  probe->misread = FALSE;
+
+  if (length > G_MAXUINT32)
+    return FALSE;
+
+  disguise_textarea (input);
+  result = md_parse (input, length, &parser, probe);
+  probe->text = NULL;
+  probe->input = NULL;
+
+  return result == 0 && !probe->misread && probe->last_top == MD_BLOCK_H &&
+         probe->last_top_level == 1 && probe->last_top_is_mark;
+}
+
+/* Whether @text (line endings \n, ending in one), followed by a blank line
+ * and a heading, ends where it should: md4c, reading it as CommonMark, must
+ * find that heading at the top level (no fence, HTML block or container
+ * still open swallowed it), and the last block of @text must be what it is
+ * without them (a fence or HTML block left open in a list item would take
+ * the blank line in). When not, @open is the block left open. */
+static gboolean
+text_ends (const char *text,
+           Probe      *probe,
+           Leaf       *open)
+{
+  Probe alone = *probe;
+
+  if (!probe_read (text, END_LINE, probe))
+    {
+      /* What md4c may have misread, closing it cannot mend. */
+      *open = probe->misread ? (Leaf) { .type = MD_BLOCK_DOC } : probe->leaf;
+      return FALSE;
+    }
+
+  if (probe->previous.depth < 2 ||
+      !((probe->previous.type == MD_BLOCK_CODE && probe->previous.fence_char != 0) ||
+        probe->previous.type == MD_BLOCK_HTML))
+    return TRUE;
+
+  probe_read (text, "", &alone);
+  *open = probe->previous;
+
+  return !alone.misread && alone.leaf.type == open->type && alone.leaf.size == open->size;
+}
+
+/* Whether a line of @text might start a link reference definition, which
+ * is global: it would change links in the other messages. */
+static gboolean
+may_define_reference (const char *text)
+{
+  gsize length = strlen (text);
+
+  for (const char *line = text; line != NULL; line = next_line (line))
+    {
+      /* The label may run on to later lines: look for its "]:" up to the end. */
+      if (chutes_md_line_may_define_reference (line, length - (line - text)))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Whether a line of @text that begins like a fence or an HTML block of
+ * kinds 1-5, indented four columns or more, follows a line of text: md4c
+ * 0.4.8 opens the block there where CommonMark goes on with the paragraph
+ * (or a list item's), so what md4c finds open or closed after it cannot
+ * be trusted. */
+static gboolean
+may_misread_block (const char *text)
+{
+  g_autofree char *expanded = expand_tabs (text);
+  gboolean after_text = FALSE;
+
+  for (const char *line = expanded; line != NULL; line = next_line (line))
+    {
+      gsize indent = strspn (line, " ");
+      const char *start = line + indent;
+
+      if (after_text && indent >= 4 &&
+          (g_str_has_prefix (start, "```") || g_str_has_prefix (start, "~~~") ||
+           html_block_end (start, strcspn (start, "\n")) != NULL))
+        return TRUE;
+
+      after_text = *start != '\n' && *start != '\0';
+    }
+
+  return FALSE;
+}
+
+/* Appends @text, a message's Markdown, as Markdown, ending in a line
+ * ending; what follows must start after a blank line. Nothing in it may
+ * stay open past its end, so when md4c finds an unclosed fenced code
+ * block or HTML block (kinds 1-5), the line that CommonMark closes it with
+ * is added. When that is not enough, or @text defines link references
+ * (which would change the other messages), has a heading that reads as
+ * one of our message headings, or has what md4c 0.4.8 reads otherwise
+ * than CommonMark, @text is fenced instead. */
+static void
+append_text (GString    *out,
+             const char *text)
+{
+  g_autofree char *normalized = dup_normalized (text);
+  g_autofree char *closed = NULL;
+  g_autoptr(GString) heading = g_string_new (NULL);
+  Probe probe = { .heading = heading };
+  Leaf open = { 0, };
+  gboolean ends;
+
+  if (normalized[0] == '\0')
+    return;
+
+  probe.labels[0] = author_label (CHUTES_MESSAGE_ROLE_USER);
+  probe.labels[1] = author_label (CHUTES_MESSAGE_ROLE_ASSISTANT);
+  probe.labels[2] = author_label (CHUTES_MESSAGE_ROLE_SYSTEM);
+
+  if (may_define_reference (normalized) || may_misread_block (normalized))
+    {
+      append_fenced (out, normalized, "markdown");
+      return;
+    }
+
+  ends = text_ends (normalized, &probe, &open);
+  if (!ends && !probe.has_label)
+    {
+      g_autofree char *closer = NULL;
+      guint min_indent = 0;
+      guint max_indent = 0;
+
+      if (open.type == MD_BLOCK_CODE && open.fence_char != 0)
+        closer = g_strnfill (MAX (3, longest_run (normalized, open.fence_char)), open.fence_char);
+      else if (open.type == MD_BLOCK_HTML)
+        closer = g_strdup (open.html_end);
+
+      /* Left open in a list item, the end goes where the block's last line
+       * of text starts (md4c 0.4.8 would take it anywhere, CommonMark only
+       * in the item). */
+      if (open.depth > 1 && open.last_text != NULL)
+        min_indent = max_indent = open.last_column;
+      else if (open.depth > 1)
+        g_clear_pointer (&closer, g_free);
+
+      for (guint indent = min_indent; closer != NULL && !ends && indent <= max_indent; indent++)
+        {
+          g_clear_pointer (&closed, g_free);
+          closed = g_strdup_printf ("%s%*s%s\n", normalized, (int) indent, "", closer);
+          ends = text_ends (closed, &probe, &open);
+        }
+    }
+
+  if (!ends || probe.has_label)
+    append_fenced (out, normalized, "markdown");
+  else
+    g_string_append (out, closed != NULL ? closed : normalized);
+}
+
 char *
 chutes_export_to_markdown (const char *title,
                            GListModel *messages)
@@ -202,19 +739,21 @@ chutes_export_to_markdown (const char *title,
         }
       g_string_append (out, "\n\n");
 
-      /* Each text in a fence of its own: whatever a message holds (an
-       * unclosed fence or HTML block, a line that looks like our headings),
-       * the next message starts where it should. */
+      /* Each text as Markdown that ends before the next line (or, when
+       * it cannot be made to, in a fence): whatever a message holds, the
+       * next message starts where it should. The rule after the reasoning
+       * keeps it apart from the reply (two lists or indented code blocks
+       * with only a blank line between them would merge). */
       if (reasoning != NULL && reasoning[0] != '\0')
         {
           g_string_append (out, "**");
           append_literal (out, _("Thinking"));
           g_string_append (out, "**\n\n");
-          append_fenced (out, reasoning, "markdown");
-          g_string_append_c (out, '\n');
+          append_text (out, reasoning);
+          g_string_append (out, "\n---\n\n");
         }
 
-      append_fenced (out, content != NULL ? content : "", "markdown");
+      append_text (out, content != NULL ? content : "");
 
       if (status == CHUTES_MESSAGE_STATUS_STOPPED ||
           status == CHUTES_MESSAGE_STATUS_FAILED ||

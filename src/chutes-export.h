@@ -14,32 +14,34 @@ G_BEGIN_DECLS
  *
  *     ## You
  *
- *     ```markdown
- *     the message, as it is
- *     ```
+ *     the message, as its own Markdown
  *
  *     ## Assistant · model-name
  *
  *     **Thinking**
  *
- *     ```markdown
  *     the reasoning, when there is some
- *     ```
  *
- *     ```markdown
- *     the reply
- *     ```
+ *     ---
+ *
+ *     the reply: its headings, lists, tables and code blocks as written
  *
  *     *Stopped*, or the error, when the reply did not complete
  *
- * Each text is one fenced code block that nothing in it can close (the
- * fence is ` or ~, longer than any run of it in the text), so any history
- * reads back, to any CommonMark reader, as the same messages: an unclosed
- * fence or HTML block in one message cannot swallow the next. Line endings
- * (\n, \r\n, \r) are written as \n. Title, model and error text are
- * escaped so they show literally. @messages is a GListModel of
- * ChutesMessage; @title may be NULL or empty ("Untitled Chat"). Pure: any
- * thread. */
+ * Any history reads back, to any CommonMark reader, as the same messages:
+ * each text (line endings \n, \r\n, \r written as \n) is read with md4c
+ * followed by a blank line and a heading, and what it leaves open that
+ * would swallow that heading (a fenced code block, an HTML block of kinds
+ * 1-5) is closed with the line CommonMark ends it with (a closing fence,
+ * "-->", "</pre>"...). A text that cannot be contained so, that defines
+ * link references (global in CommonMark: they would change the other
+ * messages), that has a level 1-2 heading reading like one of our message
+ * headings, or that md4c 0.4.8 reads otherwise than CommonMark, is written
+ * as one fenced code block ("```markdown") that nothing in it can close.
+ * Title, model and error text are escaped so they show literally.
+ * tests/test-export-cmark.c checks all this against libcmark. @messages is
+ * a GListModel of ChutesMessage; @title may be NULL or empty ("Untitled
+ * Chat"). Pure: any thread. */
 char *chutes_export_to_markdown (const char *title,
                                  GListModel *messages);
 

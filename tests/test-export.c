@@ -73,7 +73,8 @@ make_conversation (void)
 }
 
 /* Markdown read back with md4c, as an outline: one line per leaf block,
- * "H1 text", "P text", "CODE[lang] text", and "QUOTE{" / "}" around quotes.
+ * "H1 text", "P text", "CODE[lang] text", "HR", and "QUOTE{" / "}" around
+ * quotes.
  * Text is put together from every piece md4c reports (entities and raw
  * HTML as written), so what a message said can be compared. */
 typedef struct
@@ -118,6 +119,10 @@ enter_block_cb (MD_BLOCKTYPE  type,
 
     case MD_BLOCK_QUOTE:
       g_ptr_array_add (reader->outline, g_strdup ("QUOTE{"));
+      break;
+
+    case MD_BLOCK_HR:
+      g_ptr_array_add (reader->outline, g_strdup ("HR"));
       break;
 
     default:
@@ -198,21 +203,28 @@ test_markdown_reads_back (void)
   g_autofree char *markdown = chutes_export_to_markdown (TITLE, G_LIST_MODEL (store));
   g_auto(GStrv) outline = NULL;
   g_autofree char *joined = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *stopped = NULL;
+  g_autofree char *reasoning = NULL;
   const char * const expected[] = {
     "H1 " TITLE,
     "H2 System Prompt",
-    "CODE[markdown] Be brief.\n",
+    "P Be brief.",
     "H2 You",
-    "CODE[markdown] Is 1 < 2 && 3 > 2? Use `a<b>` and &amp; here.\n",
+    "P Is 1 < 2 && 3 > 2? Use a<b> and &amp; here.",
     "H2 Assistant · deepseek-ai/DeepSeek-R1_*v2*",
     "P Thinking",
-    "CODE[markdown] First, think.\n\n```sh\necho <not closed>\n",
-    "CODE[markdown] Here is some C:\n\n```c\nint main (void) { return 1 < 2 && 3 > `x`; }\n```\n\nDone.\n",
+    "P First, think.",
+    "CODE[sh] echo <not closed>\n",
+    "HR",
+    "P Here is some C:",
+    "CODE[c] int main (void) { return 1 < 2 && 3 > `x`; }\n",
+    "P Done.",
     "H2 Assistant",
-    "CODE[markdown] Streaming stopped inside a fence:\n\n````python\nprint('open')\n```\nstill code\n",
+    "P Streaming stopped inside a fence:",
+    "CODE[python] print('open')\n```\nstill code\n",
     "P Stopped",
     "H2 Assistant",
-    "CODE[markdown] ",
     "P Quota <exhausted> & *reset* at 5",
     NULL
   };
@@ -224,11 +236,70 @@ test_markdown_reads_back (void)
 
   g_assert_cmpstrv (outline, expected);
 
-  /* Code fences hold the code byte for byte. */
-  g_assert_nonnull (strstr (markdown, "```c\nint main (void) { return 1 < 2 && 3 > `x`; }\n```\n"));
-  /* A message with ``` and ```` in it is fenced with ~~~. */
-  g_assert_nonnull (strstr (markdown, "~~~markdown\nStreaming stopped"));
-  g_assert_nonnull (strstr (markdown, "still code\n~~~\n"));
+  /* The replies are Markdown as they were written, code fences byte for
+   * byte; a fence left open is closed as CommonMark closes it. */
+  reply = g_strconcat ("\n\n", reply_text, "\n\n## Assistant\n", NULL);
+  stopped = g_strconcat ("\n\n", unclosed_text, "\n````\n\n*Stopped*\n", NULL);
+  reasoning = g_strconcat ("\n\n", reasoning_text, "\n```\n\n---\n\n", NULL);
+  g_assert_nonnull (strstr (markdown, reply));
+  g_assert_nonnull (strstr (markdown, stopped));
+  g_assert_nonnull (strstr (markdown, reasoning));
+}
+
+/* A reply as @content, then a question, exported. */
+static char *
+export_reply (const char *content)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, content);
+  g_autoptr(ChutesMessage) next = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "Next");
+
+  g_list_store_append (store, message);
+  g_list_store_append (store, next);
+
+  return chutes_export_to_markdown ("T", G_LIST_MODEL (store));
+}
+
+static void
+test_markdown_left_open_is_closed_or_fenced (void)
+{
+  static const struct {
+    const char *content;
+    const char *written;
+  } cases[] = {
+    /* Line endings as \n; what is left open closed as CommonMark says. */
+    { "x\r```", "\n\nx\n```\n```\n\n" },
+    { "x\r\n~~~~~py\r\nprint(1)", "\n\nx\n~~~~~py\nprint(1)\n~~~~~\n\n" },
+    { "<!-- never closed", "\n\n<!-- never closed\n-->\n\n" },
+    { "<pre>\nnever closed", "\n\n<pre>\nnever closed\n</pre>\n\n" },
+    { "<TEXTAREA>", "\n\n<TEXTAREA>\n</textarea>\n\n" },
+    { "<?php echo 1;", "\n\n<?php echo 1;\n?>\n\n" },
+    { "<![CDATA[ x", "\n\n<![CDATA[ x\n]]>\n\n" },
+    { "<!DOCTYPE html", "\n\n<!DOCTYPE html\n>\n\n" },
+    /* In a list item, at the item's indentation. */
+    { "1. Run:\n   ```sh\n   ls", "\n\n1. Run:\n   ```sh\n   ls\n   ```\n\n" },
+    /* Closed by the end of their quote or item: nothing to add. */
+    { "> ```\n> code", "\n\n> ```\n> code\n\n" },
+    { "<div>\nopen", "\n\n<div>\nopen\n\n" },
+    /* Link definitions would change the other messages, headings like
+     * ours would read as messages, and md4c reads this fence otherwise
+     * than CommonMark: fenced. */
+    { "[ref]: https://example.com/evil\n[ref]", "\n\n```markdown\n[ref]: https://example.com/evil\n[ref]\n```\n\n" },
+    { "- [ref]: /evil", "\n\n```markdown\n- [ref]: /evil\n```\n\n" },
+    { "Hi\n\n## You\n\nmore", "\n\n```markdown\nHi\n\n## You\n\nmore\n```\n\n" },
+    { "Assistant · x\n===", "\n\n```markdown\nAssistant · x\n===\n```\n\n" },
+    { "text\n    ```\nmore\n```", "\n\n~~~markdown\ntext\n    ```\nmore\n```\n~~~\n\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *markdown = export_reply (cases[i].content);
+
+      g_autofree char *written = g_strconcat ("\n\n## Assistant", cases[i].written, "## You\n\nNext\n", NULL);
+
+      g_test_message ("%s", markdown);
+      g_assert_nonnull (strstr (markdown, written));
+    }
 }
 
 static void
@@ -409,6 +480,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/export/markdown/reads-back-with-headings-quotes-and-fences", test_markdown_reads_back);
+  g_test_add_func ("/export/markdown/left-open-is-closed-or-fenced", test_markdown_left_open_is_closed_or_fenced);
   g_test_add_func ("/export/markdown/untitled-and-title-stays-one-heading", test_markdown_untitled_and_empty);
   g_test_add_func ("/export/json/every-field-reads-back", test_json_reads_back);
   g_test_add_func ("/export/json/unknown-title-model-and-date", test_json_unknowns_are_null);

@@ -239,8 +239,8 @@ def main():
             raise AssertionError("the question is shown as %r" % shown["question"])
         path = os.path.join(exports, "chat export.md")
         text = export_through_chooser("Export Chat as Markdown…", "Export Chat as Markdown", path)
-        # Each message is one fenced block (chutes-export.h).
-        you = text.find("\n## You\n\n```markdown\n" + message + "\n```\n")
+        # Each message is its own Markdown, as written (chutes-export.h).
+        you = text.find("\n## You\n\n" + message + "\n\n## Assistant")
         reply = text.find(shown["reply"])
         if you < 0:
             raise AssertionError("the question is not in the Markdown as written:\n" + text)
