@@ -613,11 +613,11 @@ may_define_reference (const char *text)
   return FALSE;
 }
 
-/* Whether a line of @text that begins like a fence or an HTML block of
- * kinds 1-5, indented four columns or more, follows a line of text: md4c
- * 0.4.8 opens the block there where CommonMark goes on with the paragraph
- * (or a list item's), so what md4c finds open or closed after it cannot
- * be trusted. */
+/* Whether a line of @text that begins like a fence or an HTML block,
+ * indented four columns or more (in a quote, after its markers), follows a
+ * line of text: md4c 0.4.8 opens the block there where CommonMark goes on
+ * with the paragraph (or a list item's), so what md4c finds open or closed
+ * after it cannot be trusted. */
 static gboolean
 may_misread_block (const char *text)
 {
@@ -626,12 +626,23 @@ may_misread_block (const char *text)
 
   for (const char *line = expanded; line != NULL; line = next_line (line))
     {
-      gsize indent = strspn (line, " ");
-      const char *start = line + indent;
+      const char *start = line;
+      gsize indent;
 
+      /* In a quote, after its markers. */
+      for (;;)
+        {
+          const char *marker = start + strspn (start, " ");
+
+          if (*marker != '>' || marker - start > 3)
+            break;
+          start = marker + 1 + (marker[1] == ' ');
+        }
+
+      indent = strspn (start, " ");
+      start += indent;
       if (after_text && indent >= 4 &&
-          (g_str_has_prefix (start, "```") || g_str_has_prefix (start, "~~~") ||
-           html_block_end (start, strcspn (start, "\n")) != NULL))
+          (g_str_has_prefix (start, "```") || g_str_has_prefix (start, "~~~") || *start == '<'))
         return TRUE;
 
       after_text = *start != '\n' && *start != '\0';

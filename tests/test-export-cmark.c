@@ -71,6 +71,17 @@ static const char * const hostile_texts[] = {
   "é 😀 \u00a0nbsp\u00a0",
   "**Thinking**",
   "*Stopped*",
+  /* md4c 0.4.8 reads these otherwise than CommonMark (and cmark). */
+  "<textarea>\nx",
+  "text\n    ```\nmore\n```",
+  "text\n    <div>\n<?x",
+  "text\n\t<pre>\nmore",
+  "> ```\n> x\n```",
+  "- ~~~~\n  x\n~~~~",
+  /* Left open in a list item. */
+  "- ```sh\n  ls",
+  "1. <!--\n   x",
+  " - 1. <script>\x05",
 };
 
 static const char * const tokens[] = {

@@ -278,6 +278,7 @@ test_markdown_left_open_is_closed_or_fenced (void)
     { "<!DOCTYPE html", "\n\n<!DOCTYPE html\n>\n\n" },
     /* In a list item, at the item's indentation. */
     { "1. Run:\n   ```sh\n   ls", "\n\n1. Run:\n   ```sh\n   ls\n   ```\n\n" },
+    { "- <script>\n  x", "\n\n- <script>\n  x\n  </script>\n\n" },
     /* Closed by the end of their quote or item: nothing to add. */
     { "> ```\n> code", "\n\n> ```\n> code\n\n" },
     { "<div>\nopen", "\n\n<div>\nopen\n\n" },
@@ -288,6 +289,7 @@ test_markdown_left_open_is_closed_or_fenced (void)
     { "- [ref]: /evil", "\n\n```markdown\n- [ref]: /evil\n```\n\n" },
     { "Hi\n\n## You\n\nmore", "\n\n```markdown\nHi\n\n## You\n\nmore\n```\n\n" },
     { "Assistant · x\n===", "\n\n```markdown\nAssistant · x\n===\n```\n\n" },
+    { "text\n    <div>\n<?x", "\n\n```markdown\ntext\n    <div>\n<?x\n```\n\n" },
     { "text\n    ```\nmore\n```", "\n\n~~~markdown\ntext\n    ```\nmore\n```\n~~~\n\n" },
   };
 
