@@ -603,10 +603,17 @@ may_define_reference (const char *text)
 {
   gsize length = strlen (text);
 
-  for (const char *line = text; line != NULL; line = next_line (line))
+  const char *last = g_strrstr (text, "]:");
+
+  /* Not one "]:" after a line, not one definition from there on. */
+  for (const char *line = text; line != NULL && last != NULL && line < last; line = next_line (line))
     {
-      /* The label may run on to later lines: look for its "]:" up to the end. */
-      if (chutes_md_line_may_define_reference (line, length - (line - text)))
+      /* The label may run on to later lines, for up to 999 characters
+       * (CommonMark 4.7): look for its "]:" that far, not to the end. */
+      gsize line_length = strcspn (line, "\n");
+
+      if (chutes_md_line_may_define_reference (line, MIN (length - (line - text),
+                                                          line_length + 4 * 1000 + 2)))
         return TRUE;
     }
 
