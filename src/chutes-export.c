@@ -272,8 +272,14 @@ reads_as_label (const Probe *probe,
 {
   for (guint i = 0; i < G_N_ELEMENTS (probe->labels); i++)
     {
-      /* "Assistant" starts "Assistant · model" too. */
-      if (g_str_has_prefix (text, probe->labels[i]))
+      const char *rest;
+
+      /* "Assistant" starts "Assistant · model" too; readers may take
+       * what follows a label for space ("\f") or punctuation. */
+      if (!g_str_has_prefix (text, probe->labels[i]))
+        continue;
+      rest = text + strlen (probe->labels[i]);
+      if (*rest == '\0' || !g_unichar_isalnum (g_utf8_get_char_validated (rest, -1)))
         return TRUE;
     }
 
@@ -602,7 +608,6 @@ static gboolean
 may_define_reference (const char *text)
 {
   gsize length = strlen (text);
-
   const char *last = g_strrstr (text, "]:");
 
   /* Not one "]:" after a line, not one definition from there on. */

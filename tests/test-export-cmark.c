@@ -78,6 +78,8 @@ static const char * const hostile_texts[] = {
   "text\n\t<pre>\nmore",
   "> ```\n> x\n```",
   "- ~~~~\n  x\n~~~~",
+  "## You\f",
+  "## Assistant\v· x",
   /* Left open in a list item. */
   "- ```sh\n  ls",
   "1. <!--\n   x",

@@ -288,6 +288,8 @@ test_markdown_left_open_is_closed_or_fenced (void)
     { "[ref]: https://example.com/evil\n[ref]", "\n\n```markdown\n[ref]: https://example.com/evil\n[ref]\n```\n\n" },
     { "- [ref]: /evil", "\n\n```markdown\n- [ref]: /evil\n```\n\n" },
     { "Hi\n\n## You\n\nmore", "\n\n```markdown\nHi\n\n## You\n\nmore\n```\n\n" },
+    { "## You\f", "\n\n```markdown\n## You\f\n```\n\n" },
+    { "## Your plan", "\n\n## Your plan\n\n" },
     { "Assistant · x\n===", "\n\n```markdown\nAssistant · x\n===\n```\n\n" },
     { "text\n    <div>\n<?x", "\n\n```markdown\ntext\n    <div>\n<?x\n```\n\n" },
     { "text\n    ```\nmore\n```", "\n\n~~~markdown\ntext\n    ```\nmore\n```\n~~~\n\n" },
