@@ -115,7 +115,7 @@ parse_count (const char *text,
 
 /* POST /_mock/control: fail=NAME [count=N]; fail= clears all; also
  * stream-delay-ms, token-delay-ms, reply-words, expire-tokens=1,
- * reset-stats=1. */
+ * reset-stats=1, and huge-* (mock-stream.c). */
 static void
 mock_control (MockServer        *self,
               SoupServerMessage *msg)
@@ -154,6 +154,11 @@ mock_control (MockServer        *self,
           if (!parse_count (value, 0, 100000, &number))
             detail = g_strdup_printf ("%s must be a number", key);
         }
+      else if (g_str_has_prefix (key, "huge-"))
+        {
+          if (!mock_stream_control (self, key, value, FALSE, &detail) && detail == NULL)
+            detail = g_strdup_printf ("Unknown control: %s", key);
+        }
       else if (!g_str_equal (key, "expire-tokens") && !g_str_equal (key, "reset-stats"))
         detail = g_strdup_printf ("Unknown control: %s", key);
 
@@ -184,6 +189,10 @@ mock_control (MockServer        *self,
     self->token_delay_ms = g_ascii_strtoull (value, NULL, 10);
   if ((value = g_hash_table_lookup (form, "reply-words")) != NULL)
     self->reply_words = g_ascii_strtoull (value, NULL, 10);
+  g_hash_table_iter_init (&iter, form);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    if (g_str_has_prefix (key, "huge-"))
+      mock_stream_control (self, key, value, TRUE, NULL);
 
   if (g_hash_table_contains (form, "expire-tokens"))
     {
@@ -287,6 +296,7 @@ mock_server_new (void)
   self->access_ttl = 3600;
   self->code_ttl = 600;
   self->reply_words = 60;
+  self->huge_event_bytes = 1024;
   self->quota_total = 1000;
   self->rand = g_rand_new ();
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

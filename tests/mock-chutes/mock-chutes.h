@@ -99,6 +99,11 @@ typedef struct
   guint        reply_words;
   gint64       quota_total;
   gboolean     quiet;
+  /* mock-stream.c: streamed replies of huge_bytes bytes instead of the
+   * canned text (0: off), set with POST /_mock/control huge-*=. */
+  gint64       huge_bytes;
+  guint        huge_shape;
+  guint        huge_event_bytes;
 
   /* State. */
   gint64       quota_used;
@@ -227,6 +232,17 @@ char           *mock_completion_chunk_event (const MockCompletion *completion,
                                              const char           *finish_reason);
 /* The usage-only event, with empty "choices". */
 char           *mock_completion_usage_event (const MockCompletion *completion);
+typedef enum
+{
+  MOCK_HUGE_WORDS,       /* one paragraph without a newline, in events */
+  MOCK_HUGE_LINES,       /* lines and paragraphs, in events */
+  MOCK_HUGE_ONE_LINE,    /* one paragraph in a single event: one giant SSE line */
+  MOCK_HUGE_MARKDOWN,    /* headings, paragraphs, lists, code blocks, in events */
+  MOCK_HUGE_REASONING,   /* lines of reasoning_content, then a short answer */
+} MockHugeShape;
+
+/* The ASCII text that repeats through a huge reply of @shape. */
+char           *mock_completion_huge_unit  (MockHugeShape          shape);
 /* Replies with the whole chat.completion object. */
 void            mock_completion_reply      (SoupServerMessage     *msg,
                                             const MockCompletion  *completion);
@@ -249,5 +265,14 @@ void        mock_stream_start        (MockServer        *self,
                                       SoupServerMessage *msg,
                                       GPtrArray         *pieces,
                                       MockStreamMode     mode);
+
+/* POST /_mock/control keys "huge-bytes", "huge-shape", "huge-event-bytes":
+ * FALSE with @detail set when @value is not valid; applied when @apply.
+ * Returns FALSE with @detail NULL for a key it does not know. */
+gboolean    mock_stream_control      (MockServer        *self,
+                                      const char        *key,
+                                      const char        *value,
+                                      gboolean           apply,
+                                      char             **detail);
 
 G_END_DECLS

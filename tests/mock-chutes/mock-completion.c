@@ -340,3 +340,70 @@ mock_completion_reply (SoupServerMessage    *msg,
 
   mock_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
+
+/* Huge replies (mock-stream.c): the text that repeats through one, ASCII
+ * only so that it can be cut at any byte. */
+static const char huge_markdown[] =
+  "## A section of a very long reply\n"
+  "\n"
+  "This paragraph is one of many: the reply goes on and on, with **bold**, "
+  "*italics*, `inline code` and [a link](https://chutes.ai) now and then, "
+  "so that every kind of text is laid out as the reply grows.\n"
+  "\n"
+  "- a list item\n"
+  "- another one, a little longer than the first\n"
+  "\n"
+  "```c\n"
+  "static int\n"
+  "add (int a, int b)\n"
+  "{\n"
+  "  return a + b;\n"
+  "}\n"
+  "```\n"
+  "\n";
+
+char *
+mock_completion_huge_unit (MockHugeShape shape)
+{
+  g_autofree char *words = filler_words (200);
+
+  switch (shape)
+    {
+    case MOCK_HUGE_MARKDOWN:
+      return g_strdup (huge_markdown);
+
+    case MOCK_HUGE_LINES:
+    case MOCK_HUGE_REASONING:
+      {
+        g_autoptr(GString) lines = g_string_new (NULL);
+        guint column = 0;
+        guint line = 0;
+
+        /* Lines of about 70 characters, a blank line every 5. */
+        for (const char *p = words; *p != '\0'; p++)
+          {
+            if (*p == ' ' && column > 70)
+              {
+                g_string_append (lines, ++line % 5 == 0 ? "\n\n" : "\n");
+                column = 0;
+                continue;
+              }
+            g_string_append_c (lines, *p);
+            column++;
+          }
+        g_string_append (lines, "\n\n");
+        return g_string_free (g_steal_pointer (&lines), FALSE);
+      }
+
+    case MOCK_HUGE_WORDS:
+    case MOCK_HUGE_ONE_LINE:
+    default:
+      {
+        /* No newline, no character JSON escapes. */
+        char *text = g_strconcat (words, " ", NULL);
+
+        g_strdelimit (text, "\"\\", '\'');
+        return text;
+      }
+    }
+}
