@@ -42,6 +42,7 @@ struct _ChutesChatStream
   gint64           quota_used;
   gint64           quota_remaining;
   gboolean         received_content;
+  gsize            reply_bytes;      /* content and reasoning emitted */
 
   /* While running. */
   char            *host;
@@ -371,6 +372,61 @@ should_stop (ChutesChatStream *self)
          g_cancellable_is_cancelled (g_task_get_cancellable (self->task));
 }
 
+/* The longest start of @text, at most @max bytes, that ends on a
+ * character boundary (@text is valid UTF-8: json-glib checked it). */
+static gsize
+utf8_prefix_length (const char *text,
+                    gsize       length,
+                    gsize       max)
+{
+  if (length <= max)
+    return length;
+
+  while (max > 0 && ((guchar) text[max] & 0xC0) == 0x80)
+    max--;
+
+  return max;
+}
+
+/* Keeps the reply within CHUTES_CHAT_STREAM_MAX_REPLY: shortens @content
+ * and @reasoning (in the order they are shown: reasoning first) to what
+ * still fits, and once something did not fit, sets the error that ends
+ * the stream, which says so. */
+static void
+bound_reply (ChutesChatStream *self,
+             char             *reasoning,
+             char             *content)
+{
+  char *parts[] = { reasoning, content };
+  gboolean cut = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      gsize length, kept;
+
+      if (parts[i] == NULL)
+        continue;
+
+      length = strlen (parts[i]);
+      kept = utf8_prefix_length (parts[i], length,
+                                 CHUTES_CHAT_STREAM_MAX_REPLY - self->reply_bytes);
+      parts[i][kept] = '\0';
+      self->reply_bytes += kept;
+      cut |= kept < length;
+    }
+
+  if (cut && self->stream_error == NULL)
+    {
+      g_debug ("The reply from %s passed %u bytes: cutting it", self->host,
+               (guint) CHUTES_CHAT_STREAM_MAX_REPLY);
+      self->stream_error =
+        g_error_new (CHUTES_ERROR, CHUTES_ERROR_STREAM,
+                     /* Translators: %u is a number of megabytes */
+                     _("The reply was cut at %u MB; the rest of it was not downloaded"),
+                     (guint) (CHUTES_CHAT_STREAM_MAX_REPLY / (1000 * 1000)));
+    }
+}
+
 static void
 handle_event (ChutesSseEventKind  kind,
               const char         *event_type,
@@ -415,6 +471,11 @@ handle_event (ChutesSseEventKind  kind,
 
       if (chunk.finish_reason != NULL && chunk.finish_reason[0] != '\0')
         self->got_finish = TRUE;
+
+      bound_reply (self, has_reasoning ? chunk.reasoning : NULL,
+                   has_content ? chunk.content : NULL);
+      has_content = has_content && chunk.content[0] != '\0';
+      has_reasoning = has_reasoning && chunk.reasoning[0] != '\0';
 
       if (has_content || has_reasoning)
         {

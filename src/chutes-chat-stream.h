@@ -12,6 +12,12 @@
 
 G_BEGIN_DECLS
 
+/* The most a reply may hold, content and reasoning together: 2 MB, four
+ * times the longest reply a model offers (max_output_length of 128K
+ * tokens, about 0.5 MB of text), and small enough that the app stays
+ * responsive and its memory bounded whatever a server sends. */
+#define CHUTES_CHAT_STREAM_MAX_REPLY (2 * 1000 * 1000)
+
 #define CHUTES_TYPE_CHAT_STREAM (chutes_chat_stream_get_type ())
 G_DECLARE_FINAL_TYPE (ChutesChatStream, chutes_chat_stream, CHUTES, CHAT_STREAM, GObject)
 
@@ -37,7 +43,12 @@ ChutesChatStream *chutes_chat_stream_new             (SoupSession        *sessio
  * with the mapped HTTP error (chutes_error_new_from_http) for a non-2xx
  * status, CHUTES_ERROR_STREAM for an error line after streaming began,
  * CHUTES_ERROR_NETWORK when the connection drops, G_IO_ERROR_CANCELLED on
- * cancel. Whatever arrived before a failure has already been emitted. */
+ * cancel. Whatever arrived before a failure has already been emitted.
+ *
+ * A reply longer than CHUTES_CHAT_STREAM_MAX_REPLY bytes (content and
+ * reasoning together) is cut there: what fits is emitted, the request is
+ * cancelled and the run fails with CHUTES_ERROR_STREAM, whose message
+ * says the reply was cut. */
 void              chutes_chat_stream_run_async       (ChutesChatStream   *self,
                                                       GCancellable       *cancellable,
                                                       GAsyncReadyCallback callback,

@@ -49,7 +49,11 @@ void             chutes_sse_parser_free   (ChutesSseParser    *self);
  * what it holds on every feed would not). */
 guint64          chutes_sse_parser_get_bytes_touched (ChutesSseParser *self);
 
-#define CHUTES_SSE_MAX_EVENT_SIZE (8 * 1024 * 1024)
+/* No chat chunk comes near this (a token or a few an event); a reply's
+ * whole length is bounded in chutes-chat-stream.c. One line or event past
+ * it is refused rather than held and decoded: 1 MiB, not the 100 MB a
+ * broken or hostile server may send without a newline. */
+#define CHUTES_SSE_MAX_EVENT_SIZE (1024 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesSseParser, chutes_sse_parser_free)
 

@@ -13,6 +13,7 @@
 #include "chutes-http.h"
 #include "chutes-message.h"
 #include "chutes-pkce.h"
+#include "chutes-sse-parser.h"
 #include "chutes-test-mock.h"
 
 /* Everything logged while the tests run, to check that no token is in it. */
@@ -596,6 +597,96 @@ test_split (Fixture       *fixture,
     }
 }
 
+/* A reply of @bytes bytes of @shape (the mock's huge-* controls). */
+static void
+run_huge (Fixture    *fixture,
+          const char *shape,
+          const char *bytes,
+          Run        *run)
+{
+  g_autoptr(ChutesChatStream) stream = NULL;
+
+  chutes_test_mock_control (fixture->mock, "huge-bytes", bytes, "huge-shape", shape, NULL);
+  add_message (fixture, CHUTES_MESSAGE_ROLE_USER, "Write me a very long reply");
+  run_init (run);
+  stream = new_stream (fixture, NULL, NULL, FALSE, run);
+  run_stream (stream, NULL, run);
+}
+
+/* Cut at the limit, and the rest never read (the mock, which writes a
+ * chunk once the last one is out, never finished). */
+static void
+assert_cut (Fixture *fixture,
+            Run     *run)
+{
+  g_autofree char *sentence = g_strdup_printf ("The reply was cut at %u MB;",
+                                               CHUTES_CHAT_STREAM_MAX_REPLY / (1000 * 1000));
+
+  g_assert_false (run->ok);
+  g_assert_error (run->error, CHUTES_ERROR, CHUTES_ERROR_STREAM);
+  g_assert_true (g_str_has_prefix (run->error->message, sentence));
+  /* Up to the limit, exactly: the mock's text is ASCII. */
+  g_assert_cmpuint (run->content->len + run->reasoning->len, ==, CHUTES_CHAT_STREAM_MAX_REPLY);
+  g_assert_cmpuint (run->n_usage, ==, 0);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "chat_streams_completed"), ==, 0);
+}
+
+/* A reply past the limit is cut there: what fits is delivered. */
+static void
+test_huge_reply_is_cut (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  Run run;
+
+  run_huge (fixture, "lines", "20000000", &run);
+  assert_cut (fixture, &run);
+  g_assert_cmpuint (run.reasoning->len, ==, 0);
+  g_assert_true (g_str_has_prefix (run.content->str, "This reply comes from the Chutes demo"));
+  g_assert_nonnull (strchr (run.content->str, '\n'));
+  run_clear (&run);
+
+  /* Just under the limit is a normal reply. */
+  chutes_test_mock_control (fixture->mock, "huge-event-bytes", "65536", NULL);
+  run_huge (fixture, "markdown", "1990000", &run);
+  g_assert_no_error (run.error);
+  g_assert_true (run.ok);
+  g_assert_cmpuint (run.content->len, ==, 1990000);
+  g_assert_true (g_str_has_prefix (run.content->str, "## A section"));
+  run_clear (&run);
+}
+
+/* The reasoning counts towards the limit too. */
+static void
+test_huge_reasoning_is_cut (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  Run run;
+
+  run_huge (fixture, "reasoning", "5000000", &run);
+  assert_cut (fixture, &run);
+  g_assert_cmpuint (run.content->len, ==, 0);
+  run_clear (&run);
+}
+
+/* One event line of 50 MB, without a newline: refused at the parser's
+ * limit rather than held, and nothing of it is delivered. */
+static void
+test_huge_line_is_refused (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autofree char *sentence = g_strdup_printf ("larger than %u MiB",
+                                               CHUTES_SSE_MAX_EVENT_SIZE / (1024 * 1024));
+  Run run;
+
+  run_huge (fixture, "one-line", "50000000", &run);
+  g_assert_false (run.ok);
+  g_assert_error (run.error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (run.error->message, sentence));
+  g_assert_cmpuint (run.content->len, ==, 0);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "chat_streams_completed"), ==, 0);
+  run_clear (&run);
+}
+
 static gboolean
 set_flag_cb (gpointer user_data)
 {
@@ -877,6 +968,9 @@ main (int   argc,
   ADD ("missing-done-still-completes", test_no_done);
   ADD ("dropped-connection-keeps-partial-text", test_drop);
   ADD ("split-stream-equals-unsplit", test_split);
+  ADD ("huge-reply-is-cut-at-the-limit", test_huge_reply_is_cut);
+  ADD ("huge-reasoning-is-cut-at-the-limit", test_huge_reasoning_is_cut);
+  ADD ("huge-event-line-is-refused", test_huge_line_is_refused);
   ADD ("cancel-stops-at-once", test_cancel_mid_stream);
   ADD ("cancel-while-server-is-silent", test_cancel_while_stalled);
   ADD ("server-down-is-a-network-error", test_network_down);

@@ -6,7 +6,11 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
+#include "chutes-chat-stream.h"
 #include "chutes-conversation.h"
+#include "chutes-history.h"
 #include "chutes-error.h"
 #include "chutes-http.h"
 #include "chutes-test-mock.h"
@@ -476,6 +480,91 @@ test_caller_cancel (Fixture       *fixture,
 }
 
 static void
+history_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static ChutesHistory *
+open_history (const char *path)
+{
+  ChutesHistory *history = chutes_history_new (path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  chutes_history_open_async (history, NULL, history_cb, &result);
+  g_assert_true (chutes_history_open_finish (history, wait_for_result (&result), &error));
+  g_assert_no_error (error);
+
+  return history;
+}
+
+/* A reply past the limit stops there: what came is shown with the
+ * sentence that says it was cut, and saved so, as it grew and at the end. */
+static void
+test_huge_reply_is_cut_and_saved (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("chutes-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
+  g_autoptr(ChutesHistory) history = open_history (path);
+  g_autoptr(GPtrArray) saved = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content = NULL;
+  ChutesMessage *reply;
+  gint64 id;
+  Send send;
+
+  chutes_conversation_set_history (fixture->conversation, history);
+  chutes_test_mock_control (fixture->mock, "huge-bytes", "30000000", "huge-shape", "words", NULL);
+  send_and_wait (fixture, "Go on forever", NULL, &send);
+
+  g_assert_error (send.error, CHUTES_ERROR, CHUTES_ERROR_STREAM);
+  g_assert_true (g_str_has_prefix (send.error->message, "The reply was cut at 2 MB;"));
+  reply = get_message (fixture, 1);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (chutes_message_get_error (reply), ==, send.error->message);
+  g_assert_cmpuint (strlen (chutes_message_get_content (reply)), ==, CHUTES_CHAT_STREAM_MAX_REPLY);
+  content = g_strdup (chutes_message_get_content (reply));
+  id = chutes_conversation_get_id (fixture->conversation);
+  g_assert_cmpint (id, >, 0);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "chat_streams_completed"), ==, 0);
+
+  /* Saved as shown: read back from a history opened anew. */
+  chutes_conversation_set_history (fixture->conversation, NULL);
+  chutes_history_close (history);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&history);
+  history = open_history (path);
+  chutes_history_load_messages_async (history, id, NULL, history_cb, &result);
+  saved = chutes_history_load_messages_finish (history, wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->len, ==, 2);
+  reply = g_ptr_array_index (saved, 1);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (chutes_message_get_error (reply), ==, send.error->message);
+  g_assert_cmpstr (chutes_message_get_content (reply), ==, content);
+  g_clear_error (&send.error);
+
+  chutes_history_close (history);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
 test_clear (Fixture       *fixture,
             gconstpointer  user_data)
 {
@@ -514,6 +603,7 @@ main (int   argc,
   ADD ("second-401-fails-without-looping", test_second_401_fails);
   ADD ("caller-cancel-stops-the-reply", test_caller_cancel);
   ADD ("clear-starts-afresh", test_clear);
+  ADD ("huge-reply-is-cut-shown-and-saved", test_huge_reply_is_cut_and_saved);
 
 #undef ADD
 
