@@ -511,8 +511,9 @@ test_large_stream_is_linear (void)
   g_assert_cmpuint (touched_large, <=, 10 * touched_small + 10 * 1000);
 }
 
-/* One 8 MiB line arriving in small pieces: a parser that re-scans what it
- * holds on every feed would touch gigabytes. */
+/* The largest line allowed (CHUTES_SSE_MAX_EVENT_SIZE) arriving in small
+ * pieces: a parser that re-scans what it holds on every feed would touch
+ * hundreds of times more. */
 static void
 test_huge_line_in_small_pieces (void)
 {
@@ -527,12 +528,12 @@ test_huge_line_in_small_pieces (void)
   g_string_append (input, "\n\n");
 
   touched = parse_in_pieces (input, 4096, &totals);
-  g_test_message ("8 MiB line in 4 KiB pieces: %.3f bytes touched per byte fed",
+  g_test_message ("largest line in 4 KiB pieces: %.3f bytes touched per byte fed",
                   (double) touched / input->len);
   g_assert_cmpuint (totals.events, ==, 1);
   g_assert_cmpuint (totals.bytes, ==, length - 6);
   /* Looked at once, collected once, copied once into the event (a
-   * re-scanning parser: about a thousand times). */
+   * re-scanning parser: about a hundred times). */
   g_assert_cmpuint (touched, >=, input->len);
   g_assert_cmpuint (touched, <=, 3 * input->len);
 }
