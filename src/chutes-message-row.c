@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "chutes-markdown-view.h"
@@ -29,7 +31,9 @@ struct _ChutesMessageRow
   GtkImage      *status_icon;
   GtkLabel      *status_label;
   GtkExpander   *thinking_expander;
-  GtkLabel      *reasoning_label;
+  GtkWidget     *reasoning_box;      /* labels of up to REASONING_PART bytes */
+  gsize          reasoning_shown;    /* bytes of the reasoning in them */
+  gsize          reasoning_part;     /* where the last label's text starts */
   GtkLabel      *usage_label;
   GtkWidget     *copy_button;
   GtkWidget     *edit_button;
@@ -109,6 +113,105 @@ delete_clicked_cb (ChutesMessageRow *self)
   g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("delete"), "delete");
 }
 
+/* The reasoning grows as a reply streams, up to megabytes, often without
+ * a paragraph break: one label holding all of it would be laid out whole
+ * at each frame. It is shown in labels of at most this many bytes, cut
+ * after a newline (or a space) where there is one; only the last label
+ * changes as the reasoning grows. */
+#define REASONING_PART 4096
+
+static GtkWidget *
+reasoning_part_new (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "dim-label");
+
+  return label;
+}
+
+/* Where the part starting at @text ends when it holds more than
+ * REASONING_PART bytes: after its last newline, else its last space, else
+ * the last character that fits. */
+static gsize
+reasoning_part_end (const char *text)
+{
+  gsize end = REASONING_PART;
+
+  for (gsize i = REASONING_PART; i > REASONING_PART / 2; i--)
+    if (text[i - 1] == '\n')
+      return i;
+  for (gsize i = REASONING_PART; i > REASONING_PART / 2; i--)
+    if (text[i - 1] == ' ')
+      return i;
+  while (end > 0 && ((guchar) text[end] & 0xC0) == 0x80)
+    end--;
+
+  return end;
+}
+
+static void
+set_reasoning_part (ChutesMessageRow *self,
+                    const char       *text,
+                    gsize             length)
+{
+  GtkWidget *label = gtk_widget_get_last_child (self->reasoning_box);
+  g_autofree char *part = NULL;
+
+  if (label == NULL)
+    {
+      label = reasoning_part_new ();
+      gtk_box_append (GTK_BOX (self->reasoning_box), label);
+    }
+
+  /* A newline that ends a part is the break between two labels. */
+  if (length > 0 && text[length - 1] == '\n')
+    length--;
+  part = g_strndup (text, length);
+  /* Plain text, never markup. */
+  gtk_label_set_text (GTK_LABEL (label), part);
+}
+
+static void
+chutes_message_row_clear_reasoning (ChutesMessageRow *self)
+{
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (self->reasoning_box));)
+    gtk_box_remove (GTK_BOX (self->reasoning_box), child);
+  self->reasoning_shown = 0;
+  self->reasoning_part = 0;
+}
+
+/* Shows @reasoning, taking only what was added since the last call when
+ * it grew (a reply's reasoning only grows while it streams). */
+static void
+chutes_message_row_show_reasoning (ChutesMessageRow *self,
+                                   const char       *reasoning)
+{
+  gsize length = reasoning != NULL ? strlen (reasoning) : 0;
+
+  if (length < self->reasoning_shown)
+    chutes_message_row_clear_reasoning (self);
+
+  if (length == self->reasoning_shown)
+    return;
+
+  while (length - self->reasoning_part > REASONING_PART)
+    {
+      gsize end = reasoning_part_end (reasoning + self->reasoning_part);
+
+      set_reasoning_part (self, reasoning + self->reasoning_part, end);
+      gtk_box_append (GTK_BOX (self->reasoning_box), reasoning_part_new ());
+      self->reasoning_part += end;
+    }
+
+  set_reasoning_part (self, reasoning + self->reasoning_part, length - self->reasoning_part);
+  self->reasoning_shown = length;
+}
+
 static void
 chutes_message_row_update_reasoning (ChutesMessageRow *self)
 {
@@ -127,7 +230,7 @@ chutes_message_row_update_reasoning (ChutesMessageRow *self)
                      (content == NULL || *content == '\0');
     }
 
-  gtk_label_set_text (self->reasoning_label, reasoning ? reasoning : "");
+  chutes_message_row_show_reasoning (self, reasoning);
   gtk_widget_set_visible (GTK_WIDGET (self->thinking_expander),
                           reasoning != NULL && *reasoning != '\0');
   /* GtkExpander makes a new label widget at each call, and this runs
@@ -471,7 +574,7 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, thinking_expander);
-  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, reasoning_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, reasoning_box);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, usage_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, edit_button);
@@ -547,6 +650,7 @@ chutes_message_row_set_message (ChutesMessageRow *self,
 
   g_signal_group_set_target (self->signals, message);
   chutes_message_row_cancel_text_update (self);
+  chutes_message_row_clear_reasoning (self);
 
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);
