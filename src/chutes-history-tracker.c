@@ -6,7 +6,11 @@
 
 #include "chutes-history-private.h"
 
-/* A streaming reply is saved at most this often. */
+/* A streaming reply is saved at most this often, and never while its
+ * last save is still being written: each save copies the whole reply
+ * (up to CHUTES_CHAT_STREAM_MAX_REPLY) and rewrites its row and its
+ * search index, so saves queued faster than the worker writes them would
+ * pile up copies of a growing reply. */
 #define TRACK_INTERVAL_MS 500
 
 static gboolean
@@ -23,15 +27,33 @@ typedef struct
   ChutesMessage *message;
   gulong         notify_id;
   guint          timeout_id;
+  gboolean       saving;       /* a timed save is queued or being written */
+  gboolean       save_again;   /* and the message changed since */
 } Tracker;
 
+static void tracker_schedule_save (Tracker *tracker);
+
+/* @user_data: a reference to the message of a timed save, or NULL. */
 static void
 tracked_save_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   ChutesHistory *self = CHUTES_HISTORY (object);
+  g_autoptr(ChutesMessage) timed = user_data;
   g_autoptr(GError) error = NULL;
+  Tracker *tracker;
+
+  if (timed != NULL && self->trackers != NULL &&
+      (tracker = g_hash_table_lookup (self->trackers, timed)) != NULL)
+    {
+      tracker->saving = FALSE;
+      if (tracker->save_again)
+        {
+          tracker->save_again = FALSE;
+          tracker_schedule_save (tracker);
+        }
+    }
 
   if (!chutes_history_save_message_finish (self, result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -41,12 +63,16 @@ tracked_save_cb (GObject      *object,
     }
 }
 
+/* @timed: a save of the growing message (one at a time), not its last. */
 static void
-tracker_save (Tracker *tracker)
+tracker_save (Tracker  *tracker,
+              gboolean  timed)
 {
   g_clear_handle_id (&tracker->timeout_id, g_source_remove);
+  tracker->saving = timed;
   chutes_history_save_message_async (tracker->history, tracker->message, NULL,
-                                     tracked_save_cb, NULL);
+                                     tracked_save_cb,
+                                     timed ? g_object_ref (tracker->message) : NULL);
 }
 
 static void
@@ -69,7 +95,7 @@ _chutes_history_untrack (ChutesHistory *self,
     return;
 
   if (save)
-    tracker_save (tracker);
+    tracker_save (tracker, FALSE);
 
   g_hash_table_remove (self->trackers, message);
 }
@@ -80,7 +106,10 @@ tracker_timeout_cb (gpointer user_data)
   Tracker *tracker = user_data;
 
   tracker->timeout_id = 0;
-  tracker_save (tracker);
+  if (tracker->saving)
+    tracker->save_again = TRUE;
+  else
+    tracker_save (tracker, TRUE);
 
   return G_SOURCE_REMOVE;
 }
@@ -89,7 +118,7 @@ tracker_timeout_cb (gpointer user_data)
 static void
 tracker_schedule_save (Tracker *tracker)
 {
-  if (tracker->timeout_id == 0)
+  if (tracker->timeout_id == 0 && !tracker->save_again)
     tracker->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, TRACK_INTERVAL_MS,
                                               tracker_timeout_cb, tracker, NULL);
 }
