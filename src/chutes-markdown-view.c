@@ -762,12 +762,19 @@ chutes_markdown_view_hold_highlighting (ChutesMarkdownView *self,
     chutes_code_block_release_highlighting ();
 }
 
+/* A paragraph frozen in more parts than this (each of some 3 to 4 KB)
+ * stays in parts when the reply settles: joining it would lay out all of
+ * it at once, for a runaway paragraph of hundreds of kilobytes a stall of
+ * as many milliseconds. Its lines are the same either way. */
+#define MAX_THAW_PARTS 16
+
 static void
 thaw_texts (GtkWidget *widget)
 {
   if (CHUTES_IS_MARKDOWN_TEXT (widget))
     {
-      chutes_markdown_text_thaw (CHUTES_MARKDOWN_TEXT (widget));
+      if (chutes_markdown_text_get_n_frozen (CHUTES_MARKDOWN_TEXT (widget)) <= MAX_THAW_PARTS)
+        chutes_markdown_text_thaw (CHUTES_MARKDOWN_TEXT (widget));
       return;
     }
 

@@ -8,8 +8,16 @@
 
 #include <glib/gi18n.h>
 
+#include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
 #include "chutes-message-row.h"
+
+typedef struct
+{
+  GtkWidget *box;           /* vertical, the labels */
+  gsize      shown;         /* bytes of the text in them */
+  gsize      part_start;    /* where the last label's text starts */
+} TextParts;
 
 struct _ChutesMessageRow
 {
@@ -31,9 +39,10 @@ struct _ChutesMessageRow
   GtkImage      *status_icon;
   GtkLabel      *status_label;
   GtkExpander   *thinking_expander;
-  GtkWidget     *reasoning_box;      /* labels of up to REASONING_PART bytes */
-  gsize          reasoning_shown;    /* bytes of the reasoning in them */
-  gsize          reasoning_part;     /* where the last label's text starts */
+  TextParts      reasoning;
+  TextParts      plain_tail;         /* a reply's text past MARKDOWN_MAX */
+  gsize          markdown_fed;       /* bytes given to the Markdown view */
+  gboolean       catching_up;        /* some text is not shown yet */
   GtkLabel      *usage_label;
   GtkWidget     *copy_button;
   GtkWidget     *edit_button;
@@ -59,37 +68,6 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void
-chutes_message_row_update_content (ChutesMessageRow *self)
-{
-  const char *content = self->message ? chutes_message_get_content (self->message) : NULL;
-
-  /* Plain text, never markup: model output is shown literally. */
-  gboolean has_content = content != NULL && *content != '\0';
-  gboolean markdown = self->message != NULL &&
-                      chutes_message_get_role (self->message) == CHUTES_MESSAGE_ROLE_ASSISTANT;
-
-  /* Replies are Markdown; what the person typed is shown as typed. Both
-   * are literal text: neither is ever Pango markup. */
-  if (markdown)
-    {
-      /* Rendered now, not in the view's own idle: this runs once a frame
-       * already, and the row measures itself right after. */
-      chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view),
-                                     content ? content : "");
-      chutes_markdown_view_flush (CHUTES_MARKDOWN_VIEW (self->markdown_view));
-      gtk_label_set_text (self->content_label, "");
-    }
-  else
-    {
-      chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view), "");
-      gtk_label_set_text (self->content_label, content ? content : "");
-    }
-
-  gtk_widget_set_visible (self->markdown_view, markdown && has_content);
-  gtk_widget_set_visible (GTK_WIDGET (self->content_label), !markdown && has_content);
-}
-
-static void
 copy_clicked_cb (ChutesMessageRow *self)
 {
   g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("copy"), "copy");
@@ -113,103 +91,206 @@ delete_clicked_cb (ChutesMessageRow *self)
   g_signal_emit (self, signals[ACTION], g_quark_from_static_string ("delete"), "delete");
 }
 
-/* The reasoning grows as a reply streams, up to megabytes, often without
- * a paragraph break: one label holding all of it would be laid out whole
- * at each frame. It is shown in labels of at most this many bytes, cut
- * after a newline (or a space) where there is one; only the last label
- * changes as the reasoning grows. */
-#define REASONING_PART 4096
+/* Long text, shown as it streams in: the reasoning, and a reply's text
+ * past MARKDOWN_MAX. It grows up to megabytes, often without a paragraph
+ * break: one label holding all of it would be laid out whole at each
+ * frame. It is shown in labels of at most TEXT_PART bytes, cut after a
+ * newline (or a space) where there is one; only the text added since the
+ * last update is taken, at most TEXT_STEP bytes of it an update (a reply
+ * may arrive faster than it can be laid out), and only the last label
+ * changes. */
+#define TEXT_PART 4096
+#define TEXT_STEP (32 * 1024)
 
+
+/* A reply's text is shown as Markdown up to this many bytes (more than
+ * the longest reply a model offers, 128K tokens) and as plain text after:
+ * each block of Markdown is a widget or more (a code block, a view of
+ * its own), and a runaway reply of megabytes of them would take a
+ * gigabyte and seconds a frame. It is fed to the Markdown view at most
+ * MARKDOWN_STEP bytes an update, which it parses and builds widgets for
+ * in one turn of the main loop. */
+#define MARKDOWN_MAX (256 * 1024)
+#define MARKDOWN_STEP (8 * 1024)
+
+/* Priority of an update that goes on with text not taken yet: after the
+ * frames (GDK_PRIORITY_REDRAW), so that each part is drawn. */
+#define CATCH_UP_PRIORITY G_PRIORITY_DEFAULT_IDLE
+
+/* A part is laid out as the reply's paragraphs are (a GtkLabel that
+ * wraps finds its minimum width by laying its text out a character a
+ * line: for 4 KB, hundreds of milliseconds). */
 static GtkWidget *
-reasoning_part_new (void)
+text_part_new (void)
 {
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "dim-label");
-
-  return label;
+  return chutes_markdown_text_new (GTK_ACCESSIBLE_ROLE_LABEL, "chutes-text-part");
 }
 
-/* Where the part starting at @text ends when it holds more than
- * REASONING_PART bytes: after its last newline, else its last space, else
- * the last character that fits. */
+/* The end of a character boundary at most @max bytes into @text, which
+ * holds more than that. */
 static gsize
-reasoning_part_end (const char *text)
+utf8_cut (const char *text,
+          gsize       max)
 {
-  gsize end = REASONING_PART;
+  while (max > 0 && ((guchar) text[max] & 0xC0) == 0x80)
+    max--;
 
-  for (gsize i = REASONING_PART; i > REASONING_PART / 2; i--)
+  return max;
+}
+
+/* Where a piece of at most @max bytes of @text (which holds more) ends:
+ * after its last newline, else (when @at_space) its last space, in its
+ * second half, else at the last character that fits. */
+static gsize
+piece_end (const char *text,
+           gsize       max,
+           gboolean    at_space)
+{
+  for (gsize i = max; i > max / 2; i--)
     if (text[i - 1] == '\n')
       return i;
-  for (gsize i = REASONING_PART; i > REASONING_PART / 2; i--)
+  for (gsize i = max; at_space && i > max / 2; i--)
     if (text[i - 1] == ' ')
       return i;
-  while (end > 0 && ((guchar) text[end] & 0xC0) == 0x80)
-    end--;
 
-  return end;
+  return utf8_cut (text, max);
 }
 
 static void
-set_reasoning_part (ChutesMessageRow *self,
-                    const char       *text,
-                    gsize             length)
+text_parts_set_last (TextParts  *parts,
+                     const char *text,
+                     gsize       length)
 {
-  GtkWidget *label = gtk_widget_get_last_child (self->reasoning_box);
+  GtkWidget *label = gtk_widget_get_last_child (parts->box);
   g_autofree char *part = NULL;
 
   if (label == NULL)
     {
-      label = reasoning_part_new ();
-      gtk_box_append (GTK_BOX (self->reasoning_box), label);
+      label = text_part_new ();
+      gtk_box_append (GTK_BOX (parts->box), label);
     }
 
   /* A newline that ends a part is the break between two labels. */
   if (length > 0 && text[length - 1] == '\n')
     length--;
-  part = g_strndup (text, length);
-  /* Plain text, never markup. */
-  gtk_label_set_text (GTK_LABEL (label), part);
+  /* Plain text, never markup: escaped. */
+  part = g_markup_escape_text (text, length);
+  chutes_markdown_text_set_markup (CHUTES_MARKDOWN_TEXT (label), part);
 }
 
 static void
-chutes_message_row_clear_reasoning (ChutesMessageRow *self)
+text_parts_clear (TextParts *parts)
 {
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (self->reasoning_box));)
-    gtk_box_remove (GTK_BOX (self->reasoning_box), child);
-  self->reasoning_shown = 0;
-  self->reasoning_part = 0;
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (parts->box));)
+    gtk_box_remove (GTK_BOX (parts->box), child);
+  parts->shown = 0;
+  parts->part_start = 0;
 }
 
-/* Shows @reasoning, taking only what was added since the last call when
- * it grew (a reply's reasoning only grows while it streams). */
-static void
-chutes_message_row_show_reasoning (ChutesMessageRow *self,
-                                   const char       *reasoning)
+/* Shows @text (@length bytes), taking only what was added since the last
+ * call when it grew (this text only grows while a reply streams), and at
+ * most TEXT_STEP bytes of that. Returns TRUE when some is left to take. */
+static gboolean
+text_parts_show (TextParts  *parts,
+                 const char *text,
+                 gsize       length)
 {
-  gsize length = reasoning != NULL ? strlen (reasoning) : 0;
+  gsize end = length;
 
-  if (length < self->reasoning_shown)
-    chutes_message_row_clear_reasoning (self);
+  if (length < parts->shown)
+    text_parts_clear (parts);
 
-  if (length == self->reasoning_shown)
-    return;
+  if (length == parts->shown)
+    return FALSE;
 
-  while (length - self->reasoning_part > REASONING_PART)
+  if (end - parts->shown > TEXT_STEP)
+    end = parts->shown + utf8_cut (text + parts->shown, TEXT_STEP);
+
+  while (end - parts->part_start > TEXT_PART)
     {
-      gsize end = reasoning_part_end (reasoning + self->reasoning_part);
+      gsize part_end = piece_end (text + parts->part_start, TEXT_PART, TRUE);
 
-      set_reasoning_part (self, reasoning + self->reasoning_part, end);
-      gtk_box_append (GTK_BOX (self->reasoning_box), reasoning_part_new ());
-      self->reasoning_part += end;
+      text_parts_set_last (parts, text + parts->part_start, part_end);
+      gtk_box_append (GTK_BOX (parts->box), text_part_new ());
+      parts->part_start += part_end;
     }
 
-  set_reasoning_part (self, reasoning + self->reasoning_part, length - self->reasoning_part);
-  self->reasoning_shown = length;
+  text_parts_set_last (parts, text + parts->part_start, end - parts->part_start);
+  parts->shown = end;
+
+  return end < length;
+}
+
+static void chutes_message_row_catch_up (ChutesMessageRow *self);
+
+/* A reply's text: its first MARKDOWN_MAX bytes, fed to the Markdown view
+ * MARKDOWN_STEP bytes at most an update, then the rest as plain text.
+ * Returns TRUE when some is left to show. */
+static gboolean
+chutes_message_row_show_reply (ChutesMessageRow *self,
+                               const char       *content,
+                               gsize             length)
+{
+  ChutesMarkdownView *view = CHUTES_MARKDOWN_VIEW (self->markdown_view);
+  g_autofree char *text = NULL;
+  gsize markdown_length = length;
+  gsize end;
+
+  if (length < self->markdown_fed)
+    self->markdown_fed = 0;
+
+  /* Where the Markdown ends does not move once the text is past it, and
+   * never before what the view holds already. */
+  if (length > MARKDOWN_MAX)
+    markdown_length = MAX (piece_end (content, MARKDOWN_MAX, FALSE), self->markdown_fed);
+
+  end = markdown_length;
+  if (end - self->markdown_fed > MARKDOWN_STEP)
+    end = self->markdown_fed + piece_end (content + self->markdown_fed, MARKDOWN_STEP, FALSE);
+
+  /* Rendered now, not in the view's own idle: this runs once a frame
+   * already, and the row measures itself right after. */
+  text = g_strndup (content, end);
+  chutes_markdown_view_set_text (view, text);
+  chutes_markdown_view_flush (view);
+  self->markdown_fed = end;
+
+  if (end < markdown_length)
+    return TRUE;
+
+  gtk_widget_set_visible (self->plain_tail.box, length > markdown_length);
+  return text_parts_show (&self->plain_tail, content + markdown_length, length - markdown_length);
+}
+
+static void
+chutes_message_row_update_content (ChutesMessageRow *self)
+{
+  const char *content = self->message ? chutes_message_get_content (self->message) : NULL;
+
+  /* Plain text, never markup: model output is shown literally. */
+  gboolean has_content = content != NULL && *content != '\0';
+  gboolean markdown = self->message != NULL &&
+                      chutes_message_get_role (self->message) == CHUTES_MESSAGE_ROLE_ASSISTANT;
+
+  /* Replies are Markdown; what the person typed is shown as typed. Both
+   * are literal text: neither is ever Pango markup. */
+  if (markdown)
+    {
+      if (chutes_message_row_show_reply (self, content ? content : "", content ? strlen (content) : 0))
+        chutes_message_row_catch_up (self);
+      gtk_label_set_text (self->content_label, "");
+    }
+  else
+    {
+      chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view), "");
+      self->markdown_fed = 0;
+      text_parts_clear (&self->plain_tail);
+      gtk_widget_set_visible (self->plain_tail.box, FALSE);
+      gtk_label_set_text (self->content_label, content ? content : "");
+    }
+
+  gtk_widget_set_visible (self->markdown_view, markdown && has_content);
+  gtk_widget_set_visible (GTK_WIDGET (self->content_label), !markdown && has_content);
 }
 
 static void
@@ -230,7 +311,8 @@ chutes_message_row_update_reasoning (ChutesMessageRow *self)
                      (content == NULL || *content == '\0');
     }
 
-  chutes_message_row_show_reasoning (self, reasoning);
+  if (text_parts_show (&self->reasoning, reasoning ? reasoning : "", reasoning ? strlen (reasoning) : 0))
+    chutes_message_row_catch_up (self);
   gtk_widget_set_visible (GTK_WIDGET (self->thinking_expander),
                           reasoning != NULL && *reasoning != '\0');
   /* GtkExpander makes a new label widget at each call, and this runs
@@ -441,6 +523,7 @@ text_update_cb (gpointer user_data)
   ChutesMessageRow *self = user_data;
 
   self->text_update_id = 0;
+  self->catching_up = FALSE;
   chutes_message_row_update_content (self);
   chutes_message_row_update_reasoning (self);
   chutes_message_row_update_actions (self);
@@ -451,7 +534,28 @@ text_update_cb (gpointer user_data)
   if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->frame_tick_id == 0)
     self->frame_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), frame_tick_cb, NULL, NULL);
 
+  if (self->catching_up)
+    {
+      if (self->frame_tick_id != 0)
+        self->text_changed = TRUE;
+      else if (self->text_update_id == 0)
+        self->text_update_id = g_idle_add_full (CATCH_UP_PRIORITY, text_update_cb, self, NULL);
+    }
+
   return G_SOURCE_REMOVE;
+}
+
+/* Some of the text was not shown yet, to keep this update short: another
+ * takes more of it, after the next frame (or, unmapped, after the frames
+ * of the other rows). */
+static void
+chutes_message_row_catch_up (ChutesMessageRow *self)
+{
+  self->catching_up = TRUE;
+
+  /* Outside an update (a new message): one is queued. */
+  if (self->text_update_id == 0 && self->frame_tick_id == 0)
+    self->text_update_id = g_idle_add_full (CATCH_UP_PRIORITY, text_update_cb, self, NULL);
 }
 
 static void
@@ -574,7 +678,8 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, thinking_expander);
-  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, reasoning_box);
+  gtk_widget_class_bind_template_child_full (widget_class, "reasoning_box", FALSE,
+                                            G_STRUCT_OFFSET (ChutesMessageRow, reasoning.box));
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, usage_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, edit_button);
@@ -606,6 +711,12 @@ static void
 chutes_message_row_init (ChutesMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->plain_tail.box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_visible (self->plain_tail.box, FALSE);
+  gtk_widget_add_css_class (self->plain_tail.box, "chutes-message-text");
+  gtk_widget_insert_after (self->plain_tail.box, gtk_widget_get_parent (self->markdown_view),
+                           self->markdown_view);
 
   self->signals = g_signal_group_new (CHUTES_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->signals, "notify::content",
@@ -650,7 +761,9 @@ chutes_message_row_set_message (ChutesMessageRow *self,
 
   g_signal_group_set_target (self->signals, message);
   chutes_message_row_cancel_text_update (self);
-  chutes_message_row_clear_reasoning (self);
+  text_parts_clear (&self->reasoning);
+  text_parts_clear (&self->plain_tail);
+  self->markdown_fed = 0;
 
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);
@@ -658,4 +771,12 @@ chutes_message_row_set_message (ChutesMessageRow *self,
   chutes_message_row_update_usage (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}
+
+gboolean
+chutes_message_row_get_catching_up (ChutesMessageRow *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE_ROW (self), FALSE);
+
+  return self->catching_up || self->text_changed || self->text_update_id != 0;
 }

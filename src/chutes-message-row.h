@@ -20,4 +20,9 @@ ChutesMessage *chutes_message_row_get_message (ChutesMessageRow *self);
 void           chutes_message_row_set_message (ChutesMessageRow *self,
                                                ChutesMessage    *message);
 
+/* Whether some of the message's text is not shown yet: a long reply that
+ * arrives faster than it can be laid out is taken in steps, one a frame
+ * (for tests and benchmarks). */
+gboolean       chutes_message_row_get_catching_up (ChutesMessageRow *self);
+
 G_END_DECLS
