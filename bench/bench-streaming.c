@@ -47,7 +47,7 @@
 
 typedef struct
 {
-  ChutesMessage *reply;
+  BenchReply     reply;         /* first: the notify handler's data */
   gint64         first_token;
   gint64         finished;      /* the reply is complete */
   gint64         done;          /* ... and a frame showing it has been drawn */
@@ -74,25 +74,6 @@ stream_after_paint_cb (GdkFrameClock *clock,
 {
   if (stream->finished != 0 && stream->done == 0)
     stream->done = g_get_monotonic_time ();
-}
-
-static void
-messages_changed_cb (GListModel *messages,
-                     guint       position,
-                     guint       removed,
-                     guint       added,
-                     Stream     *stream)
-{
-  for (guint i = position; i < position + added && stream->reply == NULL; i++)
-    {
-      g_autoptr(ChutesMessage) message = g_list_model_get_item (messages, i);
-
-      if (chutes_message_get_role (message) == CHUTES_MESSAGE_ROLE_ASSISTANT)
-        {
-          stream->reply = g_object_ref (message);
-          g_signal_connect (message, "notify", G_CALLBACK (reply_notify_cb), stream);
-        }
-    }
 }
 
 static gboolean
@@ -127,7 +108,7 @@ stream_reply (BenchApp *app,
   BenchStallMeter meter;
   BenchFrames frames;
   Stream stream = { 0 };
-  gulong handler, paint_handler;
+  gulong paint_handler;
   const char *content;
   double seconds;
   double median_frame, frame_90;
@@ -140,7 +121,8 @@ stream_reply (BenchApp *app,
   composer = bench_find_widget (GTK_WIDGET (app->page), GTK_TYPE_TEXT_VIEW);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer)), PROMPT, -1);
 
-  handler = g_signal_connect (messages, "items-changed", G_CALLBACK (messages_changed_cb), &stream);
+  stream.reply.notify_cb = G_CALLBACK (reply_notify_cb);
+  bench_reply_watch (&stream.reply, messages);
   paint_handler = g_signal_connect (app->frame_clock, "after-paint",
                                     G_CALLBACK (stream_after_paint_cb), &stream);
   bench_stall_meter_start (&meter);
@@ -168,19 +150,18 @@ stream_reply (BenchApp *app,
   bench_log ("  %u frames: median %.1f ms, 90th percentile %.1f ms; the main thread's CPU time %.0f ms",
              frames.work_ms->len, median_frame, frame_90, (bench_thread_cpu_us () - cpu_start) / 1000.0);
   bench_frames_clear (&frames);
-  g_signal_handler_disconnect (messages, handler);
   g_signal_handler_disconnect (app->frame_clock, paint_handler);
 
-  if (chutes_message_get_status (stream.reply) != CHUTES_MESSAGE_STATUS_COMPLETE)
-    g_error ("The reply did not complete: %s", chutes_message_get_error (stream.reply));
+  if (chutes_message_get_status (stream.reply.message) != CHUTES_MESSAGE_STATUS_COMPLETE)
+    g_error ("The reply did not complete: %s", chutes_message_get_error (stream.reply.message));
 
   /* Let the view catch up with the end before looking at it. */
   bench_wait_quiet (app, 200);
-  content = chutes_message_get_content (stream.reply);
+  content = chutes_message_get_content (stream.reply.message);
   view = CHUTES_MARKDOWN_VIEW (bench_find_widget_full (GTK_WIDGET (app->page), CHUTES_TYPE_MARKDOWN_VIEW,
                                                        shows_text, (gpointer) content));
   *reparsed_per_byte = view ? (double) chutes_markdown_view_get_reparsed_bytes (view) / strlen (content) : NAN;
-  *tokens = chutes_message_get_completion_tokens (stream.reply);
+  *tokens = chutes_message_get_completion_tokens (stream.reply.message);
 
   seconds = (stream.done - stream.first_token) / 1e6;
   bench_log ("%.0f tokens (%zu bytes) in %.3f s, longest stall %.1f ms (CPU time in it %.1f ms; "
@@ -188,8 +169,7 @@ stream_reply (BenchApp *app,
              *tokens, strlen (content), seconds, *stall_ms, *stall_cpu_ms, *most_cpu_ms,
              *steal_percent, *slowest_frame_ms);
 
-  g_signal_handlers_disconnect_by_data (stream.reply, &stream);
-  g_clear_object (&stream.reply);
+  bench_reply_clear (&stream.reply);
 
   return *tokens / seconds;
 }

@@ -1209,3 +1209,41 @@ bench_child_value (GHashTable *results,
 
   return value != NULL ? *value : NAN;
 }
+
+static void
+reply_items_changed_cb (GListModel *messages,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        BenchReply *reply)
+{
+  for (guint i = position; i < position + added && reply->message == NULL; i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (messages, i);
+
+      if (chutes_message_get_role (message) == CHUTES_MESSAGE_ROLE_ASSISTANT)
+        {
+          reply->message = g_object_ref (message);
+          g_signal_connect (message, "notify", reply->notify_cb, reply);
+        }
+    }
+}
+
+void
+bench_reply_watch (BenchReply *reply,
+                   GListModel *messages)
+{
+  reply->messages = messages;
+  g_signal_connect (messages, "items-changed", G_CALLBACK (reply_items_changed_cb), reply);
+}
+
+void
+bench_reply_clear (BenchReply *reply)
+{
+  if (reply->messages != NULL)
+    g_signal_handlers_disconnect_by_data (reply->messages, reply);
+  if (reply->message != NULL)
+    g_signal_handlers_disconnect_by_data (reply->message, reply);
+  g_clear_object (&reply->message);
+  reply->messages = NULL;
+}

@@ -107,6 +107,22 @@ GtkWidget      *bench_find_widget_full       (GtkWidget   *widget,
 GtkWidget      *bench_find_widget            (GtkWidget   *widget,
                                               GType        type);
 
+/* The reply to the next question: the first assistant message added to
+ * @messages from bench_reply_watch() on, referenced in @message, with
+ * @notify_cb connected to its "notify" signal, its user data the
+ * BenchReply (make it the first member of a struct of your own). */
+typedef struct
+{
+  ChutesMessage *message;
+  GCallback      notify_cb;
+  GListModel    *messages;
+} BenchReply;
+
+void            bench_reply_watch            (BenchReply  *reply,
+                                              GListModel  *messages);
+/* Disconnects from the messages and the reply, and drops it. */
+void            bench_reply_clear            (BenchReply  *reply);
+
 /* Frame timings: for each frame the window draws while recording, the
  * time from "before-paint" to "after-paint" (update, layout and paint:
  * the main thread's work for that frame) and the time since the previous
