@@ -92,12 +92,32 @@ peak_rss_mib (void)
   return g_ascii_strtod (line + strlen ("\nVmHWM:"), NULL) / 1024.0;
 }
 
+/* CHUTES_BENCH_SCREENSHOT=DIR: the screen, in DIR/huge-CASE-@what.png. */
+static void
+take_screenshot (const char *what)
+{
+  const char *dir = g_getenv ("CHUTES_BENCH_SCREENSHOT");
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+
+  if (dir == NULL)
+    return;
+
+  name = g_strdup_printf ("huge-%s-%s.png", g_getenv ("CHUTES_BENCH_CASE"), what);
+  path = g_build_filename (dir, name, NULL);
+  {
+    const char *argv[] = { "import", "-window", "root", path, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  bench_log ("screenshot: %s", path);
+}
+
 static int
 run_app (void)
 {
   BenchApp *app = bench_app_start ();
   GListModel *messages = chutes_conversation_get_messages (chutes_chat_page_get_conversation (app->page));
-  g_autofree char *screenshot = NULL;
   BenchStallMeter meter;
   Stream stream = { 0 };
   GtkWidget *composer;
@@ -144,6 +164,13 @@ run_app (void)
   bench_result ("cut", error != NULL && strstr (error, "cut") != NULL);
   bench_result ("seconds", (stream.finished - stream.sent) / 1e6);
   bench_log ("kept %zu bytes; %s", kept, error ? error : "complete");
+
+  /* The end of the reply, then the window taking a new question. */
+  take_screenshot ("shown");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer)),
+                            "The window still takes a new question.", -1);
+  bench_iterate_for (500);
+  take_screenshot ("typing");
 
   bench_reply_clear (&stream.reply);
   bench_app_free (app);
@@ -252,6 +279,13 @@ main (int   argc,
           continue;
         }
       bench_log ("%s", cases[i].label);
+      g_setenv ("CHUTES_BENCH_CASE", bytes, TRUE);
+      if (cases[i].bytes > 0)
+        {
+          g_autofree char *slug = g_strdup_printf ("%s-%s", cases[i].shape, bytes);
+
+          g_setenv ("CHUTES_BENCH_CASE", slug, TRUE);
+        }
       chutes_test_mock_control (mock, "huge-bytes", bytes, "huge-shape", cases[i].shape, NULL);
       g_ptr_array_add (all_results, bench_run_child (child_argv));
     }

@@ -100,7 +100,7 @@ delete_clicked_cb (ChutesMessageRow *self)
  * may arrive faster than it can be laid out), and only the last label
  * changes. */
 #define TEXT_PART 4096
-#define TEXT_STEP (32 * 1024)
+#define TEXT_STEP (16 * 1024)
 
 
 /* A reply's text is shown as Markdown up to this many bytes (more than
