@@ -311,7 +311,10 @@ chutes_message_row_update_reasoning (ChutesMessageRow *self)
                      (content == NULL || *content == '\0');
     }
 
-  if (text_parts_show (&self->reasoning, reasoning ? reasoning : "", reasoning ? strlen (reasoning) : 0))
+  /* Taken only while it can be seen: opening the section takes it then,
+   * a step a frame, rather than laying out megabytes in one. */
+  if (gtk_expander_get_expanded (self->thinking_expander) &&
+      text_parts_show (&self->reasoning, reasoning ? reasoning : "", reasoning ? strlen (reasoning) : 0))
     chutes_message_row_catch_up (self);
   gtk_widget_set_visible (GTK_WIDGET (self->thinking_expander),
                           reasoning != NULL && *reasoning != '\0');
@@ -719,6 +722,8 @@ chutes_message_row_init (ChutesMessageRow *self)
                            self->markdown_view);
 
   self->signals = g_signal_group_new (CHUTES_TYPE_MESSAGE);
+  g_signal_connect_swapped (self->thinking_expander, "notify::expanded",
+                            G_CALLBACK (chutes_message_row_queue_text_update), self);
   g_signal_group_connect_swapped (self->signals, "notify::content",
                                   G_CALLBACK (chutes_message_row_queue_text_update), self);
   g_signal_group_connect_swapped (self->signals, "notify::status",

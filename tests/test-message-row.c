@@ -1,0 +1,228 @@
+/* test-message-row.c: a very long reply in its row, as a person sees it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "chutes-markdown-text.h"
+#include "chutes-markdown-view.h"
+#include "chutes-message-row.h"
+#include "chutes-resources.h"
+
+/* A window with a scrolled row, as the chat list has it. */
+static GtkWidget *
+show_row (GtkWidget **row_out)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *row = chutes_message_row_new ();
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), row);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 500);
+  gtk_window_present (GTK_WINDOW (window));
+  *row_out = row;
+
+  return window;
+}
+
+/* Frames go by until the row shows all of its message's text; returns
+ * how many updates it took. */
+static guint
+catch_up (GtkWidget *row)
+{
+  gint64 give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint turns = 0;
+
+  while (chutes_message_row_get_catching_up (CHUTES_MESSAGE_ROW (row)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      gtk_widget_queue_draw (row);
+      g_main_context_iteration (NULL, TRUE);
+      turns++;
+    }
+
+  return turns;
+}
+
+static void
+collect_labels (GtkWidget *widget,
+                GPtrArray *labels)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget))
+    g_ptr_array_add (labels, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_visible (child))
+      collect_labels (child, labels);
+}
+
+/* The text of the visible labels under @widget, one after the other. */
+static char *
+shown_text (GtkWidget *widget)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GString *text = g_string_new (NULL);
+
+  collect_labels (widget, labels);
+  for (guint i = 0; i < labels->len; i++)
+    g_string_append (text, gtk_label_get_text (labels->pdata[i]));
+
+  return g_string_free (text, FALSE);
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Text that is the same under any cut: words, newlines now and then, and
+ * characters that would be markup. */
+static char *
+long_text (const char *start,
+           gsize       length)
+{
+  GString *text = g_string_new (start);
+
+  for (guint i = 0; text->len < length; i++)
+    g_string_append_printf (text, "word%u <b>&amp;</b> é%s", i, i % 9 == 8 ? "\n" : " ");
+  g_string_truncate (text, length);
+
+  return g_string_free (text, FALSE);
+}
+
+/* A reply of 1 MB that arrives at once: shown in steps, a frame each (not
+ * in one turn of the main loop), all of it in the end, literally, the
+ * start as Markdown and the rest as plain text. */
+static void
+test_long_reply_in_steps (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, NULL);
+  g_autofree char *text = long_text ("# Title\n\nThe **start** of it.\n\n", 1000 * 1000);
+  g_autofree char *shown = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) words = NULL;
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+  GtkWidget *view;
+  guint turns;
+
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_STREAMING);
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  chutes_message_append_content (message, text);
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
+
+  turns = catch_up (row);
+  g_test_message ("1 MB shown in %u turns", turns);
+  g_assert_cmpuint (turns, >, 10);
+
+  /* The start as Markdown: the heading's text without its "#", bold. */
+  view = find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
+  g_assert_nonnull (view);
+  g_assert_true (g_str_has_prefix (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view)), "# Title"));
+  g_assert_cmpuint (strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view))), <, strlen (text));
+  shown = shown_text (row);
+  g_assert_true (strstr (shown, "Title") != NULL);
+  g_assert_true (strstr (shown, "# Title") == NULL);
+
+  /* All the rest, literally: the words in order, and the end. */
+  words = g_strsplit_set (text + strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view))), " \n", -1);
+  expected = g_strjoinv ("", words);
+  {
+    g_auto(GStrv) shown_words = g_strsplit_set (shown, " \n", -1);
+    g_autofree char *joined = g_strjoinv ("", shown_words);
+
+    g_assert_true (g_str_has_suffix (joined, expected));
+  }
+  g_assert_true (strstr (shown, "<b>&amp;</b>") != NULL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Reasoning of 500 KB: laid out only once the Thinking section is opened,
+ * then in steps, all of it in the end. */
+static void
+test_long_reasoning_when_opened (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, NULL);
+  g_autofree char *reasoning = long_text ("Let me think.\n", 500 * 1000);
+  g_autofree char *shown = NULL;
+  GtkExpander *expander;
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+  guint turns;
+
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_STREAMING);
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  chutes_message_append_reasoning (message, reasoning);
+  chutes_message_append_content (message, "The answer.");
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
+  catch_up (row);
+
+  expander = GTK_EXPANDER (find_widget (row, GTK_TYPE_EXPANDER));
+  g_assert_nonnull (expander);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (expander)));
+  g_assert_false (gtk_expander_get_expanded (expander));
+  shown = shown_text (gtk_expander_get_child (expander));
+  g_assert_cmpstr (shown, ==, "");
+  g_clear_pointer (&shown, g_free);
+
+  gtk_expander_set_expanded (expander, TRUE);
+  turns = catch_up (row);
+  g_test_message ("500 KB of reasoning shown in %u turns", turns);
+  g_assert_cmpuint (turns, >, 5);
+
+  shown = shown_text (gtk_expander_get_child (expander));
+  {
+    g_auto(GStrv) expected_words = g_strsplit_set (reasoning, " \n", -1);
+    g_auto(GStrv) shown_words = g_strsplit_set (shown, " \n", -1);
+    g_autofree char *expected = g_strjoinv ("", expected_words);
+    g_autofree char *joined = g_strjoinv ("", shown_words);
+
+    g_assert_cmpstr (joined, ==, expected);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+  chutes_register_resource ();
+
+  g_test_add_func ("/message-row/long-reply-shown-in-steps", test_long_reply_in_steps);
+  g_test_add_func ("/message-row/long-reasoning-laid-out-when-opened", test_long_reasoning_when_opened);
+
+  return g_test_run ();
+}
