@@ -63,6 +63,7 @@ struct _ChutesMarkdownView
   guint      settle_id;
   gint64     last_append_time;
   gboolean   holds_highlighting;
+  guint64    serial;            /* changes with the text */
 };
 
 G_DEFINE_FINAL_TYPE (ChutesMarkdownView, chutes_markdown_view, GTK_TYPE_WIDGET)
@@ -784,14 +785,38 @@ thaw_texts (GtkWidget *widget)
     thaw_texts (child);
 }
 
+/* Fixes the widgets that differ from @blocks, the whole text parsed, and
+ * joins the paragraphs laid out in parts while they grew. Takes @blocks. */
+static void
+chutes_markdown_view_settle_to (ChutesMarkdownView *self,
+                                GPtrArray          *blocks)
+{
+  g_autoptr(GPtrArray) shown = NULL;
+
+  shown = g_steal_pointer (&self->committed_blocks);
+  g_ptr_array_extend_and_steal (shown, g_steal_pointer (&self->tail_blocks));
+  self->committed_blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_md_block_free);
+
+  if (!chutes_md_blocks_equal (shown, 0, shown->len, blocks))
+    {
+      g_debug ("Markdown parsed in parts differed from the whole; updating");
+      update_children (self->box, NULL, NULL, shown, blocks);
+    }
+
+  /* The next append finds the last block again. */
+  self->tail_blocks = blocks;
+  self->tail_start = 0;
+  self->last_committed = NULL;
+  self->split_failed_blocks = 0;
+  self->needs_settle = FALSE;
+  thaw_texts (GTK_WIDGET (self->box));
+}
+
 /* Parses the whole text and fixes the widgets that differ from it; joins
  * the paragraphs laid out in parts while they grew. */
 void
 chutes_markdown_view_settle (ChutesMarkdownView *self)
 {
-  g_autoptr(GPtrArray) shown = NULL;
-  g_autoptr(GPtrArray) blocks = NULL;
-
   g_return_if_fail (CHUTES_IS_MARKDOWN_VIEW (self));
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
@@ -804,24 +829,82 @@ chutes_markdown_view_settle (ChutesMarkdownView *self)
       return;
     }
 
-  shown = g_steal_pointer (&self->committed_blocks);
-  g_ptr_array_extend_and_steal (shown, g_steal_pointer (&self->tail_blocks));
-  self->committed_blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) chutes_md_block_free);
+  chutes_markdown_view_settle_to (self, chutes_markdown_view_parse (self, 0, self->text->len));
+}
 
-  blocks = chutes_markdown_view_parse (self, 0, self->text->len);
-  if (!chutes_md_blocks_equal (shown, 0, shown->len, blocks))
+/* A long text is parsed for settling in a thread (256 KB of Markdown took
+ * 100 to 140 ms), and the widgets are fixed once it is done, unless the
+ * text changed meanwhile (another settling follows then). */
+#define SETTLE_IN_THREAD (64 * 1024)
+
+typedef struct
+{
+  char    *text;
+  gsize    length;
+  guint64  serial;
+} SettleParse;
+
+static void
+settle_parse_free (SettleParse *parse)
+{
+  g_free (parse->text);
+  g_free (parse);
+}
+
+static void
+settle_parse_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  SettleParse *parse = task_data;
+
+  g_task_return_pointer (task, chutes_md_parse (parse->text, parse->length),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+settle_parsed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ChutesMarkdownView *self = CHUTES_MARKDOWN_VIEW (object);
+  SettleParse *parse = g_task_get_task_data (G_TASK (result));
+  GPtrArray *blocks = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* Disposed, or the text changed since. */
+  if (self->box == NULL || parse->serial != self->serial || !self->needs_settle)
     {
-      g_debug ("Markdown parsed in parts differed from the whole; updating");
-      update_children (self->box, NULL, NULL, shown, blocks);
+      g_clear_pointer (&blocks, g_ptr_array_unref);
+      return;
     }
 
-  /* The next append finds the last block again. */
-  self->tail_blocks = g_steal_pointer (&blocks);
-  self->tail_start = 0;
-  self->last_committed = NULL;
-  self->split_failed_blocks = 0;
-  self->needs_settle = FALSE;
-  thaw_texts (GTK_WIDGET (self->box));
+  self->reparsed_bytes += parse->length;
+  chutes_markdown_view_settle_to (self, blocks);
+}
+
+static void
+chutes_markdown_view_settle_in_thread (ChutesMarkdownView *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, settle_parsed_cb, NULL);
+  SettleParse *parse = g_new0 (SettleParse, 1);
+
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  chutes_markdown_view_render (self);
+  chutes_markdown_view_hold_highlighting (self, FALSE);
+
+  if (!self->needs_settle)
+    {
+      thaw_texts (GTK_WIDGET (self->box));
+      settle_parse_free (parse);
+      return;
+    }
+
+  parse->text = g_strndup (self->text->str, self->text->len);
+  parse->length = self->text->len;
+  parse->serial = self->serial;
+  g_task_set_task_data (task, parse, (GDestroyNotify) settle_parse_free);
+  g_task_run_in_thread (task, settle_parse_thread);
 }
 
 static gboolean
@@ -835,6 +918,8 @@ settle_cb (gpointer user_data)
   /* One timer, pushed back while appends come, rather than one each. */
   if (quiet_ms < SETTLE_MS)
     self->settle_id = g_timeout_add (SETTLE_MS - quiet_ms, settle_cb, self);
+  else if (self->text->len > SETTLE_IN_THREAD)
+    chutes_markdown_view_settle_in_thread (self);
   else
     chutes_markdown_view_settle (self);
 
@@ -1014,6 +1099,7 @@ chutes_markdown_view_set_text (ChutesMarkdownView *self,
   self->scan_start = 0;
   self->has_references = FALSE;
   g_string_assign (self->text, text);
+  self->serial++;
   chutes_markdown_view_render (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);
@@ -1030,6 +1116,7 @@ chutes_markdown_view_append (ChutesMarkdownView *self,
     return;
 
   g_string_append (self->text, text);
+  self->serial++;
   if (self->render_id == 0)
     self->render_id = g_idle_add_full (RENDER_PRIORITY, render_cb, self, NULL);
   chutes_markdown_view_hold_highlighting (self, TRUE);

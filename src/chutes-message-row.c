@@ -100,7 +100,7 @@ delete_clicked_cb (ChutesMessageRow *self)
  * may arrive faster than it can be laid out), and only the last label
  * changes. */
 #define TEXT_PART 4096
-#define TEXT_STEP (16 * 1024)
+#define TEXT_STEP (8 * 1024)
 
 
 /* A reply's text is shown as Markdown up to this many bytes (more than
@@ -111,7 +111,7 @@ delete_clicked_cb (ChutesMessageRow *self)
  * MARKDOWN_STEP bytes an update, which it parses and builds widgets for
  * in one turn of the main loop. */
 #define MARKDOWN_MAX (256 * 1024)
-#define MARKDOWN_STEP (8 * 1024)
+#define MARKDOWN_STEP (4 * 1024)
 
 /* Priority of an update that goes on with text not taken yet: after the
  * frames (GDK_PRIORITY_REDRAW), so that each part is drawn. */

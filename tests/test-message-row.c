@@ -159,6 +159,22 @@ test_long_reply_in_steps (void)
   }
   g_assert_true (strstr (shown, "<b>&amp;</b>") != NULL);
 
+  /* Once it rests, the Markdown is parsed whole once more (in a thread,
+   * for this length: it has rested while the plain text was added, and
+   * may again), and what is shown stays the same. */
+  {
+    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+    g_autofree char *settled = NULL;
+
+    while (g_get_monotonic_time () < until)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+    settled = shown_text (row);
+    g_assert_cmpstr (settled, ==, shown);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
