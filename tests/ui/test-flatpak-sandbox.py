@@ -364,17 +364,32 @@ class Sandbox(Session):
         if DIRECT:
             return APP_ID
         line = self.relay_line("the Secret portal to be asked for the app's master secret")
-        # xdg-desktop-portal returned the app's call before it asked the
-        # relay. Reading the window's text needs the app's main loop, which
-        # runs libsecret's reply callback (where it starts listening for the
-        # answer) no later than it answers us.
-        self.all_text()
-        self.relay.stdin.write("release\n")
-        self.relay.stdin.flush()
-        answer = self.relay_line("gnome-keyring's answer to the Secret portal")
-        if answer != "ANSWERED 0":
-            raise AssertionError("gnome-keyring's Secret portal backend answered %r" % answer)
-        return line.split(" ", 1)[1] if line.startswith("REQUEST ") else line
+        first = line
+        pending = 1
+        # The app may ask more than once at start (its session and its
+        # pending revocations are read at the same time, and libsecret's
+        # file backend asks for each until it has the secret): each
+        # request is released in turn, and each must be answered.
+        while pending > 0:
+            if not line.startswith("REQUEST "):
+                raise AssertionError("gnome-keyring's Secret portal backend answered %r" % line)
+            # xdg-desktop-portal returned the app's call before it asked
+            # the relay. Reading the window's text needs the app's main
+            # loop, which runs libsecret's reply callback (where it starts
+            # listening for the answer) no later than it answers us.
+            self.all_text()
+            self.relay.stdin.write("release\n")
+            self.relay.stdin.flush()
+            pending -= 1
+            answer = self.relay_line("gnome-keyring's answer to the Secret portal")
+            while answer.startswith("REQUEST "):
+                pending += 1
+                answer = self.relay_line("gnome-keyring's answer to the Secret portal")
+            if answer != "ANSWERED 0":
+                raise AssertionError("gnome-keyring's Secret portal backend answered %r" % answer)
+            if pending > 0:
+                line = "REQUEST " + first.split(" ", 1)[-1]
+        return first.split(" ", 1)[1] if first.startswith("REQUEST ") else first
 
     def dump_logs(self):
         """The last lines of every helper's log, for a CI log."""
