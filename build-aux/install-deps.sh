@@ -20,19 +20,20 @@ test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool
   imagemagick curl libsecret-tools flatpak-builder fonts-dejavu-core fonts-cantarell
   fonts-droid-fallback
   bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3
-  libcmark-dev"
+  libcmark-dev python3-authlib python3-flask"
 # The fonts tests measure and draw text with, and only those (tests/fonts/):
 # fonts-droid-fallback adds CJK glyphs (7 MB) for the Japanese screenshot test.
 # bubblewrap ... fuse3: ui-flatpak-sandbox, the app in a Flatpak-like sandbox
 # with the real portals (fuse3 for the document portal's mount).
 # libcmark-dev: an independent CommonMark parser that reads exports back.
+# python3-authlib python3-flask: independent-oauth-server, the app against
+# an OAuth 2.0 server we did not write (tests/oauth-server/).
 
 case "${1:-build}" in
   build) wanted="$build_pkgs" ;;
   test) wanted="$build_pkgs $test_pkgs" ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
-[ "${1:-build}" != test ] || sh "$(dirname "$0")/../tests/oidc/install-deps.sh"
 
 missing=""
 for pkg in $wanted; do
