@@ -83,7 +83,7 @@ class Client(ClientMixin):
         return redirect_uri == args.redirect_uri
 
     def check_client_secret(self, client_secret):
-        return hmac.compare_digest(client_secret, CLIENT_SECRET)
+        return hmac.compare_digest(client_secret.encode(), CLIENT_SECRET.encode())
 
     def check_endpoint_auth_method(self, method, endpoint):
         return method == self.auth_method
