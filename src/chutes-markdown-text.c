@@ -100,6 +100,28 @@ label_layout_at (GtkLabel *label,
   return layout;
 }
 
+/* Makes @layout, a copy of a label's layout of @text, hold only the first
+ * LINE_SAMPLE bytes of it, and its attributes only what lies in them:
+ * Pango reads the text at every attribute's start, so attributes past
+ * the new end would make it read past it (AddressSanitizer found this). */
+static void
+set_sample_text (PangoLayout *layout,
+                 const char  *text,
+                 gsize        length)
+{
+  gsize cut = g_utf8_find_prev_char (text, text + LINE_SAMPLE + 1) - text;
+  PangoAttrList *attrs = pango_layout_get_attributes (layout);
+
+  if (attrs != NULL)
+    {
+      g_autoptr(PangoAttrList) sample_attrs = pango_attr_list_copy (attrs);
+
+      pango_attr_list_update (sample_attrs, cut, length - cut, 0);
+      pango_layout_set_attributes (layout, sample_attrs);
+    }
+  pango_layout_set_text (layout, text, cut);
+}
+
 /* The text's size on one line, asked for in both orientations with no
  * width given (by lists and scrolled windows, each time the text changes):
  * laid out once for both. A long paragraph without line breaks is far
@@ -128,7 +150,7 @@ chutes_markdown_text_ensure_line (ChutesMarkdownText *self)
   layout = pango_layout_copy (label_layout);
   pango_layout_set_width (layout, -1);
   if (long_text)
-    pango_layout_set_text (layout, text, g_utf8_find_prev_char (text, text + LINE_SAMPLE + 1) - text);
+    set_sample_text (layout, text, length);
   pango_layout_get_pixel_size (layout, &self->line_width, &self->line_height);
   if (long_text)
     self->line_width = 2 * (int) length;
