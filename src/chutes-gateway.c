@@ -10,7 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "chutes-error.h"
-#include "chutes-gateway.h"
+#include "chutes-gateway-private.h"
 #include "chutes-http.h"
 #include "chutes-json.h"
 #include "chutes-model.h"
@@ -339,4 +339,12 @@ chutes_gateway_list_models_finish (ChutesGateway  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GListModel *
+chutes_gateway_parse_models (GBytes      *bytes,
+                             const char  *host,
+                             GError     **error)
+{
+  return parse_models (bytes, host, error);
 }

@@ -70,4 +70,11 @@ JsonObject   *chutes_idp_client_parse_object    (GBytes               *bytes,
 const char   *chutes_idp_client_get_string      (JsonObject           *object,
                                                  const char           *member);
 
+/* The tokens in a token endpoint reply (@old_refresh_token when it has
+ * none), or NULL with CHUTES_ERROR_PROTOCOL. For tests/fuzz. */
+ChutesTokens *chutes_idp_client_parse_tokens    (GBytes               *bytes,
+                                                 const char           *host,
+                                                 const char           *old_refresh_token,
+                                                 GError              **error);
+
 G_END_DECLS

@@ -710,3 +710,13 @@ chutes_idp_client_new (SoupSession  *session,
 
   return self;
 }
+
+/* For tests/fuzz only: the token reply parser, reachable without a server. */
+ChutesTokens *
+chutes_idp_client_parse_tokens (GBytes      *bytes,
+                                const char  *host,
+                                const char  *old_refresh_token,
+                                GError     **error)
+{
+  return parse_tokens (bytes, host, old_refresh_token, error);
+}
