@@ -16,6 +16,15 @@ static const char * const env_names[] = {
 };
 
 static void
+assert_client_id_setting (GSettings  *settings,
+                          const char *expected)
+{
+  g_autofree char *value = g_settings_get_string (settings, "client-id");
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+static void
 clear_env (void)
 {
   for (guint i = 0; i < G_N_ELEMENTS (env_names); i++)
@@ -94,7 +103,7 @@ test_environment_beats_settings (void)
 
   /* A client from the environment is not written into the settings. */
   chutes_config_set_client (config, "cid_other", "csc_other");
-  g_assert_cmpstr (g_settings_get_string (settings, "client-id"), ==, "cid_fromsettings");
+  assert_client_id_setting (settings, "cid_fromsettings");
   clear_env ();
 }
 
@@ -135,7 +144,7 @@ test_client_id_goes_to_settings_secret_does_not (void)
   chutes_config_set_client (config, "cid_abc", "csc_secret");
   g_assert_true (chutes_config_has_client (config));
   g_assert_cmpuint (notified, ==, 1);
-  g_assert_cmpstr (g_settings_get_string (settings, "client-id"), ==, "cid_abc");
+  assert_client_id_setting (settings, "cid_abc");
 
   /* Nothing in the settings schema can hold the secret. */
   reread = chutes_config_new (settings);
@@ -146,7 +155,7 @@ test_client_id_goes_to_settings_secret_does_not (void)
   chutes_config_forget_client (config);
   g_assert_false (chutes_config_has_client (config));
   g_assert_cmpuint (notified, ==, 2);
-  g_assert_cmpstr (g_settings_get_string (settings, "client-id"), ==, "");
+  assert_client_id_setting (settings, "");
 }
 
 static void
