@@ -14,7 +14,7 @@
  * same events, and the same outcome. Every event also goes through
  * chutes_chat_chunk_parse(), whose text must always be valid UTF-8.
  *
- * Not built by meson; see README.md beside this file.
+ * Built by meson with -Dfuzzing=true; see README.md beside this file.
  */
 #include "config.h"
 
@@ -24,18 +24,9 @@
 
 #include "chutes-chat-chunk.h"
 #include "chutes-sse-parser.h"
+#include "fuzz-common.h"
 
 #define MAX_CUTS 31
-
-int LLVMFuzzerTestOneInput (const uint8_t *data,
-                            size_t         size);
-
-static void
-check_text (const char *text)
-{
-  if (text != NULL && !g_utf8_validate (text, -1, NULL))
-    abort ();
-}
 
 static void
 record_event (ChutesSseEventKind  kind,
@@ -61,10 +52,10 @@ record_event (ChutesSseEventKind  kind,
 
   if (chutes_chat_chunk_parse (data, length, &chunk, NULL))
     {
-      check_text (chunk.content);
-      check_text (chunk.reasoning);
-      check_text (chunk.finish_reason);
-      check_text (chunk.error);
+      fuzz_check_utf8 (chunk.content);
+      fuzz_check_utf8 (chunk.reasoning);
+      fuzz_check_utf8 (chunk.finish_reason);
+      fuzz_check_utf8 (chunk.error);
       if (chunk.error != NULL && chunk.error[0] == '\0')
         abort ();
       if (chunk.has_usage && chunk.prompt_tokens < 0 && chunk.completion_tokens < 0)
