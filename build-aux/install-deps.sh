@@ -20,7 +20,8 @@ test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool
   imagemagick curl libsecret-tools flatpak-builder fonts-dejavu-core fonts-cantarell
   fonts-droid-fallback
   bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3
-  libcmark-dev python3-authlib python3-flask"
+  libcmark-dev python3-authlib python3-flask
+  clang libclang-rt-14-dev"
 # The fonts tests measure and draw text with, and only those (tests/fonts/):
 # fonts-droid-fallback adds CJK glyphs (7 MB) for the Japanese screenshot test.
 # bubblewrap ... fuse3: ui-flatpak-sandbox, the app in a Flatpak-like sandbox
@@ -28,6 +29,7 @@ test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool
 # libcmark-dev: an independent CommonMark parser that reads exports back.
 # python3-authlib python3-flask: independent-oauth-server, the app against
 # an OAuth 2.0 server we did not write (tests/oauth-server/).
+# clang, libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for tests/fuzz.
 
 case "${1:-build}" in
   build) wanted="$build_pkgs" ;;
