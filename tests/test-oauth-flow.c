@@ -205,6 +205,7 @@ test_signs_in (void)
   Fixture f = { NULL, };
   g_autofree char *state = NULL;
   g_autofree char *redirect = NULL;
+  g_autofree char *method = NULL;
 
   fixture_start (&f, NULL, "--user=zoe");
   f.decision = "allow";
@@ -231,7 +232,8 @@ test_signs_in (void)
   g_assert_cmpuint (f.n_authorize_uris, ==, 1);
   redirect = authorize_param (f.authorize_uri, "redirect_uri");
   g_assert_cmpstr (redirect, ==, f.redirect_uri);
-  g_assert_cmpstr (authorize_param (f.authorize_uri, "code_challenge_method"), ==, "S256");
+  method = authorize_param (f.authorize_uri, "code_challenge_method");
+  g_assert_cmpstr (method, ==, "S256");
   state = authorize_param (f.authorize_uri, "state");
   g_assert_cmpuint (strlen (state), ==, 43);
 
