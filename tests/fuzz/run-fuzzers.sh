@@ -60,9 +60,9 @@ summary () {
 }
 
 names=""
-for harness in "$here"/fuzz-*.c; do
-  name=$(basename "$harness" .c)
-  names="$names ${name#fuzz-}"
+# One harness per seed folder (fuzz-common.c is not one).
+for seeds in "$here"/corpus/*/; do
+  names="$names $(basename "$seeds")"
 done
 
 # Two at a time: the machine has two cores.
