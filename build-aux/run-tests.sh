@@ -99,6 +99,8 @@ for pass in $passes; do
       # Leak stacks must be exact to tell our leaks from the libraries':
       # GLib and GTK have no frame pointers, so the exact (DWARF) unwinder,
       # and every GSlice block its own malloc() so lost GObjects show.
+      # With meson test arguments, every chosen test runs that way (a GTK
+      # test then takes 10-30 times longer than usual).
       if [ $# -gt 0 ]; then
         ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:$asan" G_SLICE=always-malloc \
           suite "$asan_builddir" --timeout-multiplier 3 "$@" || status=$?
