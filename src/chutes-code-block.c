@@ -24,7 +24,7 @@ struct _ChutesCodeBlock
   char            *language;
   char            *code;
   guint            copied_id;
-  guint            highlight_id;
+  GList            highlight_link;  /* in highlight_queue while waiting */
 
   GtkWidget       *header;
   GtkLabel        *language_label;
@@ -150,30 +150,60 @@ chutes_code_block_update_style (ChutesCodeBlock *self)
  *
  * Nor while a reply streams (chutes_code_block_hold_highlighting()): the
  * first code block of a language compiles its rules, 10 to 50 ms during
- * which the reply would stop flowing. */
-#define HOLD_RETRY_MS 250
+ * which the reply would stop flowing.
+ *
+ * The blocks waiting are highlighted in turn, a few milliseconds' worth
+ * a turn of the main loop: a long reply has hundreds of them, and as many
+ * idles (or timeouts due together) all run in the same turn, a stall of
+ * a tenth of a second once the reply is complete. */
+#define HIGHLIGHT_SLICE_US 4000
 
-static guint highlight_holds;
+static guint  highlight_holds;
+static GQueue highlight_queue = G_QUEUE_INIT;
+static guint  highlight_idle_id;
 
-static gboolean
-highlight_cb (gpointer user_data)
+static void
+chutes_code_block_highlight (ChutesCodeBlock *self)
 {
-  ChutesCodeBlock *self = user_data;
-  GtkSourceLanguage *language;
+  GtkSourceLanguage *language = find_language (self->language);
 
-  if (highlight_holds > 0)
-    {
-      self->highlight_id = g_timeout_add (HOLD_RETRY_MS, highlight_cb, self);
-      return G_SOURCE_REMOVE;
-    }
-
-  self->highlight_id = 0;
-  language = find_language (self->language);
   if (language != NULL)
     keep_language_compiled (language);
   gtk_source_buffer_set_language (self->buffer, language);
+}
 
+static gboolean
+highlight_next_cb (gpointer user_data)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  while (highlight_holds == 0 && !g_queue_is_empty (&highlight_queue))
+    {
+      GList *link = g_queue_pop_head_link (&highlight_queue);
+
+      chutes_code_block_highlight (link->data);
+      if (g_get_monotonic_time () - start > HIGHLIGHT_SLICE_US)
+        break;
+    }
+
+  if (highlight_holds == 0 && !g_queue_is_empty (&highlight_queue))
+    return G_SOURCE_CONTINUE;
+
+  highlight_idle_id = 0;
   return G_SOURCE_REMOVE;
+}
+
+static void
+highlight_queue_run (void)
+{
+  if (highlight_holds == 0 && highlight_idle_id == 0 && !g_queue_is_empty (&highlight_queue))
+    highlight_idle_id = g_idle_add_full (G_PRIORITY_LOW, highlight_next_cb, NULL, NULL);
+}
+
+static gboolean
+chutes_code_block_is_queued (ChutesCodeBlock *self)
+{
+  return self->highlight_link.prev != NULL || highlight_queue.head == &self->highlight_link;
 }
 
 static void
@@ -183,8 +213,11 @@ chutes_code_block_update_language (ChutesCodeBlock *self)
   const char *name = "";
   g_autofree char *accessible = NULL;
 
-  if (self->highlight_id == 0)
-    self->highlight_id = g_idle_add_full (G_PRIORITY_LOW, highlight_cb, self, NULL);
+  if (!chutes_code_block_is_queued (self))
+    {
+      g_queue_push_tail_link (&highlight_queue, &self->highlight_link);
+      highlight_queue_run ();
+    }
 
   if (language != NULL)
     name = gtk_source_language_get_name (language);
@@ -251,7 +284,8 @@ chutes_code_block_dispose (GObject *object)
   ChutesCodeBlock *self = (ChutesCodeBlock *)object;
 
   g_clear_handle_id (&self->copied_id, g_source_remove);
-  g_clear_handle_id (&self->highlight_id, g_source_remove);
+  if (chutes_code_block_is_queued (self))
+    g_queue_unlink (&highlight_queue, &self->highlight_link);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_CODE_BLOCK);
   self->buffer = NULL;
 
@@ -367,6 +401,7 @@ chutes_code_block_init (ChutesCodeBlock *self)
 {
   GtkLayoutManager *layout;
 
+  self->highlight_link.data = self;
   gtk_widget_init_template (GTK_WIDGET (self));
 
   layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
@@ -415,6 +450,7 @@ chutes_code_block_release_highlighting (void)
   g_return_if_fail (highlight_holds > 0);
 
   highlight_holds--;
+  highlight_queue_run ();
 }
 
 GtkWidget *
