@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "chutes-culling-box.h"
 #include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
 #include "chutes-message-row.h"
@@ -42,6 +43,9 @@ struct _ChutesMessageRow
   TextParts      reasoning;
   TextParts      plain_tail;         /* a reply's text past MARKDOWN_MAX */
   gsize          markdown_fed;       /* bytes given to the Markdown view */
+  gsize          markdown_end;       /* where the Markdown ends; 0: not known yet */
+  gsize          markdown_step;      /* bytes the next update feeds at most */
+  gint64         step_cost;          /* µs the last one took, measured too */
   gboolean       catching_up;        /* some text is not shown yet */
   GtkLabel      *usage_label;
   GtkWidget     *copy_button;
@@ -112,6 +116,20 @@ delete_clicked_cb (ChutesMessageRow *self)
  * in one turn of the main loop. */
 #define MARKDOWN_MAX (256 * 1024)
 #define MARKDOWN_STEP (4 * 1024)
+
+/* A reply that passes MARKDOWN_MAX while less than half of that is shown
+ * arrives faster than it can be shown (a model streams some kilobytes a
+ * second; a runaway server, megabytes), or was loaded whole: its Markdown
+ * ends after MARKDOWN_MAX_FAST bytes (or what is shown already), since
+ * each kilobyte of it shown costs half a megabyte of widgets. */
+#define MARKDOWN_MAX_FAST (64 * 1024)
+
+/* The step is sized to take about STEP_BUDGET µs, with the row measured
+ * after it: what a kilobyte costs varies tenfold with what it holds (a
+ * code block is a source view of its own) and with the machine. */
+#define STEP_BUDGET 12000
+#define MARKDOWN_STEP_MIN 512
+#define MARKDOWN_STEP_MAX (16 * 1024)
 
 /* Priority of an update that goes on with text not taken yet: after the
  * frames (GDK_PRIORITY_REDRAW), so that each part is drawn. */
@@ -226,6 +244,20 @@ static void chutes_message_row_catch_up (ChutesMessageRow *self);
 /* A reply's text: its first MARKDOWN_MAX bytes, fed to the Markdown view
  * MARKDOWN_STEP bytes at most an update, then the rest as plain text.
  * Returns TRUE when some is left to show. */
+/* The next step's size, from what the last one cost: at most twice or
+ * half of it. */
+static void
+chutes_message_row_size_step (ChutesMessageRow *self)
+{
+  gint64 cost = MAX (self->step_cost, 1);
+  gsize step = self->markdown_step;
+
+  if (self->step_cost > 0)
+    step = CLAMP ((gint64) step * STEP_BUDGET / cost, (gint64) step / 2, (gint64) step * 2);
+  self->markdown_step = CLAMP (step, MARKDOWN_STEP_MIN, MARKDOWN_STEP_MAX);
+  self->step_cost = 0;
+}
+
 static gboolean
 chutes_message_row_show_reply (ChutesMessageRow *self,
                                const char       *content,
@@ -236,27 +268,45 @@ chutes_message_row_show_reply (ChutesMessageRow *self,
   gsize markdown_length = length;
   gsize end;
 
-  if (length < self->markdown_fed)
-    self->markdown_fed = 0;
+  /* Another text (this one only grows while a reply streams). */
+  if (length < self->markdown_fed || (self->markdown_end > 0 && length <= MARKDOWN_MAX))
+    {
+      self->markdown_fed = 0;
+      self->markdown_end = 0;
+    }
 
   /* Where the Markdown ends does not move once the text is past it, and
    * never before what the view holds already. */
-  if (length > MARKDOWN_MAX)
-    markdown_length = MAX (piece_end (content, MARKDOWN_MAX, FALSE), self->markdown_fed);
+  if (self->markdown_end == 0 && length > MARKDOWN_MAX)
+    {
+      gsize max = self->markdown_fed < MARKDOWN_MAX / 2 ? MARKDOWN_MAX_FAST : MARKDOWN_MAX;
+
+      self->markdown_end = MAX (piece_end (content, max, FALSE), self->markdown_fed);
+    }
+  if (self->markdown_end > 0)
+    markdown_length = self->markdown_end;
 
   end = markdown_length;
-  if (end - self->markdown_fed > MARKDOWN_STEP)
-    end = self->markdown_fed + piece_end (content + self->markdown_fed, MARKDOWN_STEP, FALSE);
+  if (end > self->markdown_fed)
+    {
+      gint64 start;
 
-  /* Rendered now, not in the view's own idle: this runs once a frame
-   * already, and the row measures itself right after. */
-  text = g_strndup (content, end);
-  chutes_markdown_view_set_text (view, text);
-  chutes_markdown_view_flush (view);
-  self->markdown_fed = end;
+      chutes_message_row_size_step (self);
+      if (end - self->markdown_fed > self->markdown_step)
+        end = self->markdown_fed + piece_end (content + self->markdown_fed, self->markdown_step, FALSE);
 
-  if (end < markdown_length)
-    return TRUE;
+      /* Rendered now, not in the view's own idle: this runs once a frame
+       * already, and the row measures itself right after. */
+      start = g_get_monotonic_time ();
+      text = g_strndup (content, end);
+      chutes_markdown_view_set_text (view, text);
+      chutes_markdown_view_flush (view);
+      self->markdown_fed = end;
+      self->step_cost = g_get_monotonic_time () - start;
+
+      if (end < markdown_length)
+        return TRUE;
+    }
 
   gtk_widget_set_visible (self->plain_tail.box, length > markdown_length);
   return text_parts_show (&self->plain_tail, content + markdown_length, length - markdown_length);
@@ -284,6 +334,7 @@ chutes_message_row_update_content (ChutesMessageRow *self)
     {
       chutes_markdown_view_set_text (CHUTES_MARKDOWN_VIEW (self->markdown_view), "");
       self->markdown_fed = 0;
+      self->markdown_end = 0;
       text_parts_clear (&self->plain_tail);
       gtk_widget_set_visible (self->plain_tail.box, FALSE);
       gtk_label_set_text (self->content_label, content ? content : "");
@@ -497,7 +548,13 @@ measure_ahead_cb (gpointer user_data)
 
   width = gtk_widget_get_width (item);
   if (width > 0)
-    gtk_widget_measure (item, GTK_ORIENTATION_VERTICAL, width, NULL, NULL, NULL, NULL);
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      gtk_widget_measure (item, GTK_ORIENTATION_VERTICAL, width, NULL, NULL, NULL, NULL);
+      if (self->step_cost > 0)
+        self->step_cost += g_get_monotonic_time () - start;
+    }
 
   return G_SOURCE_REMOVE;
 }
@@ -670,6 +727,7 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CHUTES_TYPE_MARKDOWN_VIEW);
+  g_type_ensure (CHUTES_TYPE_CULLING_BOX);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, bubble);
@@ -715,7 +773,10 @@ chutes_message_row_init (ChutesMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->plain_tail.box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->markdown_step = MARKDOWN_STEP;
+  /* Drawn only where it is in view: cairo walks every glyph of what is
+   * drawn, and this holds up to megabytes. */
+  self->plain_tail.box = chutes_culling_box_new (0);
   gtk_widget_set_visible (self->plain_tail.box, FALSE);
   gtk_widget_add_css_class (self->plain_tail.box, "chutes-message-text");
   gtk_widget_insert_after (self->plain_tail.box, gtk_widget_get_parent (self->markdown_view),
@@ -769,6 +830,7 @@ chutes_message_row_set_message (ChutesMessageRow *self,
   text_parts_clear (&self->reasoning);
   text_parts_clear (&self->plain_tail);
   self->markdown_fed = 0;
+  self->markdown_end = 0;
 
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);

@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "chutes-culling-box.h"
 #include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
 #include "chutes-message-row.h"
@@ -159,6 +160,32 @@ test_long_reply_in_steps (void)
   }
   g_assert_true (strstr (shown, "<b>&amp;</b>") != NULL);
 
+  /* It arrived faster than it could be shown: its Markdown (half a
+   * megabyte of widgets a kilobyte) ends early. */
+  g_assert_cmpuint (strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view))), <=, 128 * 1024);
+
+  /* The plain text is drawn where it is in view: scrolled to the end,
+   * its end and not its start. */
+  {
+    GtkWidget *plain = gtk_widget_get_next_sibling (view);
+    GtkWidget *scrolled = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+    gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    GtkWidget *first = NULL;
+    GtkWidget *last = NULL;
+
+    g_assert_true (CHUTES_IS_CULLING_BOX (plain));
+    while (last != gtk_widget_get_last_child (plain))
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+        gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+        gtk_widget_queue_draw (row);
+        g_main_context_iteration (NULL, TRUE);
+        chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (plain), &first, &last);
+      }
+    g_assert_true (first != gtk_widget_get_first_child (plain));
+  }
+
   /* Once it rests, the Markdown is parsed whole once more (in a thread,
    * for this length: it has rested while the plain text was added, and
    * may again), and what is shown stays the same. */
@@ -174,6 +201,39 @@ test_long_reply_in_steps (void)
     settled = shown_text (row);
     g_assert_cmpstr (settled, ==, shown);
   }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A reply that streams in no faster than it is shown keeps its Markdown
+ * up to 256 KB. */
+static void
+test_streamed_reply_keeps_markdown (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, NULL);
+  g_autofree char *text = long_text ("# Title\n\nThe **start** of it.\n\n", 300 * 1000);
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+  GtkWidget *view;
+  gsize markdown;
+
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_STREAMING);
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  for (gsize done = 0, piece = 32 * 1000; done < strlen (text); done += piece)
+    {
+      g_autofree char *part = g_strndup (text + done, piece);
+
+      chutes_message_append_content (message, part);
+      catch_up (row);
+    }
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
+  catch_up (row);
+
+  view = find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
+  markdown = strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view)));
+  g_assert_cmpuint (markdown, >, 200 * 1024);
+  g_assert_cmpuint (markdown, <=, 256 * 1024);
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_next_sibling (view)));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -238,6 +298,7 @@ main (int   argc,
   chutes_register_resource ();
 
   g_test_add_func ("/message-row/long-reply-shown-in-steps", test_long_reply_in_steps);
+  g_test_add_func ("/message-row/streamed-reply-keeps-markdown", test_streamed_reply_keeps_markdown);
   g_test_add_func ("/message-row/long-reasoning-laid-out-when-opened", test_long_reasoning_when_opened);
 
   return g_test_run ();
