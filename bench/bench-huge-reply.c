@@ -233,12 +233,15 @@ main (int   argc,
   g_autoptr(GPtrArray) all_results = g_ptr_array_new_with_free_func (results_free);
   int event_bytes = 1024;
   int max_mb = 100;
+  g_autofree char *only = NULL;
   gboolean child = FALSE;
   GOptionEntry entries[] = {
     { "event-bytes", 0, 0, G_OPTION_ARG_INT, &event_bytes,
       "Bytes of text an event of the huge replies (default 1024)", "N" },
     { "max-mb", 0, 0, G_OPTION_ARG_INT, &max_mb,
       "Leave out the replies larger than this (default 100)", "MB" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "Only the replies whose name holds this text (\"1 MB\", \"reasoning\")", "TEXT" },
     { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &child, NULL, NULL },
     { NULL }
   };
@@ -275,7 +278,8 @@ main (int   argc,
       const char *child_argv[] = { self, "--child", NULL };
       g_autofree char *bytes = g_strdup_printf ("%" G_GINT64_FORMAT, cases[i].bytes);
 
-      if (cases[i].bytes > (gint64) max_mb * 1000 * 1000)
+      if (cases[i].bytes > (gint64) max_mb * 1000 * 1000 ||
+          (only != NULL && strstr (cases[i].label, only) == NULL))
         {
           g_ptr_array_add (all_results, NULL);
           continue;
