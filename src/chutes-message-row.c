@@ -18,6 +18,7 @@ typedef struct
   GtkWidget *box;           /* vertical, the labels */
   gsize      shown;         /* bytes of the text in them */
   gsize      part_start;    /* where the last label's text starts */
+  GArray    *starts;        /* gsize: where each label's text starts */
 } TextParts;
 
 struct _ChutesMessageRow
@@ -29,6 +30,7 @@ struct _ChutesMessageRow
   guint          text_update_id;
   guint          measure_id;
   guint          frame_tick_id;    /* an update was taken, no frame since */
+  guint          park_id;          /* parts to park or bring back */
   gboolean       text_changed;     /* and the text changed again since */
 
   GtkWidget     *bubble;
@@ -174,19 +176,21 @@ piece_end (const char *text,
   return utf8_cut (text, max);
 }
 
+/* A new last label, for the text from parts->part_start on. */
 static void
-text_parts_set_last (TextParts  *parts,
-                     const char *text,
-                     gsize       length)
+text_parts_add (TextParts *parts)
 {
-  GtkWidget *label = gtk_widget_get_last_child (parts->box);
-  g_autofree char *part = NULL;
+  gtk_box_append (GTK_BOX (parts->box), text_part_new ());
+  g_array_append_val (parts->starts, parts->part_start);
+}
 
-  if (label == NULL)
-    {
-      label = text_part_new ();
-      gtk_box_append (GTK_BOX (parts->box), label);
-    }
+/* Sets @label to @length bytes of @text, literally. */
+static void
+text_part_set (GtkWidget  *label,
+               const char *text,
+               gsize       length)
+{
+  g_autofree char *part = NULL;
 
   /* A newline that ends a part is the break between two labels. */
   if (length > 0 && text[length - 1] == '\n')
@@ -197,10 +201,22 @@ text_parts_set_last (TextParts  *parts,
 }
 
 static void
+text_parts_set_last (TextParts  *parts,
+                     const char *text,
+                     gsize       length)
+{
+  if (gtk_widget_get_last_child (parts->box) == NULL)
+    text_parts_add (parts);
+
+  text_part_set (gtk_widget_get_last_child (parts->box), text, length);
+}
+
+static void
 text_parts_clear (TextParts *parts)
 {
   for (GtkWidget *child; (child = gtk_widget_get_first_child (parts->box));)
     gtk_box_remove (GTK_BOX (parts->box), child);
+  g_array_set_size (parts->starts, 0);
   parts->shown = 0;
   parts->part_start = 0;
 }
@@ -229,14 +245,108 @@ text_parts_show (TextParts  *parts,
       gsize part_end = piece_end (text + parts->part_start, TEXT_PART, TRUE);
 
       text_parts_set_last (parts, text + parts->part_start, part_end);
-      gtk_box_append (GTK_BOX (parts->box), text_part_new ());
       parts->part_start += part_end;
+      text_parts_add (parts);
     }
 
   text_parts_set_last (parts, text + parts->part_start, end - parts->part_start);
   parts->shown = end;
 
   return end < length;
+}
+
+/* A part far out of view is parked: its label emptied (4 KB laid out
+ * hold some 100 KB of Pango's lines and glyphs, and a runaway reply has
+ * hundreds of parts), its height kept by a size request, and its text by
+ * its accessible label, for screen readers; back near the view, its text
+ * is set again. A part with a selection stays, as does the last one
+ * (it grows). At another width, a parked part's height is estimated
+ * from the old one until it is near the view again. */
+#define PARK_MARGIN_PAGES 1
+
+static GQuark parked_quark;  /* on a parked part: the width it had */
+
+static void
+text_part_park (GtkWidget  *child,
+                const char *text,
+                gsize       length,
+                int         width,
+                int         height)
+{
+  GtkWidget *label = GTK_WIDGET (chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (child)));
+  g_autofree char *accessible = NULL;
+
+  /* As text_part_set() shows it. */
+  if (length > 0 && text[length - 1] == '\n')
+    length--;
+  accessible = g_strndup (text, length);
+  chutes_markdown_text_set_markup (CHUTES_MARKDOWN_TEXT (child), "");
+  gtk_widget_set_size_request (child, -1, height);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  g_object_set_qdata (G_OBJECT (child), parked_quark, GINT_TO_POINTER (width));
+}
+
+/* Parks the parts of @parts (whose text is @text) far from what
+ * @scrolled shows, and brings back those near it. */
+static void
+text_parts_park (TextParts  *parts,
+                 const char *text,
+                 GtkWidget  *scrolled)
+{
+  GtkWidget *last = gtk_widget_get_last_child (parts->box);
+  graphene_rect_t view;
+  float top, bottom;
+  guint i = 0;
+
+  if (!gtk_widget_get_mapped (parts->box) ||
+      !gtk_widget_compute_bounds (scrolled, parts->box, &view))
+    return;
+
+  top = view.origin.y - PARK_MARGIN_PAGES * view.size.height;
+  bottom = view.origin.y + (1 + PARK_MARGIN_PAGES) * view.size.height;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (parts->box);
+       child != last && i + 1 < parts->starts->len;
+       child = gtk_widget_get_next_sibling (child), i++)
+    {
+      gsize start = g_array_index (parts->starts, gsize, i);
+      gsize end = g_array_index (parts->starts, gsize, i + 1);
+      int parked_width = GPOINTER_TO_INT (g_object_get_qdata (G_OBJECT (child), parked_quark));
+      int width = gtk_widget_get_width (child);
+      int height;
+      GtkLabel *label = chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (child));
+      graphene_rect_t bounds;
+      gboolean near;
+
+      if (!gtk_widget_compute_bounds (child, parts->box, &bounds))
+        continue;
+      near = bounds.origin.y + bounds.size.height >= top && bounds.origin.y <= bottom;
+
+      if (near && parked_width > 0)
+        {
+          text_part_set (child, text + start, end - start);
+          gtk_widget_set_size_request (child, -1, -1);
+          g_object_set_qdata (G_OBJECT (child), parked_quark, NULL);
+        }
+      else if (!near && parked_width == 0 && width > 0 &&
+               !gtk_label_get_selection_bounds (label, NULL, NULL))
+        {
+          /* Its text may have changed since it was allocated: its height
+           * at this width (measured already, most often). */
+          gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, width, &height, NULL, NULL, NULL);
+          text_part_park (child, text + start, end - start, width, height);
+        }
+      else if (!near && parked_width > 0 && width > 0 && width != parked_width)
+        {
+          int parked_height;
+
+          gtk_widget_get_size_request (child, NULL, &parked_height);
+          gtk_widget_set_size_request (child, -1, MAX (1, parked_height * parked_width / width));
+          g_object_set_qdata (G_OBJECT (child), parked_quark, GINT_TO_POINTER (width));
+        }
+    }
 }
 
 static void chutes_message_row_catch_up (ChutesMessageRow *self);
@@ -638,11 +748,55 @@ chutes_message_row_cancel_text_update (ChutesMessageRow *self)
   self->text_changed = FALSE;
 }
 
+static gboolean
+park_cb (gpointer user_data)
+{
+  ChutesMessageRow *self = user_data;
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  const char *content;
+  const char *reasoning;
+
+  self->park_id = 0;
+  if (scrolled == NULL || self->message == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* The plain text is shown once all the Markdown is. */
+  content = chutes_message_get_content (self->message);
+  if (gtk_widget_get_visible (self->plain_tail.box) && content != NULL)
+    text_parts_park (&self->plain_tail, content + self->markdown_fed, scrolled);
+  reasoning = chutes_message_get_reasoning (self->message);
+  if (gtk_expander_get_expanded (self->thinking_expander) && reasoning != NULL)
+    text_parts_park (&self->reasoning, reasoning, scrolled);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chutes_message_row_queue_park (ChutesMessageRow *self)
+{
+  if (self->park_id == 0 && self->plain_tail.starts->len + self->reasoning.starts->len > 1)
+    self->park_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, park_cb, self, NULL);
+}
+
+/* Each frame that draws the row (it scrolled, grew or changed size)
+ * checks, after it, which parts to park or bring back: their places are
+ * known then. */
+static void
+chutes_message_row_snapshot (GtkWidget   *widget,
+                             GtkSnapshot *snapshot)
+{
+  GTK_WIDGET_CLASS (chutes_message_row_parent_class)->snapshot (widget, snapshot);
+
+  chutes_message_row_queue_park (CHUTES_MESSAGE_ROW (widget));
+}
+
 static void
 chutes_message_row_unmap (GtkWidget *widget)
 {
   ChutesMessageRow *self = CHUTES_MESSAGE_ROW (widget);
   gboolean changed = self->text_changed;
+
+  g_clear_handle_id (&self->park_id, g_source_remove);
 
   /* No frame will come: what changed is taken at once. */
   chutes_message_row_cancel_text_update (self);
@@ -659,6 +813,7 @@ chutes_message_row_dispose (GObject *object)
 
   g_signal_group_set_target (self->signals, NULL);
   chutes_message_row_cancel_text_update (self);
+  g_clear_handle_id (&self->park_id, g_source_remove);
   g_clear_object (&self->message);
   g_clear_object (&self->signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_MESSAGE_ROW);
@@ -667,6 +822,17 @@ chutes_message_row_dispose (GObject *object)
     gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (chutes_message_row_parent_class)->dispose (object);
+}
+
+static void
+chutes_message_row_finalize (GObject *object)
+{
+  ChutesMessageRow *self = (ChutesMessageRow *)object;
+
+  g_array_unref (self->reasoning.starts);
+  g_array_unref (self->plain_tail.starts);
+
+  G_OBJECT_CLASS (chutes_message_row_parent_class)->finalize (object);
 }
 
 static void
@@ -714,9 +880,11 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = chutes_message_row_dispose;
+  object_class->finalize = chutes_message_row_finalize;
   object_class->get_property = chutes_message_row_get_property;
   object_class->set_property = chutes_message_row_set_property;
 
+  widget_class->snapshot = chutes_message_row_snapshot;
   widget_class->unmap = chutes_message_row_unmap;
 
   properties[PROP_MESSAGE] =
@@ -728,6 +896,7 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
 
   g_type_ensure (CHUTES_TYPE_MARKDOWN_VIEW);
   g_type_ensure (CHUTES_TYPE_CULLING_BOX);
+  parked_quark = g_quark_from_static_string ("chutes-message-row-parked");
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, bubble);
@@ -774,6 +943,8 @@ chutes_message_row_init (ChutesMessageRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->markdown_step = MARKDOWN_STEP;
+  self->reasoning.starts = g_array_new (FALSE, FALSE, sizeof (gsize));
+  self->plain_tail.starts = g_array_new (FALSE, FALSE, sizeof (gsize));
   /* Drawn only where it is in view: cairo walks every glyph of what is
    * drawn, and this holds up to megabytes. */
   self->plain_tail.box = chutes_culling_box_new (0);
