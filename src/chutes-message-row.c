@@ -124,7 +124,7 @@ delete_clicked_cb (ChutesMessageRow *self)
  * second; a runaway server, megabytes), or was loaded whole: its Markdown
  * ends after MARKDOWN_MAX_FAST bytes (or what is shown already), since
  * each kilobyte of it shown costs half a megabyte of widgets. */
-#define MARKDOWN_MAX_FAST (64 * 1024)
+#define MARKDOWN_MAX_FAST (32 * 1024)
 
 /* The step is sized to take about STEP_BUDGET µs, with the row measured
  * after it: what a kilobyte costs varies tenfold with what it holds (a
