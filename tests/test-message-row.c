@@ -107,9 +107,11 @@ labels_in_view_filled (GtkWidget *widget,
 
 /* The text of the visible labels under @row, one after the other, as a
  * person reads it: scrolled from the start to the end a page at a time,
- * each label's text taken while it is in view. */
+ * each label's text taken while it is in view (and in @seen_out, if
+ * given, by label). */
 static char *
-scrolled_text (GtkWidget *row)
+scrolled_text (GtkWidget   *row,
+               GHashTable **seen_out)
 {
   GtkWidget *scrolled = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
@@ -154,6 +156,9 @@ scrolled_text (GtkWidget *row)
 
       g_string_append (text, label_text ? label_text : gtk_label_get_text (labels->pdata[i]));
     }
+
+  if (seen_out != NULL)
+    *seen_out = g_steal_pointer (&seen);
 
   return g_string_free (text, FALSE);
 }
@@ -203,6 +208,7 @@ test_long_reply_in_steps (void)
   g_autofree char *text = long_text ("# Title\n\nThe **start** of it.\n\n", 1000 * 1000);
   g_autofree char *shown = NULL;
   g_autofree char *markdown_shown = NULL;
+  g_autoptr(GHashTable) seen = NULL;
   g_autofree char *expected = NULL;
   g_auto(GStrv) words = NULL;
   GtkWidget *row;
@@ -224,7 +230,7 @@ test_long_reply_in_steps (void)
   g_assert_nonnull (view);
   g_assert_true (g_str_has_prefix (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view)), "# Title"));
   g_assert_cmpuint (strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view))), <, strlen (text));
-  shown = scrolled_text (row);
+  shown = scrolled_text (row, &seen);
   markdown_shown = shown_text (view);
   g_assert_true (strstr (shown, "Title") != NULL);
   g_assert_true (strstr (shown, "# Title") == NULL);
@@ -264,6 +270,19 @@ test_long_reply_in_steps (void)
         chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (plain), &first, &last);
       }
     g_assert_true (first != gtk_widget_get_first_child (plain));
+
+    /* Its start, far out of view now, is empty, but a screen reader
+     * still has its text. */
+    {
+      GtkLabel *label = chutes_markdown_text_get_label (CHUTES_MARKDOWN_TEXT (gtk_widget_get_first_child (plain)));
+      const char *seen_text = g_hash_table_lookup (seen, label);
+      g_autofree char *wrong = NULL;
+
+      g_assert_nonnull (seen_text);
+      g_assert_cmpstr (gtk_label_get_text (label), ==, "");
+      wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL, seen_text);
+      g_assert_null (wrong);
+    }
   }
 
   /* Once it rests, the Markdown is parsed whole once more (in a thread,
@@ -351,7 +370,7 @@ test_long_reasoning_when_opened (void)
   g_test_message ("500 KB of reasoning shown in %u turns", turns);
   g_assert_cmpuint (turns, >, 5);
 
-  shown = scrolled_text (gtk_expander_get_child (expander));
+  shown = scrolled_text (gtk_expander_get_child (expander), NULL);
   {
     g_auto(GStrv) expected_words = g_strsplit_set (reasoning, " \n", -1);
     g_auto(GStrv) shown_words = g_strsplit_set (shown, " \n", -1);
