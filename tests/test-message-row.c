@@ -105,26 +105,51 @@ labels_in_view_filled (GtkWidget *widget,
   return TRUE;
 }
 
+static void
+count_frame (guint *frames)
+{
+  (*frames)++;
+}
+
 /* The text of the visible labels under @row, one after the other, as a
- * person reads it: scrolled from the start to the end a page at a time,
- * each label's text taken while it is in view (and in @seen_out, if
- * given, by label). */
+ * person reads it: each label scrolled into view in turn, from the
+ * first, and its text taken then (and kept in @seen_out, if given, by
+ * label). */
 static char *
 scrolled_text (GtkWidget   *row,
                GHashTable **seen_out)
 {
   GtkWidget *scrolled = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  /* The labels are held: one replaced meanwhile (the Markdown settling)
+   * must not leave its address, and its text, to another. */
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
   GString *text = g_string_new (NULL);
-  double value = 0;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (row);
+  guint frames = 0;
+  gulong frame_id = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (count_frame), &frames);
 
   for (;;)
     {
       gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      GtkWidget *next = NULL;
+      graphene_rect_t bounds;
+      guint frames_before;
 
-      gtk_adjustment_set_value (adjustment, value);
+      /* The first label not read yet, scrolled to the top of the view. */
+      g_ptr_array_set_size (labels, 0);
+      collect_labels (row, labels);
+      for (guint i = 0; i < labels->len && next == NULL; i++)
+        if (!g_hash_table_contains (seen, labels->pdata[i]))
+          next = labels->pdata[i];
+      if (next == NULL)
+        break;
+      if (gtk_widget_compute_bounds (next, scrolled, &bounds))
+        gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + bounds.origin.y);
+
+      /* A frame laid out at this place, at least, and its parts filled. */
+      frames_before = frames;
       do
         {
           g_assert_cmpint (g_get_monotonic_time (), <, give_up);
@@ -133,20 +158,19 @@ scrolled_text (GtkWidget   *row,
           while (g_main_context_pending (NULL))
             g_main_context_iteration (NULL, FALSE);
         }
-      while (!labels_in_view_filled (row, scrolled));
+      while (frames == frames_before || !labels_in_view_filled (row, scrolled));
 
-      /* Those near the view have their text too. */
+      /* It has its text now, and those near the view too. */
       g_ptr_array_set_size (labels, 0);
       collect_labels (row, labels);
       for (guint i = 0; i < labels->len; i++)
         if (*gtk_label_get_text (labels->pdata[i]) != '\0')
-          g_hash_table_replace (seen, labels->pdata[i],
+          g_hash_table_replace (seen, g_object_ref (labels->pdata[i]),
                                 g_strdup (gtk_label_get_text (labels->pdata[i])));
-
-      if (value + gtk_adjustment_get_page_size (adjustment) >= gtk_adjustment_get_upper (adjustment))
-        break;
-      value += gtk_adjustment_get_page_size (adjustment);
+      if (!g_hash_table_contains (seen, next))
+        g_hash_table_replace (seen, g_object_ref (next), g_strdup (gtk_label_get_text (GTK_LABEL (next))));
     }
+  g_signal_handler_disconnect (clock, frame_id);
 
   g_ptr_array_set_size (labels, 0);
   collect_labels (row, labels);
