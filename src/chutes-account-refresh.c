@@ -192,8 +192,8 @@ static void
 account_end_session (ChutesAccount *self,
                      const GError  *error)
 {
-  g_autoptr(ChutesAccount) hold = g_object_ref (self);
-  g_autoptr(ChutesTokens) old_tokens = g_steal_pointer (&self->tokens);
+  G_GNUC_UNUSED g_autoptr(ChutesAccount) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr(ChutesTokens) old_tokens = g_steal_pointer (&self->tokens);
   const char *client_id;
   Ended *ended;
 

@@ -360,7 +360,7 @@ history_open_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(ChutesApplication) self = user_data;
+  G_GNUC_UNUSED g_autoptr(ChutesApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!chutes_history_open_finish (CHUTES_HISTORY (object), result, &error) &&
