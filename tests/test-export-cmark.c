@@ -84,6 +84,9 @@ static const char * const hostile_texts[] = {
   "- ```sh\n  ls",
   "1. <!--\n   x",
   " - 1. <script>\x05",
+  /* A fence line inside an HTML block: a reader that takes raw HTML for
+   * text (the view's parser does) opens a code block there. */
+  "<!--\x01Here:\n```c\nint x;\n-->",
 };
 
 static const char * const tokens[] = {
