@@ -625,17 +625,48 @@ may_define_reference (const char *text)
   return FALSE;
 }
 
+/* Whether a line of @text (in a quote or indented, to be safe) is a run of
+ * three or more ` or ~ followed by blanks with a tab among them: CommonMark
+ * closes a fence with it, md4c 0.4.8 does not (it takes only spaces after
+ * a closing fence), so md4c would find the fence open where it is not. */
+static gboolean
+may_misread_fence_end (const char *text)
+{
+  for (const char *line = text; line != NULL; line = next_line (line))
+    {
+      const char *p = line + strspn (line, " \t>");
+      char c = *p;
+      gsize run;
+      gsize blanks;
+
+      if (c != '`' && c != '~')
+        continue;
+      run = strspn (p, c == '`' ? "`" : "~");
+      blanks = strspn (p + run, " \t");
+      if (run >= 3 && (p[run + blanks] == '\n' || p[run + blanks] == '\0') &&
+          memchr (p + run, '\t', blanks) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* Whether a line of @text that begins like a fence or an HTML block,
  * indented four columns or more (in a quote, after its markers), follows a
  * line of text: md4c 0.4.8 opens the block there where CommonMark goes on
  * with the paragraph (or a list item's), so what md4c finds open or closed
- * after it cannot be trusted. */
+ * after it cannot be trusted. Or a fence end md4c does not take as one
+ * (may_misread_fence_end()). */
 static gboolean
 may_misread_block (const char *text)
 {
-  g_autofree char *expanded = expand_tabs (text);
+  g_autofree char *expanded = NULL;
   gboolean after_text = FALSE;
 
+  if (may_misread_fence_end (text))
+    return TRUE;
+
+  expanded = expand_tabs (text);
   for (const char *line = expanded; line != NULL; line = next_line (line))
     {
       const char *start = line;

@@ -293,6 +293,8 @@ test_markdown_left_open_is_closed_or_fenced (void)
     { "Assistant · x\n===", "\n\n```markdown\nAssistant · x\n===\n```\n\n" },
     { "text\n    <div>\n<?x", "\n\n```markdown\ntext\n    <div>\n<?x\n```\n\n" },
     { "text\n    ```\nmore\n```", "\n\n~~~markdown\ntext\n    ```\nmore\n```\n~~~\n\n" },
+    /* A tab after a closing fence: CommonMark closes, md4c 0.4.8 does not. */
+    { "~~~c\nx\n~~~\t", "\n\n```markdown\n~~~c\nx\n~~~\t\n```\n\n" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
