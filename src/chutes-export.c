@@ -11,7 +11,7 @@
 #include <md4c.h>
 
 #include "chutes-export.h"
-#include "chutes-markdown-private.h"
+#include "chutes-markdown-blocks.h"
 #include "chutes-message.h"
 
 #define FORMAT_VERSION 1

@@ -15,7 +15,7 @@
 
 #include <stdlib.h>
 
-#include "chutes-markdown-private.h"
+#include "chutes-markdown-blocks.h"
 #include "fuzz-common.h"
 
 static const char * const label_tags[] = {
