@@ -11,7 +11,7 @@
 #include "chutes-chat-page.h"
 #include "chutes-chat-settings-popover.h"
 #include "chutes-message-row.h"
-#include "chutes-model.h"
+#include "chutes-model-info.h"
 #include "chutes-model-picker.h"
 #include "chutes-markdown-view.h"
 #include "chutes-stack-a11y.h"
@@ -629,9 +629,9 @@ models_contain (GListModel *models,
 {
   for (guint i = 0; model_id != NULL && i < g_list_model_get_n_items (models); i++)
     {
-      g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
+      g_autoptr(ChutesModelInfo) model = g_list_model_get_item (models, i);
 
-      if (g_strcmp0 (chutes_model_get_id (model), model_id) == 0)
+      if (g_strcmp0 (chutes_model_info_get_id (model), model_id) == 0)
         return TRUE;
     }
 
@@ -646,7 +646,7 @@ chutes_chat_page_dup_initial_model (ChutesChatPage *self)
   GSettings *settings = chutes_application_get_settings (self->application);
   g_autofree char *preferred = g_settings_get_string (settings, "default-model");
   g_autofree char *last = g_settings_get_string (settings, "last-model");
-  g_autoptr(ChutesModel) first = NULL;
+  g_autoptr(ChutesModelInfo) first = NULL;
 
   if (self->models == NULL)
     return *preferred ? g_steal_pointer (&preferred) : NULL;
@@ -657,7 +657,7 @@ chutes_chat_page_dup_initial_model (ChutesChatPage *self)
     return g_steal_pointer (&last);
 
   first = g_list_model_get_item (self->models, 0);
-  return first ? g_strdup (chutes_model_get_id (first)) : NULL;
+  return first ? g_strdup (chutes_model_info_get_id (first)) : NULL;
 }
 
 static void

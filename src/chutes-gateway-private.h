@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The models in a GET /v1/models reply ({"data": [...]} or a bare list),
- * sorted by id, one per id, as a GListModel of ChutesModel; NULL with
+ * sorted by id, one per id, as a GListModel of ChutesModelInfo; NULL with
  * CHUTES_ERROR_PROTOCOL naming @host when it is not such a list. */
 GListModel *chutes_gateway_parse_models (GBytes      *bytes,
                                          const char  *host,

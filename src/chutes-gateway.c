@@ -13,7 +13,7 @@
 #include "chutes-gateway-private.h"
 #include "chutes-http.h"
 #include "chutes-json.h"
-#include "chutes-model.h"
+#include "chutes-model-info.h"
 
 struct _ChutesGateway
 {
@@ -155,10 +155,10 @@ static int
 compare_models (gconstpointer a,
                 gconstpointer b)
 {
-  ChutesModel *model_a = *(ChutesModel * const *) a;
-  ChutesModel *model_b = *(ChutesModel * const *) b;
+  ChutesModelInfo *model_a = *(ChutesModelInfo * const *) a;
+  ChutesModelInfo *model_b = *(ChutesModelInfo * const *) b;
 
-  return strcmp (chutes_model_get_id (model_a), chutes_model_get_id (model_b));
+  return strcmp (chutes_model_info_get_id (model_a), chutes_model_info_get_id (model_b));
 }
 
 /* {"object": "list", "data": [...]}; a bare list is accepted too. */
@@ -170,7 +170,7 @@ parse_models (GBytes      *bytes,
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) parse_error = NULL;
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MODEL);
+  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MODEL_INFO);
   JsonArray *data = NULL;
   gsize size = 0;
   const char *text = g_bytes_get_data (bytes, &size);
@@ -202,7 +202,7 @@ parse_models (GBytes      *bytes,
     {
       JsonNode *node = json_array_get_element (data, i);
       g_autoptr(GError) local_error = NULL;
-      ChutesModel *model;
+      ChutesModelInfo *model;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
@@ -210,7 +210,7 @@ parse_models (GBytes      *bytes,
           continue;
         }
 
-      model = chutes_model_new_from_json (json_node_get_object (node), &local_error);
+      model = chutes_model_info_new_from_json (json_node_get_object (node), &local_error);
       if (model == NULL)
         {
           g_debug ("Skipping model entry %u: %s", i, local_error->message);
@@ -224,11 +224,11 @@ parse_models (GBytes      *bytes,
 
   for (guint i = 0; i < models->len; i++)
     {
-      ChutesModel *model = g_ptr_array_index (models, i);
+      ChutesModelInfo *model = g_ptr_array_index (models, i);
 
       if (i > 0 && compare_models (&g_ptr_array_index (models, i - 1), &model) == 0)
         {
-          g_debug ("Skipping a second entry for model %s", chutes_model_get_id (model));
+          g_debug ("Skipping a second entry for model %s", chutes_model_info_get_id (model));
           continue;
         }
 

@@ -18,7 +18,7 @@ ChutesGateway *chutes_gateway_new                (SoupSession         *session,
 SoupSession   *chutes_gateway_get_session        (ChutesGateway       *self);
 ChutesConfig  *chutes_gateway_get_config         (ChutesGateway       *self);
 
-/* GET {api}/models (no auth). Returns a GListModel of ChutesModel sorted by
+/* GET {api}/models (no auth). Returns a GListModel of ChutesModelInfo sorted by
  * id; entries that do not parse are skipped with a g_debug. */
 void           chutes_gateway_list_models_async  (ChutesGateway       *self,
                                                   GCancellable        *cancellable,

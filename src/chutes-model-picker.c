@@ -21,7 +21,7 @@ struct _ChutesModelPicker
   GtkWidget           parent_instance;
 
   GListModel         *models;
-  ChutesModel        *selected_model;
+  ChutesModelInfo    *selected_model;
   char               *selected_model_id;
   char               *placeholder_text;
   /* The search split at white space and case-folded; NULL matches all. */
@@ -71,9 +71,9 @@ find_model (GListModel *list,
   n = g_list_model_get_n_items (list);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(ChutesModel) model = g_list_model_get_item (list, i);
+      g_autoptr(ChutesModelInfo) model = g_list_model_get_item (list, i);
 
-      if (g_strcmp0 (chutes_model_get_id (model), model_id) == 0)
+      if (g_strcmp0 (chutes_model_info_get_id (model), model_id) == 0)
         return i;
     }
 
@@ -90,7 +90,7 @@ model_matches_search (gpointer item,
   if (self->search_terms == NULL)
     return TRUE;
 
-  id = g_utf8_casefold (chutes_model_get_id (item), -1);
+  id = g_utf8_casefold (chutes_model_info_get_id (item), -1);
   for (guint i = 0; self->search_terms[i] != NULL; i++)
     {
       if (strstr (id, self->search_terms[i]) == NULL)
@@ -112,7 +112,7 @@ chutes_model_picker_update_button (ChutesModelPicker *self)
 
   if (chosen)
     {
-      label = chutes_model_dup_short_name (id);
+      label = chutes_model_row_dup_short_name (id);
       /* Translators: tooltip of the model picker button */
       tooltip = g_strdup_printf (_("Model: %s"), id);
     }
@@ -139,13 +139,13 @@ chutes_model_picker_update_button (ChutesModelPicker *self)
                                   -1);
   gtk_widget_set_visible (self->button_tee_icon,
                           self->selected_model != NULL &&
-                          chutes_model_get_confidential (self->selected_model));
+                          chutes_model_info_get_confidential (self->selected_model));
 }
 
 static void
 chutes_model_picker_sync_selected_model (ChutesModelPicker *self)
 {
-  g_autoptr(ChutesModel) model = NULL;
+  g_autoptr(ChutesModelInfo) model = NULL;
   guint position = find_model (self->models, self->selected_model_id);
 
   if (position != GTK_INVALID_LIST_POSITION)
@@ -278,13 +278,13 @@ static void
 chutes_model_picker_pick (ChutesModelPicker *self,
                           guint              position)
 {
-  g_autoptr(ChutesModel) model = NULL;
+  g_autoptr(ChutesModelInfo) model = NULL;
 
   model = g_list_model_get_item (G_LIST_MODEL (self->matches), position);
   if (model == NULL)
     return;
 
-  chutes_model_picker_set_selected_model_id (self, chutes_model_get_id (model));
+  chutes_model_picker_set_selected_model_id (self, chutes_model_info_get_id (model));
   gtk_popover_popdown (self->popover);
 }
 
@@ -387,12 +387,12 @@ row_selected_transform (GBinding     *binding,
                         gpointer      user_data)
 {
   g_autoptr(GObject) row = g_binding_dup_target (binding);
-  ChutesModel *model = row != NULL ? chutes_model_row_get_model (CHUTES_MODEL_ROW (row)) : NULL;
+  ChutesModelInfo *model = row != NULL ? chutes_model_row_get_model (CHUTES_MODEL_ROW (row)) : NULL;
   const char *id = g_value_get_string (from_value);
 
   g_value_set_boolean (to_value,
                        model != NULL && id != NULL &&
-                       g_str_equal (id, chutes_model_get_id (model)));
+                       g_str_equal (id, chutes_model_info_get_id (model)));
   return TRUE;
 }
 
@@ -728,7 +728,7 @@ chutes_model_picker_set_selected_model_id (ChutesModelPicker *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MODEL_ID]);
 }
 
-ChutesModel *
+ChutesModelInfo *
 chutes_model_picker_get_selected_model (ChutesModelPicker *self)
 {
   g_return_val_if_fail (CHUTES_IS_MODEL_PICKER (self), NULL);

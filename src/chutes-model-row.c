@@ -13,19 +13,19 @@
 
 struct _ChutesModelRow
 {
-  GtkWidget    parent_instance;
+  GtkWidget        parent_instance;
 
-  ChutesModel *model;
+  ChutesModelInfo *model;
 
-  GtkLabel    *name_label;
-  GtkWidget   *tee_badge;
-  GtkLabel    *organization_label;
-  GtkLabel    *prices_label;
-  GtkWidget   *details_separator;
-  GtkLabel    *context_label;
-  GtkWidget   *check_image;
+  GtkLabel        *name_label;
+  GtkWidget       *tee_badge;
+  GtkLabel        *organization_label;
+  GtkLabel        *prices_label;
+  GtkWidget       *details_separator;
+  GtkLabel        *context_label;
+  GtkWidget       *check_image;
 
-  guint        selected : 1;
+  guint            selected : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesModelRow, chutes_model_row, GTK_TYPE_WIDGET)
@@ -40,7 +40,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 char *
-chutes_model_dup_short_name (const char *model_id)
+chutes_model_row_dup_short_name (const char *model_id)
 {
   const char *slash;
 
@@ -54,7 +54,7 @@ chutes_model_dup_short_name (const char *model_id)
 }
 
 char *
-chutes_model_dup_organization (const char *model_id)
+chutes_model_row_dup_organization (const char *model_id)
 {
   const char *slash;
 
@@ -82,8 +82,8 @@ format_price (double price)
 }
 
 char *
-chutes_model_format_prices (double prompt_price,
-                            double completion_price)
+chutes_model_row_format_prices (double prompt_price,
+                                double completion_price)
 {
   g_autofree char *prompt = NULL;
   g_autofree char *completion = NULL;
@@ -103,7 +103,7 @@ chutes_model_format_prices (double prompt_price,
 }
 
 char *
-chutes_model_format_context_length (gint64 context_length)
+chutes_model_row_format_context_length (gint64 context_length)
 {
   g_autofree char *size = NULL;
   gint64 thousands;
@@ -156,14 +156,14 @@ chutes_model_row_update (ChutesModelRow *self)
     {
       g_autofree char *prompt = NULL;
       g_autofree char *completion = NULL;
-      double prompt_price = chutes_model_get_prompt_price (self->model);
-      double completion_price = chutes_model_get_completion_price (self->model);
+      double prompt_price = chutes_model_info_get_prompt_price (self->model);
+      double completion_price = chutes_model_info_get_completion_price (self->model);
 
-      id = chutes_model_get_id (self->model);
-      name = chutes_model_dup_short_name (id);
-      organization = chutes_model_dup_organization (id);
-      prices = chutes_model_format_prices (prompt_price, completion_price);
-      context = chutes_model_format_context_length (chutes_model_get_context_length (self->model));
+      id = chutes_model_info_get_id (self->model);
+      name = chutes_model_row_dup_short_name (id);
+      organization = chutes_model_row_dup_organization (id);
+      prices = chutes_model_row_format_prices (prompt_price, completion_price);
+      context = chutes_model_row_format_context_length (chutes_model_info_get_context_length (self->model));
 
       prompt = format_price (prompt_price);
       completion = format_price (completion_price);
@@ -183,7 +183,7 @@ chutes_model_row_update (ChutesModelRow *self)
   set_label (self->context_label, context);
   gtk_widget_set_visible (self->details_separator, prices != NULL && context != NULL);
   gtk_widget_set_visible (self->tee_badge,
-                          self->model != NULL && chutes_model_get_confidential (self->model));
+                          self->model != NULL && chutes_model_info_get_confidential (self->model));
 }
 
 static void
@@ -258,7 +258,7 @@ chutes_model_row_class_init (ChutesModelRowClass *klass)
 
   properties[PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL,
-                         CHUTES_TYPE_MODEL,
+                         CHUTES_TYPE_MODEL_INFO,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   properties[PROP_SELECTED] =
     g_param_spec_boolean ("selected", NULL, NULL,
@@ -293,7 +293,7 @@ chutes_model_row_new (void)
   return g_object_new (CHUTES_TYPE_MODEL_ROW, NULL);
 }
 
-ChutesModel *
+ChutesModelInfo *
 chutes_model_row_get_model (ChutesModelRow *self)
 {
   g_return_val_if_fail (CHUTES_IS_MODEL_ROW (self), NULL);
@@ -302,11 +302,11 @@ chutes_model_row_get_model (ChutesModelRow *self)
 }
 
 void
-chutes_model_row_set_model (ChutesModelRow *self,
-                            ChutesModel    *model)
+chutes_model_row_set_model (ChutesModelRow  *self,
+                            ChutesModelInfo *model)
 {
   g_return_if_fail (CHUTES_IS_MODEL_ROW (self));
-  g_return_if_fail (model == NULL || CHUTES_IS_MODEL (model));
+  g_return_if_fail (model == NULL || CHUTES_IS_MODEL_INFO (model));
 
   if (!g_set_object (&self->model, model))
     return;

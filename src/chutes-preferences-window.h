@@ -17,7 +17,7 @@ G_DECLARE_FINAL_TYPE (ChutesPreferencesWindow, chutes_preferences_window, CHUTES
  *
  * Properties, all read-write and shown as plain text:
  *  "settings"      GSettings, construct-only
- *  "models"        GListModel of ChutesModel for the default-model picker
+ *  "models"        GListModel of ChutesModelInfo for the default-model picker
  *  "account-name"  the signed-in account, NULL when signed out
  *  "idp-url"       the identity provider in use
  *  "gateway-url"   the model gateway in use

@@ -10,7 +10,7 @@
 #include "chutes-error.h"
 #include "chutes-json.h"
 #include "chutes-message.h"
-#include "chutes-model.h"
+#include "chutes-model-info.h"
 
 static void
 parse_ok (const char      *data,
@@ -419,21 +419,21 @@ test_request_body (void)
   }
 }
 
-static ChutesModel *
+static ChutesModelInfo *
 model_from_json (const char  *json,
                  GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
 
   g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
-  return chutes_model_new_from_json (json_node_get_object (json_parser_get_root (parser)), error);
+  return chutes_model_info_new_from_json (json_node_get_object (json_parser_get_root (parser)), error);
 }
 
 static void
 test_model_full_entry (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChutesModel) model = NULL;
+  g_autoptr(ChutesModelInfo) model = NULL;
   g_autofree char *id = NULL;
   gint64 context_length = 0;
 
@@ -442,12 +442,12 @@ test_model_full_entry (void)
                            "\"pricing\":{\"prompt\":0.5,\"completion\":2,\"input_cache_read\":0.25},"
                            "\"confidential_compute\":true,\"extra\":[1]}", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (chutes_model_get_id (model), ==, "deepseek-ai/DeepSeek-R1-0528-TEE");
-  g_assert_cmpstr (chutes_model_get_chute_id (model), ==, "7b6a5f4e");
-  g_assert_cmpint (chutes_model_get_context_length (model), ==, 163840);
-  g_assert_cmpfloat (chutes_model_get_prompt_price (model), ==, 0.5);
-  g_assert_cmpfloat (chutes_model_get_completion_price (model), ==, 2.0);
-  g_assert_true (chutes_model_get_confidential (model));
+  g_assert_cmpstr (chutes_model_info_get_id (model), ==, "deepseek-ai/DeepSeek-R1-0528-TEE");
+  g_assert_cmpstr (chutes_model_info_get_chute_id (model), ==, "7b6a5f4e");
+  g_assert_cmpint (chutes_model_info_get_context_length (model), ==, 163840);
+  g_assert_cmpfloat (chutes_model_info_get_prompt_price (model), ==, 0.5);
+  g_assert_cmpfloat (chutes_model_info_get_completion_price (model), ==, 2.0);
+  g_assert_true (chutes_model_info_get_confidential (model));
 
   g_object_get (model, "id", &id, "context-length", &context_length, NULL);
   g_assert_cmpstr (id, ==, "deepseek-ai/DeepSeek-R1-0528-TEE");
@@ -459,48 +459,48 @@ static void
 test_model_absurd_numbers (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChutesModel) model = NULL;
-  g_autoptr(ChutesModel) negative = NULL;
+  g_autoptr(ChutesModelInfo) model = NULL;
+  g_autoptr(ChutesModelInfo) negative = NULL;
 
   model = model_from_json ("{\"id\":\"a/b\",\"max_model_len\":1e400,"
                            "\"pricing\":{\"prompt\":1e300,\"completion\":1e400}}", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (chutes_model_get_context_length (model), ==, 0);
-  g_assert_cmpfloat (chutes_model_get_prompt_price (model), ==, -1.0);
-  g_assert_cmpfloat (chutes_model_get_completion_price (model), ==, -1.0);
+  g_assert_cmpint (chutes_model_info_get_context_length (model), ==, 0);
+  g_assert_cmpfloat (chutes_model_info_get_prompt_price (model), ==, -1.0);
+  g_assert_cmpfloat (chutes_model_info_get_completion_price (model), ==, -1.0);
 
   negative = model_from_json ("{\"id\":\"a/b\",\"max_model_len\":-9223372036854775000,"
                               "\"pricing\":{\"prompt\":\"-1e400\",\"completion\":-0.5}}",
                               &error);
   g_assert_no_error (error);
-  g_assert_cmpint (chutes_model_get_context_length (negative), ==, 0);
-  g_assert_cmpfloat (chutes_model_get_prompt_price (negative), ==, -1.0);
-  g_assert_cmpfloat (chutes_model_get_completion_price (negative), ==, -1.0);
+  g_assert_cmpint (chutes_model_info_get_context_length (negative), ==, 0);
+  g_assert_cmpfloat (chutes_model_info_get_prompt_price (negative), ==, -1.0);
+  g_assert_cmpfloat (chutes_model_info_get_completion_price (negative), ==, -1.0);
 }
 
 static void
 test_model_sparse_entry (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChutesModel) model = NULL;
+  g_autoptr(ChutesModelInfo) model = NULL;
 
   /* Only an id; nulls, strings for numbers and wrong types elsewhere. */
   model = model_from_json ("{\"id\":\"m\",\"chute_id\":null,\"max_model_len\":\"big\","
                            "\"pricing\":{\"prompt\":\"0.125\",\"completion\":null},"
                            "\"confidential_compute\":\"yes\"}", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (chutes_model_get_id (model), ==, "m");
-  g_assert_null (chutes_model_get_chute_id (model));
-  g_assert_cmpint (chutes_model_get_context_length (model), ==, 0);
-  g_assert_cmpfloat (chutes_model_get_prompt_price (model), ==, 0.125);
-  g_assert_cmpfloat (chutes_model_get_completion_price (model), <, 0);
-  g_assert_false (chutes_model_get_confidential (model));
+  g_assert_cmpstr (chutes_model_info_get_id (model), ==, "m");
+  g_assert_null (chutes_model_info_get_chute_id (model));
+  g_assert_cmpint (chutes_model_info_get_context_length (model), ==, 0);
+  g_assert_cmpfloat (chutes_model_info_get_prompt_price (model), ==, 0.125);
+  g_assert_cmpfloat (chutes_model_info_get_completion_price (model), <, 0);
+  g_assert_false (chutes_model_info_get_confidential (model));
   g_clear_object (&model);
 
   model = model_from_json ("{\"id\":\"n\",\"pricing\":[1,2],\"max_model_len\":-5}", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (chutes_model_get_context_length (model), ==, 0);
-  g_assert_cmpfloat (chutes_model_get_prompt_price (model), <, 0);
+  g_assert_cmpint (chutes_model_info_get_context_length (model), ==, 0);
+  g_assert_cmpfloat (chutes_model_info_get_prompt_price (model), <, 0);
 }
 
 static void
@@ -517,7 +517,7 @@ test_model_without_id (void)
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(ChutesModel) model = model_from_json (inputs[i], &error);
+      g_autoptr(ChutesModelInfo) model = model_from_json (inputs[i], &error);
 
       g_assert_null (model);
       g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL);

@@ -9,7 +9,7 @@
 #include "chutes-chat-stream.h"
 #include "chutes-error.h"
 #include "chutes-gateway.h"
-#include "chutes-model.h"
+#include "chutes-model-info.h"
 #include "chutes-http.h"
 #include "chutes-message.h"
 #include "chutes-pkce.h"
@@ -883,13 +883,13 @@ test_gateway_lists_models (Fixture       *fixture,
                            gconstpointer  user_data)
 {
   g_autoptr(ChutesConfig) config = chutes_test_mock_new_config (fixture->mock, NULL);
-  g_autoptr(ChutesModel) tee = NULL;
+  g_autoptr(ChutesModelInfo) tee = NULL;
   ListModels list;
   guint n_items;
 
   list_models (config, fixture->session, &list);
   g_assert_no_error (list.error);
-  g_assert_true (g_list_model_get_item_type (list.models) == CHUTES_TYPE_MODEL);
+  g_assert_true (g_list_model_get_item_type (list.models) == CHUTES_TYPE_MODEL_INFO);
 
   n_items = g_list_model_get_n_items (list.models);
   g_assert_cmpuint (n_items, ==, 5);
@@ -897,19 +897,19 @@ test_gateway_lists_models (Fixture       *fixture,
   /* Sorted by id. */
   for (guint i = 1; i < n_items; i++)
     {
-      g_autoptr(ChutesModel) a = g_list_model_get_item (list.models, i - 1);
-      g_autoptr(ChutesModel) b = g_list_model_get_item (list.models, i);
+      g_autoptr(ChutesModelInfo) a = g_list_model_get_item (list.models, i - 1);
+      g_autoptr(ChutesModelInfo) b = g_list_model_get_item (list.models, i);
 
-      g_assert_cmpint (strcmp (chutes_model_get_id (a), chutes_model_get_id (b)), <, 0);
+      g_assert_cmpint (strcmp (chutes_model_info_get_id (a), chutes_model_info_get_id (b)), <, 0);
     }
 
   tee = g_list_model_get_item (list.models, 2);
-  g_assert_cmpstr (chutes_model_get_id (tee), ==, "deepseek-ai/DeepSeek-R1-0528-TEE");
-  g_assert_true (chutes_model_get_confidential (tee));
-  g_assert_cmpint (chutes_model_get_context_length (tee), ==, 163840);
-  g_assert_cmpfloat (chutes_model_get_prompt_price (tee), ==, 0.5);
-  g_assert_cmpfloat (chutes_model_get_completion_price (tee), ==, 2.0);
-  g_assert_cmpstr (chutes_model_get_chute_id (tee), ==, "7b6a5f4e-3d2c-5b1a-8f9e-0d1c2b3a4f5e");
+  g_assert_cmpstr (chutes_model_info_get_id (tee), ==, "deepseek-ai/DeepSeek-R1-0528-TEE");
+  g_assert_true (chutes_model_info_get_confidential (tee));
+  g_assert_cmpint (chutes_model_info_get_context_length (tee), ==, 163840);
+  g_assert_cmpfloat (chutes_model_info_get_prompt_price (tee), ==, 0.5);
+  g_assert_cmpfloat (chutes_model_info_get_completion_price (tee), ==, 2.0);
+  g_assert_cmpstr (chutes_model_info_get_chute_id (tee), ==, "7b6a5f4e-3d2c-5b1a-8f9e-0d1c2b3a4f5e");
 
   g_clear_object (&list.models);
 }

@@ -49,7 +49,7 @@ load_models (void)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
-  GListStore *store = g_list_store_new (CHUTES_TYPE_MODEL);
+  GListStore *store = g_list_store_new (CHUTES_TYPE_MODEL_INFO);
   JsonArray *array;
 
   json_parser_load_from_data (parser, models_json, -1, &error);
@@ -58,9 +58,9 @@ load_models (void)
   array = json_node_get_array (json_parser_get_root (parser));
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autoptr(ChutesModel) model = NULL;
+      g_autoptr(ChutesModelInfo) model = NULL;
 
-      model = chutes_model_new_from_json (json_array_get_object_element (array, i), &error);
+      model = chutes_model_info_new_from_json (json_array_get_object_element (array, i), &error);
       g_assert_no_error (error);
       g_list_store_append (store, model);
     }
@@ -69,15 +69,15 @@ load_models (void)
   return G_LIST_MODEL (store);
 }
 
-static ChutesModel *
+static ChutesModelInfo *
 get_model (GListModel *models,
            const char *id)
 {
   for (guint i = 0; i < g_list_model_get_n_items (models); i++)
     {
-      g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
+      g_autoptr(ChutesModelInfo) model = g_list_model_get_item (models, i);
 
-      if (g_str_equal (chutes_model_get_id (model), id))
+      if (g_str_equal (chutes_model_info_get_id (model), id))
         return model;
     }
 
@@ -88,11 +88,11 @@ static char *
 dup_match_id (ChutesModelPicker *picker,
               guint              position)
 {
-  g_autoptr(ChutesModel) model = g_list_model_get_item (chutes_model_picker_get_matches (picker),
+  g_autoptr(ChutesModelInfo) model = g_list_model_get_item (chutes_model_picker_get_matches (picker),
                                                         position);
 
   g_assert_nonnull (model);
-  return g_strdup (chutes_model_get_id (model));
+  return g_strdup (chutes_model_info_get_id (model));
 }
 
 static void
@@ -202,9 +202,9 @@ find_row (GtkWidget  *root,
   collect_widgets (root, CHUTES_TYPE_MODEL_ROW, rows);
   for (guint i = 0; i < rows->len; i++)
     {
-      ChutesModel *model = chutes_model_row_get_model (rows->pdata[i]);
+      ChutesModelInfo *model = chutes_model_row_get_model (rows->pdata[i]);
 
-      if (model != NULL && g_str_equal (chutes_model_get_id (model), id))
+      if (model != NULL && g_str_equal (chutes_model_info_get_id (model), id))
         return rows->pdata[i];
     }
 
@@ -313,14 +313,14 @@ test_format_texts (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (contexts); i++)
     {
-      g_autofree char *text = chutes_model_format_context_length (contexts[i].context_length);
+      g_autofree char *text = chutes_model_row_format_context_length (contexts[i].context_length);
 
       g_assert_cmpstr (text, ==, contexts[i].expected);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (prices); i++)
     {
-      g_autofree char *text = chutes_model_format_prices (prices[i].prompt, prices[i].completion);
+      g_autofree char *text = chutes_model_row_format_prices (prices[i].prompt, prices[i].completion);
 
       g_assert_cmpstr (text, ==, prices[i].expected);
     }
@@ -345,7 +345,7 @@ test_row_texts (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
-      ChutesModel *model = get_model (models, expected[i].id);
+      ChutesModelInfo *model = get_model (models, expected[i].id);
       g_autofree char *texts = NULL;
       g_autoptr(GPtrArray) images = g_ptr_array_new ();
       gboolean badge = FALSE;
@@ -691,7 +691,7 @@ test_open_scrolls_to_selected (Fixture       *fixture,
                                gconstpointer  data)
 {
   ChutesModelPicker *picker = fixture->picker;
-  g_autoptr(GListStore) many = g_list_store_new (CHUTES_TYPE_MODEL);
+  g_autoptr(GListStore) many = g_list_store_new (CHUTES_TYPE_MODEL_INFO);
   g_autofree char *last = NULL;
   GtkWidget *popover = picker_popover (picker);
   GtkEventController *keys;
@@ -699,11 +699,11 @@ test_open_scrolls_to_selected (Fixture       *fixture,
   for (guint i = 0; i < 60; i++)
     {
       g_autoptr(JsonObject) object = json_object_new ();
-      g_autoptr(ChutesModel) model = NULL;
+      g_autoptr(ChutesModelInfo) model = NULL;
       g_autofree char *id = g_strdup_printf ("org-%02u/Model-%02u", i, i);
 
       json_object_set_string_member (object, "id", id);
-      model = chutes_model_new_from_json (object, NULL);
+      model = chutes_model_info_new_from_json (object, NULL);
       g_list_store_append (many, model);
       g_free (last);
       last = g_strdup (id);

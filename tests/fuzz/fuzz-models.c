@@ -13,7 +13,7 @@
 
 #include "chutes-error.h"
 #include "chutes-gateway-private.h"
-#include "chutes-model.h"
+#include "chutes-model-info.h"
 #include "fuzz-common.h"
 
 int
@@ -34,19 +34,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       return 0;
     }
 
-  if (error != NULL || g_list_model_get_item_type (models) != CHUTES_TYPE_MODEL)
+  if (error != NULL || g_list_model_get_item_type (models) != CHUTES_TYPE_MODEL_INFO)
     abort ();
 
   n_items = g_list_model_get_n_items (models);
   for (guint i = 0; i < n_items; i++)
     {
-      g_autoptr(ChutesModel) model = g_list_model_get_item (models, i);
-      const char *id = chutes_model_get_id (model);
+      g_autoptr(ChutesModelInfo) model = g_list_model_get_item (models, i);
+      const char *id = chutes_model_info_get_id (model);
 
       if (id == NULL || id[0] == '\0' || (previous != NULL && strcmp (previous, id) >= 0))
         abort ();
       fuzz_check_utf8 (id);
-      fuzz_check_utf8 (chutes_model_get_chute_id (model));
+      fuzz_check_utf8 (chutes_model_info_get_chute_id (model));
       /* Owned by the list, which outlives this loop. */
       previous = id;
     }

@@ -1,4 +1,4 @@
-/* chutes-model.c: one model offered by the gateway's /models
+/* chutes-model-info.c: one model offered by the gateway's /models
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,13 +10,13 @@
 
 #include "chutes-error.h"
 #include "chutes-json.h"
-#include "chutes-model.h"
+#include "chutes-model-info.h"
 
 /* US dollars per million tokens: a "price" past this is no price (and
  * would print as hundreds of digits). */
 #define MAX_PRICE 1e6
 
-struct _ChutesModel
+struct _ChutesModelInfo
 {
   GObject   parent_instance;
 
@@ -28,7 +28,7 @@ struct _ChutesModel
   gboolean  confidential;
 };
 
-G_DEFINE_FINAL_TYPE (ChutesModel, chutes_model, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (ChutesModelInfo, chutes_model_info, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
@@ -44,23 +44,23 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-chutes_model_finalize (GObject *object)
+chutes_model_info_finalize (GObject *object)
 {
-  ChutesModel *self = (ChutesModel *)object;
+  ChutesModelInfo *self = (ChutesModelInfo *)object;
 
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->chute_id, g_free);
 
-  G_OBJECT_CLASS (chutes_model_parent_class)->finalize (object);
+  G_OBJECT_CLASS (chutes_model_info_parent_class)->finalize (object);
 }
 
 static void
-chutes_model_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
+chutes_model_info_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
 {
-  ChutesModel *self = CHUTES_MODEL (object);
+  ChutesModelInfo *self = CHUTES_MODEL_INFO (object);
 
   switch (prop_id)
     {
@@ -94,12 +94,12 @@ chutes_model_get_property (GObject    *object,
 }
 
 static void
-chutes_model_set_property (GObject      *object,
-                           guint         prop_id,
-                           const GValue *value,
-                           GParamSpec   *pspec)
+chutes_model_info_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
 {
-  ChutesModel *self = CHUTES_MODEL (object);
+  ChutesModelInfo *self = CHUTES_MODEL_INFO (object);
 
   switch (prop_id)
     {
@@ -133,7 +133,7 @@ chutes_model_set_property (GObject      *object,
 }
 
 static void
-chutes_model_class_init (ChutesModelClass *klass)
+chutes_model_info_class_init (ChutesModelInfoClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags flags = (G_PARAM_READWRITE |
@@ -141,9 +141,9 @@ chutes_model_class_init (ChutesModelClass *klass)
                        G_PARAM_EXPLICIT_NOTIFY |
                        G_PARAM_STATIC_STRINGS);
 
-  object_class->finalize = chutes_model_finalize;
-  object_class->get_property = chutes_model_get_property;
-  object_class->set_property = chutes_model_set_property;
+  object_class->finalize = chutes_model_info_finalize;
+  object_class->get_property = chutes_model_info_get_property;
+  object_class->set_property = chutes_model_info_set_property;
 
   properties[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL, flags);
@@ -165,7 +165,7 @@ chutes_model_class_init (ChutesModelClass *klass)
 }
 
 static void
-chutes_model_init (ChutesModel *self)
+chutes_model_info_init (ChutesModelInfo *self)
 {
   self->prompt_price = -1.0;
   self->completion_price = -1.0;
@@ -215,9 +215,9 @@ get_number (JsonObject *object,
   return isfinite (*value);
 }
 
-ChutesModel *
-chutes_model_new_from_json (JsonObject  *object,
-                            GError     **error)
+ChutesModelInfo *
+chutes_model_info_new_from_json (JsonObject  *object,
+                                 GError     **error)
 {
   JsonNode *node;
   JsonObject *pricing = NULL;
@@ -258,7 +258,7 @@ chutes_model_new_from_json (JsonObject  *object,
       json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     confidential = json_node_get_boolean (node);
 
-  return g_object_new (CHUTES_TYPE_MODEL,
+  return g_object_new (CHUTES_TYPE_MODEL_INFO,
                        "id", id,
                        "chute-id", get_string (object, "chute_id"),
                        "context-length", (gint64) context_length,
@@ -269,49 +269,49 @@ chutes_model_new_from_json (JsonObject  *object,
 }
 
 const char *
-chutes_model_get_id (ChutesModel *self)
+chutes_model_info_get_id (ChutesModelInfo *self)
 {
-  g_return_val_if_fail (CHUTES_IS_MODEL (self), NULL);
+  g_return_val_if_fail (CHUTES_IS_MODEL_INFO (self), NULL);
 
   return self->id;
 }
 
 const char *
-chutes_model_get_chute_id (ChutesModel *self)
+chutes_model_info_get_chute_id (ChutesModelInfo *self)
 {
-  g_return_val_if_fail (CHUTES_IS_MODEL (self), NULL);
+  g_return_val_if_fail (CHUTES_IS_MODEL_INFO (self), NULL);
 
   return self->chute_id;
 }
 
 gint64
-chutes_model_get_context_length (ChutesModel *self)
+chutes_model_info_get_context_length (ChutesModelInfo *self)
 {
-  g_return_val_if_fail (CHUTES_IS_MODEL (self), 0);
+  g_return_val_if_fail (CHUTES_IS_MODEL_INFO (self), 0);
 
   return self->context_length;
 }
 
 double
-chutes_model_get_prompt_price (ChutesModel *self)
+chutes_model_info_get_prompt_price (ChutesModelInfo *self)
 {
-  g_return_val_if_fail (CHUTES_IS_MODEL (self), -1.0);
+  g_return_val_if_fail (CHUTES_IS_MODEL_INFO (self), -1.0);
 
   return self->prompt_price;
 }
 
 double
-chutes_model_get_completion_price (ChutesModel *self)
+chutes_model_info_get_completion_price (ChutesModelInfo *self)
 {
-  g_return_val_if_fail (CHUTES_IS_MODEL (self), -1.0);
+  g_return_val_if_fail (CHUTES_IS_MODEL_INFO (self), -1.0);
 
   return self->completion_price;
 }
 
 gboolean
-chutes_model_get_confidential (ChutesModel *self)
+chutes_model_info_get_confidential (ChutesModelInfo *self)
 {
-  g_return_val_if_fail (CHUTES_IS_MODEL (self), FALSE);
+  g_return_val_if_fail (CHUTES_IS_MODEL_INFO (self), FALSE);
 
   return self->confidential;
 }
