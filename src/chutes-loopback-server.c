@@ -10,8 +10,8 @@
  * Anything that is not the callback we wait for (another path, a wrong Host,
  * a wrong or missing state, a malformed query) gets an error page and the
  * server keeps listening: a stray or hostile request never ends the sign-in.
- * The pages and the check of the callback's query are in
- * chutes-loopback-page.c; this file binds, waits, completes and stops.
+ * The replies (small HTML pages) and the check of the callback's query are in
+ * chutes-loopback-reply.c; this file binds, waits, completes and stops.
  */
 
 #include "config.h"
@@ -20,7 +20,7 @@
 #include <libsoup/soup.h>
 
 #include "chutes-error.h"
-#include "chutes-loopback-page.h"
+#include "chutes-loopback-reply.h"
 #include "chutes-loopback-server.h"
 #include "chutes-tokens.h"
 
@@ -208,19 +208,19 @@ handle_callback (ChutesLoopbackServer *self,
                  SoupServerMessage    *msg,
                  const char           *query)
 {
-  g_auto(ChutesLoopbackPage) page = { 0, };
+  g_auto(ChutesLoopbackReply) reply = { 0, };
   ChutesLoopbackCallback kind;
 
   if (self->has_outcome || self->finished)
     {
-      chutes_loopback_page_respond (msg, SOUP_STATUS_OK, _("Already finished"),
+      chutes_loopback_reply_respond (msg, SOUP_STATUS_OK, _("Already finished"),
                                     _("This sign-in is already finished. You can close this tab."));
       return;
     }
 
-  kind = chutes_loopback_callback_check (query, self->expected_state, &page,
-                                         &self->code, &self->outcome_error);
-  chutes_loopback_page_respond (msg, page.status, page.heading, page.text);
+  kind = chutes_loopback_reply_check_callback (query, self->expected_state, &reply,
+                                               &self->code, &self->outcome_error);
+  chutes_loopback_reply_respond (msg, reply.status, reply.heading, reply.text);
 
   /* A stray request does not end the sign-in. */
   if (kind == CHUTES_LOOPBACK_CALLBACK_STRAY)
@@ -256,14 +256,14 @@ server_handler_cb (SoupServer        *server,
       || g_uri_get_port (uri) != self->port)
     {
       g_debug ("Loopback server: refused a request for another host");
-      chutes_loopback_page_respond (msg, SOUP_STATUS_BAD_REQUEST, _("Wrong address"),
+      chutes_loopback_reply_respond (msg, SOUP_STATUS_BAD_REQUEST, _("Wrong address"),
                          _("This address only finishes signing in to Chutes."));
       return;
     }
 
   if (g_strcmp0 (g_uri_get_path (uri), self->path) != 0)
     {
-      chutes_loopback_page_respond (msg, SOUP_STATUS_NOT_FOUND, _("Not found"),
+      chutes_loopback_reply_respond (msg, SOUP_STATUS_NOT_FOUND, _("Not found"),
                          _("This address only finishes signing in to Chutes."));
       return;
     }
@@ -272,7 +272,7 @@ server_handler_cb (SoupServer        *server,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", "GET, HEAD");
-      chutes_loopback_page_respond (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Not allowed"),
+      chutes_loopback_reply_respond (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Not allowed"),
                          _("This address only finishes signing in to Chutes."));
       return;
     }

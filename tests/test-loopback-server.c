@@ -19,7 +19,7 @@
 #include <gio/gio.h>
 
 #include "chutes-error.h"
-#include "chutes-loopback-page.h"
+#include "chutes-loopback-reply.h"
 #include "chutes-loopback-server.h"
 #include "chutes-tokens.h"
 
@@ -926,7 +926,7 @@ test_hostile_requests_keep_listening (void)
 static void
 test_page_escapes_text (void)
 {
-  g_autofree char *page = chutes_loopback_page_build ("<b>Heading</b>", "Tom & \"Jerry\" <script>");
+  g_autofree char *page = chutes_loopback_reply_build ("<b>Heading</b>", "Tom & \"Jerry\" <script>");
 
   g_assert_true (g_str_has_prefix (page, "<!DOCTYPE html>\n"));
   g_assert_nonnull (strstr (page, "<h1>&lt;b&gt;Heading&lt;/b&gt;</h1>"));
@@ -949,15 +949,15 @@ test_description_control_and_bidi_stripped (void)
   g_autofree char *escaped = g_uri_escape_string (description, NULL, FALSE);
   g_autofree char *query = g_strconcat ("error=server_error&state=" STATE "&error_description=",
                                         escaped, NULL);
-  g_auto(ChutesLoopbackPage) page = { 0, };
+  g_auto(ChutesLoopbackReply) reply = { 0, };
   g_autoptr(GError) error = NULL;
   g_autofree char *html = NULL;
   char *code = NULL;
 
-  g_assert_cmpint (chutes_loopback_callback_check (query, STATE, &page, &code, &error),
+  g_assert_cmpint (chutes_loopback_reply_check_callback (query, STATE, &reply, &code, &error),
                    ==, CHUTES_LOOPBACK_CALLBACK_FAILED);
   g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_OAUTH);
-  html = chutes_loopback_page_build (page.heading, page.text);
+  html = chutes_loopback_reply_build (reply.heading, reply.text);
 
   for (guint i = 0; i < G_N_ELEMENTS (banned); i++)
     {
@@ -965,14 +965,14 @@ test_description_control_and_bidi_stripped (void)
 
       g_unichar_to_utf8 (banned[i], utf8);
       g_test_message ("U+%04X", banned[i]);
-      g_assert_null (strstr (page.text, utf8));
+      g_assert_null (strstr (reply.text, utf8));
       g_assert_null (strstr (error->message, utf8));
       g_assert_null (strstr (html, utf8));
     }
 
   /* The words themselves stay, in their order. */
-  g_assert_nonnull (strstr (page.text, "Try again"));
-  g_assert_nonnull (strstr (page.text, "gnp.exe"));
+  g_assert_nonnull (strstr (reply.text, "Try again"));
+  g_assert_nonnull (strstr (reply.text, "gnp.exe"));
   g_assert_nonnull (strstr (error->message, "left"));
   g_assert_nonnull (strstr (error->message, "end"));
 }
@@ -989,7 +989,7 @@ test_description_cut_between_characters (void)
         g_autoptr(GString) description = g_string_new (NULL);
         g_autofree char *escaped = NULL;
         g_autofree char *query = NULL;
-        g_auto(ChutesLoopbackPage) page = { 0, };
+        g_auto(ChutesLoopbackReply) reply = { 0, };
         g_autoptr(GError) error = NULL;
         char *code = NULL;
 
@@ -1000,13 +1000,13 @@ test_description_cut_between_characters (void)
 
         escaped = g_uri_escape_string (description->str, NULL, FALSE);
         query = g_strconcat ("error=server_error&state=" STATE "&error_description=", escaped, NULL);
-        chutes_loopback_callback_check (query, STATE, &page, &code, &error);
+        chutes_loopback_reply_check_callback (query, STATE, &reply, &code, &error);
 
         g_test_message ("%s, %u", pieces[i], offset);
-        g_assert_true (g_utf8_validate (page.text, -1, NULL));
-        g_assert_true (g_str_has_suffix (page.text, "…"));
+        g_assert_true (g_utf8_validate (reply.text, -1, NULL));
+        g_assert_true (g_str_has_suffix (reply.text, "…"));
         /* "Chutes could not sign you in: " and 300 characters, then "…". */
-        g_assert_cmpuint (g_utf8_strlen (strstr (page.text, ": ") + 2, -1), ==, 301);
+        g_assert_cmpuint (g_utf8_strlen (strstr (reply.text, ": ") + 2, -1), ==, 301);
         g_assert_true (g_utf8_validate (error->message, -1, NULL));
       }
 }
@@ -1044,21 +1044,22 @@ test_query_checked (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(ChutesLoopbackPage) page = { 0, };
+      g_auto(ChutesLoopbackReply) reply = { 0, };
       g_autoptr(GError) error = NULL;
       char *code = NULL;
 
       g_test_message ("%s", cases[i].query);
-      g_assert_cmpint (chutes_loopback_callback_check (cases[i].query, STATE, &page, &code, &error),
+      g_assert_cmpint (chutes_loopback_reply_check_callback (cases[i].query, STATE, &reply,
+                                                             &code, &error),
                        ==, cases[i].kind);
-      g_assert_cmpuint (page.status, ==, cases[i].status);
-      g_assert_nonnull (page.heading);
-      g_assert_nonnull (page.text);
+      g_assert_cmpuint (reply.status, ==, cases[i].status);
+      g_assert_nonnull (reply.heading);
+      g_assert_nonnull (reply.text);
       g_assert_cmpstr (code, ==, cases[i].code);
       if (cases[i].error_code != 0)
         {
           g_assert_error (error, CHUTES_ERROR, cases[i].error_code);
-          g_assert_cmpstr (page.text, ==, error->message);
+          g_assert_cmpstr (reply.text, ==, error->message);
         }
       else
         g_assert_no_error (error);

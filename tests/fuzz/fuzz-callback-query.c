@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The input is the query string of a request to the redirect path (what
- * any local process or web page can send). chutes_loopback_callback_check()
+ * any local process or web page can send). chutes_loopback_reply_check_callback()
  * must always fill the page, hand out a code only with the right state,
  * and keep the IDP's text literal: valid UTF-8, no control characters,
  * and no markup in the HTML page (the page holds as many '<' as the page
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "chutes-error.h"
-#include "chutes-loopback-page.h"
+#include "chutes-loopback-reply.h"
 #include "chutes-tokens.h"
 #include "fuzz-common.h"
 
@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 {
   static guint plain_tags;
   g_autofree char *query = g_strndup ((const char *) data, size);
-  g_auto(ChutesLoopbackPage) page = { 0, };
+  g_auto(ChutesLoopbackReply) reply = { 0, };
   g_autoptr(GError) error = NULL;
   g_autofree char *html = NULL;
   char *code = NULL;
@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (plain_tags == 0)
     {
-      g_autofree char *plain = chutes_loopback_page_build ("heading", "text");
+      g_autofree char *plain = chutes_loopback_reply_build ("heading", "text");
 
       plain_tags = count_char (plain, '<');
     }
@@ -58,12 +58,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (memchr (data, '\0', size) != NULL)
     return 0;
 
-  outcome = chutes_loopback_callback_check (query, STATE, &page, &code, &error);
+  outcome = chutes_loopback_reply_check_callback (query, STATE, &reply, &code, &error);
 
-  if (page.status < 200 || page.status > 499 || page.heading == NULL || page.text == NULL)
+  if (reply.status < 200 || reply.status > 499 || reply.heading == NULL || reply.text == NULL)
     abort ();
-  fuzz_check_shown_text (page.heading);
-  fuzz_check_shown_text (page.text);
+  fuzz_check_shown_text (reply.heading);
+  fuzz_check_shown_text (reply.text);
 
   switch (outcome)
     {
@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       break;
     }
 
-  html = chutes_loopback_page_build (page.heading, page.text);
+  html = chutes_loopback_reply_build (reply.heading, reply.text);
   fuzz_check_utf8 (html);
   if (count_char (html, '<') != plain_tags)
     {

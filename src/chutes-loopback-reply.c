@@ -1,4 +1,4 @@
-/* chutes-loopback-page.c: the loopback server's pages and callback checks
+/* chutes-loopback-reply.c: the loopback server's replies and callback checks
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -14,7 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "chutes-error.h"
-#include "chutes-loopback-page.h"
+#include "chutes-loopback-reply.h"
 #include "chutes-pkce.h"
 #include "chutes-tokens.h"
 
@@ -24,15 +24,15 @@
 /* Pages ------------------------------------------------------------------ */
 
 void
-chutes_loopback_page_clear (ChutesLoopbackPage *page)
+chutes_loopback_reply_clear (ChutesLoopbackReply *reply)
 {
-  g_clear_pointer (&page->heading, g_free);
-  g_clear_pointer (&page->text, g_free);
+  g_clear_pointer (&reply->heading, g_free);
+  g_clear_pointer (&reply->text, g_free);
 }
 
 char *
-chutes_loopback_page_build (const char *heading,
-                            const char *text)
+chutes_loopback_reply_build (const char *heading,
+                             const char *text)
 {
   g_autofree char *title = NULL;
   g_autofree char *title_html = NULL;
@@ -66,10 +66,10 @@ chutes_loopback_page_build (const char *heading,
 }
 
 void
-chutes_loopback_page_respond (SoupServerMessage *msg,
-                              guint              status,
-                              const char        *heading,
-                              const char        *text)
+chutes_loopback_reply_respond (SoupServerMessage *msg,
+                               guint              status,
+                               const char        *heading,
+                               const char        *text)
 {
   g_autofree char *page = NULL;
   SoupMessageHeaders *headers;
@@ -77,7 +77,7 @@ chutes_loopback_page_respond (SoupServerMessage *msg,
   g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
   g_return_if_fail (heading != NULL && text != NULL);
 
-  page = chutes_loopback_page_build (heading, text);
+  page = chutes_loopback_reply_build (heading, text);
 
   headers = soup_server_message_get_response_headers (msg);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
@@ -94,14 +94,14 @@ chutes_loopback_page_respond (SoupServerMessage *msg,
 }
 
 static void
-page_set (ChutesLoopbackPage *page,
-          guint               status,
-          const char         *heading,
-          const char         *text)
+reply_set (ChutesLoopbackReply *reply,
+           guint                status,
+           const char          *heading,
+           const char          *text)
 {
-  page->status = status;
-  page->heading = g_strdup (heading);
-  page->text = g_strdup (text);
+  reply->status = status;
+  reply->heading = g_strdup (heading);
+  reply->text = g_strdup (text);
 }
 
 /* Characters that have no business in one line of text from the network:
@@ -274,24 +274,24 @@ oauth_error_new (const char *error_code,
 }
 
 ChutesLoopbackCallback
-chutes_loopback_callback_check (const char          *query,
-                                const char          *expected_state,
-                                ChutesLoopbackPage  *page,
-                                char               **code,
-                                GError             **error)
+chutes_loopback_reply_check_callback (const char           *query,
+                                      const char           *expected_state,
+                                      ChutesLoopbackReply  *reply,
+                                      char                **code,
+                                      GError              **error)
 {
   g_auto(CallbackParams) params = { NULL, };
   GError *failure;
 
   g_return_val_if_fail (expected_state != NULL, CHUTES_LOOPBACK_CALLBACK_STRAY);
-  g_return_val_if_fail (page != NULL, CHUTES_LOOPBACK_CALLBACK_STRAY);
+  g_return_val_if_fail (reply != NULL, CHUTES_LOOPBACK_CALLBACK_STRAY);
   g_return_val_if_fail (code != NULL && *code == NULL, CHUTES_LOOPBACK_CALLBACK_STRAY);
   g_return_val_if_fail (error == NULL || *error == NULL, CHUTES_LOOPBACK_CALLBACK_STRAY);
 
   if (!parse_callback_query (query, &params))
     {
       g_debug ("Loopback server: malformed callback query, still listening");
-      page_set (page, SOUP_STATUS_BAD_REQUEST, _("Sign-in response not understood"),
+      reply_set (reply, SOUP_STATUS_BAD_REQUEST, _("Sign-in response not understood"),
                 _("The browser sent a sign-in response that Chutes cannot read."));
       return CHUTES_LOOPBACK_CALLBACK_STRAY;
     }
@@ -300,7 +300,7 @@ chutes_loopback_callback_check (const char          *query,
     {
       g_debug ("Loopback server: callback with a %s state, still listening",
                params.state == NULL ? "missing" : "wrong");
-      page_set (page, SOUP_STATUS_BAD_REQUEST, _("Sign-in not recognized"),
+      reply_set (reply, SOUP_STATUS_BAD_REQUEST, _("Sign-in not recognized"),
                 _("This sign-in response doesn't belong to the current sign-in attempt. "
                   "Start signing in again from the Chutes app."));
       return CHUTES_LOOPBACK_CALLBACK_STRAY;
@@ -310,7 +310,7 @@ chutes_loopback_callback_check (const char          *query,
     {
       g_debug ("Loopback server: the IDP reported an OAuth error");
       failure = oauth_error_new (params.error, params.error_description);
-      page_set (page, SOUP_STATUS_OK,
+      reply_set (reply, SOUP_STATUS_OK,
                 failure->code == CHUTES_ERROR_ACCESS_DENIED
                 ? _("Sign-in cancelled") : _("Sign-in failed"),
                 failure->message);
@@ -321,13 +321,13 @@ chutes_loopback_callback_check (const char          *query,
       failure = g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
                                      _("Chutes sent the browser back without "
                                        "a sign-in code."));
-      page_set (page, SOUP_STATUS_BAD_REQUEST, _("Sign-in failed"), failure->message);
+      reply_set (reply, SOUP_STATUS_BAD_REQUEST, _("Sign-in failed"), failure->message);
     }
   else
     {
       g_debug ("Loopback server: received the authorization code");
       *code = g_steal_pointer (&params.code);
-      page_set (page, SOUP_STATUS_OK, _("Signed in"),
+      reply_set (reply, SOUP_STATUS_OK, _("Signed in"),
                 _("Signed in. You can close this tab and return to Chutes."));
       return CHUTES_LOOPBACK_CALLBACK_CODE;
     }
