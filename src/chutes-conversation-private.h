@@ -24,7 +24,7 @@ struct _ChutesConversation
   double            temperature;     /* < 0: the model's default */
   gint64            max_tokens;      /* <= 0: the model's default */
 
-  /* Saving (chutes-conversation-history.c). */
+  /* Saving (chutes-conversation-saving.c). */
   ChutesHistory    *history;
   gint64            id;
   GCancellable     *load_cancellable;

@@ -1,4 +1,4 @@
-/* chutes-conversation-history.c: saving a conversation as it happens
+/* chutes-conversation-saving.c: saving a conversation as it happens
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
