@@ -767,7 +767,7 @@ chutes_window_setup (ChutesWindow      *self,
 
 /* The shortcuts window, built the first time it is asked for (GtkApplication
  * would build it with every window, at start-up, from gtk/help-overlay.ui:
- * the resource is named otherwise for that reason). */
+ * the resource is not at that path for that reason). */
 static void
 show_help_overlay_action (GtkWidget  *widget,
                           const char *action_name,
@@ -778,7 +778,7 @@ show_help_overlay_action (GtkWidget  *widget,
   if (self->shortcuts_window == NULL)
     {
       g_autoptr(GtkBuilder) builder =
-        gtk_builder_new_from_resource ("/ai/chutes/Desktop/chutes-shortcuts.ui");
+        gtk_builder_new_from_resource ("/ai/chutes/Desktop/chutes-shortcuts-window.ui");
 
       self->shortcuts_window = g_object_ref (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
       gtk_window_set_transient_for (self->shortcuts_window, GTK_WINDOW (self));

@@ -9,7 +9,7 @@ status=0
 
 listed=$(grep -v '^#' po/POTFILES.in | sed '/^$/d' | sort)
 wanted=$( (grep -l -E '\b(N?_|C_|NC_|g_dngettext|ngettext)\(' src/*.c 2>/dev/null;
-           grep -l 'translatable="yes"' src/*.ui src/gtk/*.ui 2>/dev/null;
+           grep -l 'translatable="yes"' src/*.ui 2>/dev/null;
            ls data/*.desktop.in.in data/*.metainfo.xml.in.in data/*.gschema.xml) | sort -u)
 
 for file in $wanted; do
