@@ -184,6 +184,18 @@ chutes_preferences_window_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
 
+  /* libadwaita 1.2 keeps the rows of a destroyed preferences window
+   * alive (the two action rows outlive it: seen by the sanitizer pass's
+   * leak check, tests/test-model-picker.c). The picker is taken out of
+   * its row so that it, and the model list it holds, go with the window. */
+  if (self->default_model_row != NULL && self->default_model_picker != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->default_model_picker, self);
+      chutes_model_picker_set_models (self->default_model_picker, NULL);
+      adw_action_row_remove (self->default_model_row, GTK_WIDGET (self->default_model_picker));
+      self->default_model_picker = NULL;
+    }
+
   gtk_widget_dispose_template (GTK_WIDGET (self), CHUTES_TYPE_PREFERENCES_WINDOW);
 
   g_clear_object (&self->settings);

@@ -834,10 +834,17 @@ test_preferences_default_model (void)
   chutes_preferences_window_set_account_name (window, NULL);
   g_assert_false (gtk_widget_get_visible (sign_out));
 
+  /* Closing the window leaves the setting as it is. */
+  g_settings_set_string (settings, "default-model", DEEPSEEK_R1);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_destroy (GTK_WINDOW (window));
   iterate ();
   g_assert_null (window);
+  {
+    g_autofree char *stored = g_settings_get_string (settings, "default-model");
+
+    g_assert_cmpstr (stored, ==, DEEPSEEK_R1);
+  }
 }
 
 int
