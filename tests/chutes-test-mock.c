@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "chutes-live-objects.h"
 #include "chutes-test-mock.h"
 #include "mock-chutes/mock-chutes-demo.h"
 
@@ -878,4 +879,24 @@ chutes_test_get_recorded_logs (void)
   g_return_val_if_fail (recorded_logs != NULL, "");
 
   return recorded_logs->str;
+}
+
+int
+chutes_test_check_live_objects (int status)
+{
+  g_autofree char *alive = NULL;
+
+  if (!chutes_live_objects_enabled ())
+    return status;
+
+  for (guint i = 0; i < 100 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  alive = chutes_live_objects_describe ();
+  chutes_live_objects_report ();
+  if (alive == NULL)
+    return status;
+
+  g_printerr ("Leaked: objects of ours still alive at the end of the tests: %s\n", alive);
+  return 1;
 }

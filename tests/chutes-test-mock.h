@@ -103,6 +103,13 @@ void            chutes_test_record_logs            (void);
 /* Everything logged since chutes_test_record_logs(), a message a line. */
 const char     *chutes_test_get_recorded_logs      (void);
 
+/* The end of a test program: @status (g_test_run()'s) unless objects of
+ * ours are still alive once the main loop has run what is pending; then
+ * they are reported and the program fails. Counted only in the
+ * -Dsanitize=true build with CHUTES_LIVE_OBJECTS_REPORT set
+ * (src/chutes-live-objects.c). */
+int             chutes_test_check_live_objects     (int          status);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "chutes-error.h"
 #include "chutes-history.h"
+#include "chutes-test-mock.h"
 
 /* The schema a version-1 build wrote, verbatim: the migration test starts
  * from it. */
@@ -1767,5 +1768,5 @@ main (int   argc,
   ADD_TEST ("/history/search/bounded-newest-first", test_search_bounded_newest_first);
   ADD_TEST ("/history/crash/killed-while-streaming-loses-at-most-a-second", test_crash_killed_while_streaming);
 
-  return g_test_run ();
+  return chutes_test_check_live_objects (g_test_run ());
 }

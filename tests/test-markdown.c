@@ -20,6 +20,7 @@
 #include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
 #include "chutes-resources.h"
+#include "chutes-test-mock.h"
 
 /* A reply with every kind of block, used by several tests. */
 static const char long_reply[] =
@@ -1844,5 +1845,5 @@ main (int   argc,
   g_test_add_func ("/markdown/streaming/long-paragraph-parts-in-any-font", test_long_paragraph_parts_in_any_font);
   g_test_add_func ("/markdown/streaming/long-paragraph-mostly-rtl-looks-whole", test_long_paragraph_mostly_rtl_looks_whole);
 
-  return g_test_run ();
+  return chutes_test_check_live_objects (g_test_run ());
 }

@@ -14,6 +14,7 @@
 #include "chutes-markdown-view.h"
 #include "chutes-message-row.h"
 #include "chutes-resources.h"
+#include "chutes-test-mock.h"
 
 /* A window with a scrolled row, as the chat list has it. */
 static GtkWidget *
@@ -424,5 +425,5 @@ main (int   argc,
   g_test_add_func ("/message-row/streamed-reply-keeps-markdown", test_streamed_reply_keeps_markdown);
   g_test_add_func ("/message-row/long-reasoning-laid-out-when-opened", test_long_reasoning_when_opened);
 
-  return g_test_run ();
+  return chutes_test_check_live_objects (g_test_run ());
 }

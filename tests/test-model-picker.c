@@ -14,6 +14,7 @@
 #include "chutes-model-row.h"
 #include "chutes-preferences-window.h"
 #include "chutes-resources.h"
+#include "chutes-test-mock.h"
 
 /* The mock gateway's models, plus one whose id is made of markup. */
 static const char models_json[] =
@@ -878,5 +879,5 @@ main (int   argc,
   g_test_add_func ("/preferences/default-model/picking-writes-the-setting",
                    test_preferences_default_model);
 
-  return g_test_run ();
+  return chutes_test_check_live_objects (g_test_run ());
 }

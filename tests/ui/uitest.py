@@ -138,6 +138,7 @@ class Session:
         self.redirect_uri = "http://127.0.0.1:%d/callback" % self.redirect_port
         self.mock = Mock("--redirect-uri", self.redirect_uri, *mock_args)
         self.app = None
+        self.leaks = []
         self.env = self._make_env(with_client, env or {})
         # All UI tests share the session's keyring, where the app keeps a
         # session per identity provider: an earlier test whose mock had the
@@ -233,16 +234,39 @@ class Session:
             cmd.append(param)
         subprocess.run(cmd, env=self.env, check=True, timeout=20)
 
+    # Whether the app's own leak check (CHUTES_LIVE_OBJECTS_REPORT, set by
+    # the sanitizer pass of build-aux/run-tests.sh) runs in this session.
+    checks_live_objects = True
+
     def quit_app(self):
         if self.app is None:
             return
         try:
             self.action("quit")
             self.app.wait(15)
+            self._check_released(self.app.pid)
         except Exception:
             self.app.kill()
             self.app.wait()
+            self._check_released(None)
         self.app = None
+
+    def _check_released(self, pid):
+        """Notes what the app left alive at exit (src/chutes-live-objects.c)."""
+        prefix = os.environ.get("CHUTES_LIVE_OBJECTS_REPORT")
+        if not prefix or not self.checks_live_objects:
+            return
+        if pid is None:
+            self.leaks.append("the app did not quit when asked, so its leak check did not run")
+            return
+        try:
+            with open("%s.%d" % (prefix, pid), encoding="utf-8") as f:
+                report = f.read().strip()
+        except FileNotFoundError:
+            self.leaks.append("the app (pid %d) ended without its leak check" % pid)
+            return
+        if report.startswith("Leaked:"):
+            self.leaks.append(report)
 
     def close(self):
         if self.app is not None:
@@ -424,10 +448,13 @@ class Tap:
     def run_and_close(self):
         """Runs the checks, then quits the app and ends the session."""
         try:
-            return self.run()
+            status = self.run()
         finally:
             self.session.quit_app()
             self.session.close()
+        for leak in self.session.leaks:
+            print("FAILED leak check: %s" % leak, file=sys.stderr)
+        return 1 if self.session.leaks else status
 
     def _report(self, name):
         """What the window showed when a check failed, for a CI log."""
