@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define _GNU_SOURCE /* memmem() */
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -899,4 +900,99 @@ chutes_test_check_live_objects (int status)
 
   g_printerr ("Leaked: objects of ours still alive at the end of the tests: %s\n", alive);
   return 1;
+}
+
+
+
+typedef struct
+{
+  ChutesTestMock *mock;
+  gboolean        browser_done;
+  gboolean        signed_in;
+} SignIn;
+
+static void
+sign_in_browser_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  SignIn *sign_in = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+  guint status = 0;
+
+  page = chutes_test_mock_play_browser_finish (sign_in->mock, result, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  sign_in->browser_done = TRUE;
+}
+
+static void
+sign_in_authorize_uri_cb (ChutesAccount *account,
+                          GParamSpec    *pspec,
+                          SignIn        *sign_in)
+{
+  const char *uri = chutes_account_get_authorize_uri (account);
+
+  if (uri == NULL || sign_in->browser_done)
+    return;
+
+  chutes_test_mock_play_browser_async (sign_in->mock, uri, "allow", NULL, sign_in_browser_cb, sign_in);
+}
+
+static void
+sign_in_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SignIn *sign_in = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chutes_account_sign_in_finish (CHUTES_ACCOUNT (object), result, &error));
+  g_assert_no_error (error);
+  sign_in->signed_in = TRUE;
+}
+
+ChutesAccount *
+chutes_test_mock_new_signed_in_account (ChutesTestMock *mock,
+                                        SoupSession    *session,
+                                        ChutesConfig   *config)
+{
+  g_autoptr(ChutesIdpClient) idp = chutes_idp_client_new (session, config);
+  g_autoptr(ChutesTokenStore) store = chutes_token_store_new (chutes_config_get_idp_base_url (config));
+  ChutesAccount *account = chutes_account_new (idp, store);
+  SignIn sign_in = { mock, FALSE, FALSE };
+  gulong handler;
+
+  chutes_account_set_flow_options (account, FALSE, 30);
+  handler = g_signal_connect (account, "notify::authorize-uri",
+                              G_CALLBACK (sign_in_authorize_uri_cb), &sign_in);
+  chutes_account_sign_in_async (account, NULL, sign_in_done_cb, &sign_in);
+  chutes_test_wait_for (&sign_in.signed_in, 30);
+  chutes_test_wait_for (&sign_in.browser_done, 30);
+  g_signal_handler_disconnect (account, handler);
+
+  g_assert_cmpint (chutes_account_get_state (account), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+
+  return account;
+}
+
+void
+chutes_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          chutes_test_remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
 }

@@ -6,7 +6,9 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
+#include "chutes-account.h"
 #include "chutes-config.h"
 
 G_BEGIN_DECLS
@@ -109,6 +111,18 @@ const char     *chutes_test_get_recorded_logs      (void);
  * -Dsanitize=true build with CHUTES_LIVE_OBJECTS_REPORT set
  * (src/chutes-live-objects.c). */
 int             chutes_test_check_live_objects     (int          status);
+
+
+
+/* A new account for @config, signed in the real way: its flow, the
+ * browser (played here: allow), the keyring. Aborts the test on any
+ * failure. */
+ChutesAccount  *chutes_test_mock_new_signed_in_account (ChutesTestMock *mock,
+                                                        SoupSession    *session,
+                                                        ChutesConfig   *config);
+
+/* Removes @path and, if it is a folder, everything below it. */
+void            chutes_test_remove_tree                (const char     *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
 

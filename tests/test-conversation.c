@@ -26,52 +26,8 @@ typedef struct
   ChutesGateway      *gateway;
   ChutesConversation *conversation;
 
-  gboolean            browser_done;
-  gboolean            signed_in;
   guint               busy_notifies;
 } Fixture;
-
-static void
-browser_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Fixture *fixture = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *page = NULL;
-  guint status = 0;
-
-  page = chutes_test_mock_play_browser_finish (fixture->mock, result, &status, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
-  fixture->browser_done = TRUE;
-}
-
-static void
-on_authorize_uri (ChutesAccount *account,
-                  GParamSpec    *pspec,
-                  Fixture       *fixture)
-{
-  const char *uri = chutes_account_get_authorize_uri (account);
-
-  if (uri == NULL || fixture->browser_done)
-    return;
-
-  chutes_test_mock_play_browser_async (fixture->mock, uri, "allow", NULL, browser_cb, fixture);
-}
-
-static void
-sign_in_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Fixture *fixture = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (chutes_account_sign_in_finish (CHUTES_ACCOUNT (object), result, &error));
-  g_assert_no_error (error);
-  fixture->signed_in = TRUE;
-}
 
 static void
 on_busy (ChutesConversation *conversation,
@@ -85,8 +41,6 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  user_data)
 {
-  g_autoptr(ChutesIdpClient) idp = NULL;
-  g_autoptr(ChutesTokenStore) store = NULL;
 
   fixture->mock = chutes_test_mock_start ("--reply-words", "0", NULL);
   fixture->config = chutes_test_mock_new_config (fixture->mock, NULL);
@@ -94,16 +48,8 @@ fixture_set_up (Fixture       *fixture,
 
   /* Signed in the real way: the flow, the browser (played here), the
    * keyring. */
-  idp = chutes_idp_client_new (fixture->session, fixture->config);
-  store = chutes_token_store_new (chutes_config_get_idp_base_url (fixture->config));
-  fixture->account = chutes_account_new (idp, store);
-  chutes_account_set_flow_options (fixture->account, FALSE, 30);
-  g_signal_connect (fixture->account, "notify::authorize-uri",
-                    G_CALLBACK (on_authorize_uri), fixture);
-  chutes_account_sign_in_async (fixture->account, NULL, sign_in_cb, fixture);
-  chutes_test_wait_for (&fixture->signed_in, 30);
-  chutes_test_wait_for (&fixture->browser_done, 30);
-  g_assert_cmpint (chutes_account_get_state (fixture->account), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+  fixture->account = chutes_test_mock_new_signed_in_account (fixture->mock, fixture->session,
+                                                             fixture->config);
 
   fixture->gateway = chutes_gateway_new (fixture->session, fixture->config);
   fixture->conversation = chutes_conversation_new (fixture->gateway, fixture->account);
