@@ -30,7 +30,11 @@ struct _ChutesChatPage
 {
   GtkWidget           parent_instance;
 
-  ChutesApplication  *application;
+  ChutesAccount      *account;
+  ChutesGateway      *gateway;
+  ChutesHistory      *history;
+  GSettings          *settings;
+
   ChutesConversation *conversation;
   ChutesTailModel    *shown_messages;
   GListModel         *models;
@@ -63,6 +67,17 @@ struct _ChutesChatPage
 };
 
 G_DEFINE_FINAL_TYPE (ChutesChatPage, chutes_chat_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ACCOUNT,
+  PROP_GATEWAY,
+  PROP_HISTORY,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void chutes_chat_page_load_models (ChutesChatPage *self);
 static void chutes_chat_page_follow      (ChutesChatPage *self);
@@ -157,6 +172,7 @@ chutes_chat_page_notify_finished (ChutesChatPage *self,
                                   const GError   *error)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkApplication *application = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
   g_autoptr(GNotification) notification = NULL;
   g_autoptr(ChutesMessage) last = NULL;
   const char *content;
@@ -164,7 +180,7 @@ chutes_chat_page_notify_finished (ChutesChatPage *self,
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
 
-  if (self->application == NULL || !GTK_IS_WINDOW (root) || gtk_window_is_active (GTK_WINDOW (root)))
+  if (application == NULL || gtk_window_is_active (GTK_WINDOW (root)))
     return;
 
   last = chutes_chat_page_dup_finished_reply (self, error, &model);
@@ -185,7 +201,7 @@ chutes_chat_page_notify_finished (ChutesChatPage *self,
 
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
-  g_application_send_notification (G_APPLICATION (self->application), "reply-finished", notification);
+  g_application_send_notification (G_APPLICATION (application), "reply-finished", notification);
 }
 
 /* Says @text to screen readers without moving the focus. GTK 4.14 has
@@ -255,8 +271,10 @@ window_active_cb (ChutesChatPage *self,
                   GParamSpec     *pspec,
                   GtkWindow      *window)
 {
-  if (self->application != NULL && gtk_window_is_active (window))
-    g_application_withdraw_notification (G_APPLICATION (self->application), "reply-finished");
+  GtkApplication *application = gtk_window_get_application (window);
+
+  if (application != NULL && gtk_window_is_active (window))
+    g_application_withdraw_notification (G_APPLICATION (application), "reply-finished");
 }
 
 static void
@@ -609,7 +627,7 @@ model_selected_cb (ChutesChatPage *self)
     return;
 
   chutes_conversation_set_model (self->conversation, model_id);
-  g_settings_set_string (chutes_application_get_settings (self->application), "last-model", model_id);
+  g_settings_set_string (self->settings, "last-model", model_id);
   chutes_chat_page_update_actions (self);
 }
 
@@ -643,9 +661,8 @@ models_contain (GListModel *models,
 static char *
 chutes_chat_page_dup_initial_model (ChutesChatPage *self)
 {
-  GSettings *settings = chutes_application_get_settings (self->application);
-  g_autofree char *preferred = g_settings_get_string (settings, "default-model");
-  g_autofree char *last = g_settings_get_string (settings, "last-model");
+  g_autofree char *preferred = g_settings_get_string (self->settings, "default-model");
+  g_autofree char *last = g_settings_get_string (self->settings, "last-model");
   g_autoptr(ChutesModelInfo) first = NULL;
 
   if (self->models == NULL)
@@ -706,7 +723,7 @@ list_models_cb (GObject      *object,
 static void
 chutes_chat_page_load_models (ChutesChatPage *self)
 {
-  if (self->application == NULL || self->models != NULL || self->models_loading)
+  if (self->models != NULL || self->models_loading)
     return;
 
   self->models_loading = TRUE;
@@ -714,7 +731,7 @@ chutes_chat_page_load_models (ChutesChatPage *self)
   g_clear_object (&self->models_cancellable);
   self->models_cancellable = g_cancellable_new ();
 
-  chutes_gateway_list_models_async (chutes_application_get_gateway (self->application),
+  chutes_gateway_list_models_async (self->gateway,
                                     self->models_cancellable,
                                     list_models_cb,
                                     g_object_ref (self));
@@ -798,9 +815,112 @@ chutes_chat_page_dispose (GObject *object)
   g_clear_object (&self->conversation);
   g_clear_object (&self->models);
   g_clear_object (&self->editing);
-  self->application = NULL;
+  g_clear_object (&self->account);
+  g_clear_object (&self->gateway);
+  g_clear_object (&self->history);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (chutes_chat_page_parent_class)->dispose (object);
+}
+
+/* The conversation needs the services, which are set by now. */
+static void
+chutes_chat_page_constructed (GObject *object)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (object);
+  GListModel *messages;
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  G_OBJECT_CLASS (chutes_chat_page_parent_class)->constructed (object);
+
+  g_return_if_fail (self->account != NULL && self->gateway != NULL &&
+                    self->history != NULL && self->settings != NULL);
+
+  self->conversation = chutes_conversation_new (self->gateway, self->account);
+  chutes_conversation_set_history (self->conversation, self->history);
+  messages = chutes_conversation_get_messages (self->conversation);
+  self->shown_messages = chutes_tail_model_new (messages, INITIAL_MESSAGES);
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown_messages)));
+  gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (selection));
+
+  g_signal_connect_object (messages, "items-changed",
+                           G_CALLBACK (chutes_chat_page_update_empty), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (messages, "items-changed",
+                           G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::busy",
+                           G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::model",
+                           G_CALLBACK (conversation_model_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::quota-remaining",
+                           G_CALLBACK (chutes_chat_page_update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::state",
+                           G_CALLBACK (account_state_cb), self, G_CONNECT_SWAPPED);
+
+  chutes_chat_page_update_empty (self);
+  chutes_chat_page_update_actions (self);
+}
+
+static void
+chutes_chat_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      g_value_set_object (value, self->account);
+      break;
+
+    case PROP_GATEWAY:
+      g_value_set_object (value, self->gateway);
+      break;
+
+    case PROP_HISTORY:
+      g_value_set_object (value, self->history);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_chat_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      self->account = g_value_dup_object (value);
+      break;
+
+    case PROP_GATEWAY:
+      self->gateway = g_value_dup_object (value);
+      break;
+
+    case PROP_HISTORY:
+      self->history = g_value_dup_object (value);
+      break;
+
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -809,8 +929,27 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->constructed = chutes_chat_page_constructed;
   object_class->dispose = chutes_chat_page_dispose;
+  object_class->get_property = chutes_chat_page_get_property;
+  object_class->set_property = chutes_chat_page_set_property;
   widget_class->map = chutes_chat_page_map;
+
+  /* The services the page uses, and nothing else of the application. */
+  properties[PROP_ACCOUNT] =
+    g_param_spec_object ("account", NULL, NULL, CHUTES_TYPE_ACCOUNT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GATEWAY] =
+    g_param_spec_object ("gateway", NULL, NULL, CHUTES_TYPE_GATEWAY,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HISTORY] =
+    g_param_spec_object ("history", NULL, NULL, CHUTES_TYPE_HISTORY,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
   widget_class->grab_focus = chutes_chat_page_grab_focus;
 
   g_type_ensure (CHUTES_TYPE_MODEL_PICKER);
@@ -888,49 +1027,6 @@ chutes_chat_page_init (ChutesChatPage *self)
 
   chutes_chat_page_update_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-edit", FALSE);
-}
-
-void
-chutes_chat_page_set_application (ChutesChatPage    *self,
-                                  ChutesApplication *application)
-{
-  ChutesAccount *account;
-  GListModel *messages;
-  g_autoptr(GtkNoSelection) selection = NULL;
-
-  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
-  g_return_if_fail (CHUTES_IS_APPLICATION (application));
-  g_return_if_fail (self->application == NULL);
-
-  self->application = application;
-  account = chutes_application_get_account (application);
-  self->conversation = chutes_conversation_new (chutes_application_get_gateway (application),
-                                                account);
-  chutes_conversation_set_history (self->conversation, chutes_application_get_history (application));
-  messages = chutes_conversation_get_messages (self->conversation);
-  self->shown_messages = chutes_tail_model_new (messages, INITIAL_MESSAGES);
-
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown_messages)));
-  gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (selection));
-
-  g_signal_connect_object (messages, "items-changed",
-                           G_CALLBACK (chutes_chat_page_update_empty), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (messages, "items-changed",
-                           G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->conversation, "notify::busy",
-                           G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->conversation, "notify::model",
-                           G_CALLBACK (conversation_model_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->conversation, "notify::quota-remaining",
-                           G_CALLBACK (chutes_chat_page_update_status), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (account, "notify::state",
-                           G_CALLBACK (account_state_cb), self, G_CONNECT_SWAPPED);
-
-  chutes_chat_page_update_empty (self);
-  chutes_chat_page_update_actions (self);
-
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    chutes_chat_page_load_models (self);
 }
 
 void
@@ -1032,4 +1128,23 @@ chutes_chat_page_get_conversation (ChutesChatPage *self)
   g_return_val_if_fail (CHUTES_IS_CHAT_PAGE (self), NULL);
 
   return self->conversation;
+}
+
+ChutesChatPage *
+chutes_chat_page_new (ChutesAccount *account,
+                      ChutesGateway *gateway,
+                      ChutesHistory *history,
+                      GSettings     *settings)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (CHUTES_IS_GATEWAY (gateway), NULL);
+  g_return_val_if_fail (CHUTES_IS_HISTORY (history), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (CHUTES_TYPE_CHAT_PAGE,
+                       "account", account,
+                       "gateway", gateway,
+                       "history", history,
+                       "settings", settings,
+                       NULL);
 }

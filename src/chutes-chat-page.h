@@ -6,17 +6,23 @@
 
 #include <adwaita.h>
 
-#include "chutes-application.h"
+#include "chutes-account.h"
 #include "chutes-conversation.h"
+#include "chutes-gateway.h"
+#include "chutes-history.h"
 
 G_BEGIN_DECLS
 
 #define CHUTES_TYPE_CHAT_PAGE (chutes_chat_page_get_type ())
 G_DECLARE_FINAL_TYPE (ChutesChatPage, chutes_chat_page, CHUTES, CHAT_PAGE, GtkWidget)
 
-/* Connects the page to the application's account and gateway. Call once. */
-void                chutes_chat_page_set_application  (ChutesChatPage    *self,
-                                                       ChutesApplication *application);
+/* Construct-only properties, all required: "account" (ChutesAccount),
+ * "gateway" (ChutesGateway), "history" (ChutesHistory) and "settings" (the
+ * app's GSettings: the last and the default model). */
+ChutesChatPage     *chutes_chat_page_new              (ChutesAccount     *account,
+                                                       ChutesGateway     *gateway,
+                                                       ChutesHistory     *history,
+                                                       GSettings         *settings);
 ChutesConversation *chutes_chat_page_get_conversation (ChutesChatPage    *self);
 
 /* The models offered by the gateway (NULL until loaded). */

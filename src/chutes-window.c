@@ -498,11 +498,14 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
     return;
 
   self->sidebar = CHUTES_SIDEBAR (g_object_new (CHUTES_TYPE_SIDEBAR, NULL));
-  self->chat_page = CHUTES_CHAT_PAGE (g_object_new (CHUTES_TYPE_CHAT_PAGE, "hexpand", TRUE, NULL));
+  self->chat_page = chutes_chat_page_new (chutes_application_get_account (self->application),
+                                         chutes_application_get_gateway (self->application),
+                                         history,
+                                         chutes_application_get_settings (self->application));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->chat_page), TRUE);
   self->split = chutes_window_new_split (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->chat_page));
   adw_bin_set_child (self->chat_bin, self->split);
 
-  chutes_chat_page_set_application (self->chat_page, self->application);
   chutes_sidebar_set_history (self->sidebar, history);
   conversation = chutes_chat_page_get_conversation (self->chat_page);
 
