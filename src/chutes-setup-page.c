@@ -15,7 +15,8 @@ struct _ChutesSetupPage
 {
   GtkWidget             parent_instance;
 
-  ChutesApplication    *application;
+  ChutesConfig         *config;
+  ChutesIdpClient      *idp;
   GCancellable         *cancellable;
 
   AdwEntryRow          *client_id_row;
@@ -29,6 +30,21 @@ struct _ChutesSetupPage
 };
 
 G_DEFINE_FINAL_TYPE (ChutesSetupPage, chutes_setup_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONFIG,
+  PROP_IDP_CLIENT,
+  N_PROPS
+};
+
+enum {
+  CLIENT_CHOSEN,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static char *
 dup_entry_text (gpointer row)
@@ -136,7 +152,7 @@ save_action (GtkWidget  *widget,
     }
 
   chutes_setup_page_show_error (self, self->client_error_label, NULL);
-  chutes_application_set_client (self->application, client_id, secret);
+  g_signal_emit (self, signals[CLIENT_CHOSEN], 0, client_id, secret);
 
   gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), "");
   explicit_bzero (secret, strlen (secret));
@@ -176,7 +192,7 @@ register_cb (GObject      *object,
   /* The API key has done its one job. */
   gtk_editable_set_text (GTK_EDITABLE (self->api_key_row), "");
 
-  chutes_application_set_client (self->application, client_id, client_secret);
+  g_signal_emit (self, signals[CLIENT_CHOSEN], 0, client_id, client_secret);
   chutes_secret_free (client_secret);
 }
 
@@ -186,8 +202,7 @@ register_action (GtkWidget  *widget,
                  GVariant   *param)
 {
   ChutesSetupPage *self = CHUTES_SETUP_PAGE (widget);
-  ChutesIdpClient *idp = chutes_application_get_idp_client (self->application);
-  ChutesConfig *config = chutes_application_get_config (self->application);
+  ChutesConfig *config = self->config;
   g_autofree char *api_key = dup_entry_text (self->api_key_row);
   g_autofree char *name = dup_entry_text (self->app_name_row);
   g_autoptr(GError) error = NULL;
@@ -220,7 +235,7 @@ register_action (GtkWidget  *widget,
   self->cancellable = g_cancellable_new ();
   chutes_setup_page_update (self);
 
-  chutes_idp_client_register_app_async (idp,
+  chutes_idp_client_register_app_async (self->idp,
                                         api_key,
                                         name,
                                         chutes_config_get_redirect_uris (config),
@@ -275,9 +290,73 @@ chutes_setup_page_dispose (GObject *object)
   /* dispose_template() only unparents children bound by name (GTK 4.8). */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
     gtk_widget_unparent (child);
-  self->application = NULL;
+  g_clear_object (&self->config);
+  g_clear_object (&self->idp);
 
   G_OBJECT_CLASS (chutes_setup_page_parent_class)->dispose (object);
+}
+
+static void
+chutes_setup_page_constructed (GObject *object)
+{
+  ChutesSetupPage *self = CHUTES_SETUP_PAGE (object);
+  g_autofree char *uris = NULL;
+
+  G_OBJECT_CLASS (chutes_setup_page_parent_class)->constructed (object);
+
+  g_return_if_fail (self->config != NULL && self->idp != NULL);
+
+  uris = g_strjoinv ("\n", (char **) chutes_config_get_redirect_uris (self->config));
+  gtk_label_set_text (self->redirect_label, uris);
+
+  if (chutes_config_get_client_id (self->config) != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->client_id_row), chutes_config_get_client_id (self->config));
+}
+
+static void
+chutes_setup_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  ChutesSetupPage *self = CHUTES_SETUP_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFIG:
+      g_value_set_object (value, self->config);
+      break;
+
+    case PROP_IDP_CLIENT:
+      g_value_set_object (value, self->idp);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_setup_page_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  ChutesSetupPage *self = CHUTES_SETUP_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFIG:
+      self->config = g_value_dup_object (value);
+      break;
+
+    case PROP_IDP_CLIENT:
+      self->idp = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -286,8 +365,30 @@ chutes_setup_page_class_init (ChutesSetupPageClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->constructed = chutes_setup_page_constructed;
   object_class->dispose = chutes_setup_page_dispose;
+  object_class->get_property = chutes_setup_page_get_property;
+  object_class->set_property = chutes_setup_page_set_property;
   widget_class->map = chutes_setup_page_map;
+
+  properties[PROP_CONFIG] =
+    g_param_spec_object ("config", NULL, NULL, CHUTES_TYPE_CONFIG,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_IDP_CLIENT] =
+    g_param_spec_object ("idp-client", NULL, NULL, CHUTES_TYPE_IDP_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The strings are passed as they are, not copied: the secret is wiped
+   * by the page once the handlers have returned. */
+  signals[CLIENT_CHOSEN] =
+    g_signal_new ("client-chosen",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-setup-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesSetupPage, client_id_row);
@@ -350,22 +451,15 @@ chutes_setup_page_init (ChutesSetupPage *self)
   chutes_setup_page_update (self);
 }
 
-void
-chutes_setup_page_set_application (ChutesSetupPage   *self,
-                                   ChutesApplication *application)
+ChutesSetupPage *
+chutes_setup_page_new (ChutesConfig    *config,
+                       ChutesIdpClient *idp)
 {
-  ChutesConfig *config;
-  g_autofree char *uris = NULL;
+  g_return_val_if_fail (CHUTES_IS_CONFIG (config), NULL);
+  g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (idp), NULL);
 
-  g_return_if_fail (CHUTES_IS_SETUP_PAGE (self));
-  g_return_if_fail (CHUTES_IS_APPLICATION (application));
-
-  self->application = application;
-  config = chutes_application_get_config (application);
-
-  uris = g_strjoinv ("\n", (char **) chutes_config_get_redirect_uris (config));
-  gtk_label_set_text (self->redirect_label, uris);
-
-  if (chutes_config_get_client_id (config) != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->client_id_row), chutes_config_get_client_id (config));
+  return g_object_new (CHUTES_TYPE_SETUP_PAGE,
+                       "config", config,
+                       "idp-client", idp,
+                       NULL);
 }

@@ -158,6 +158,14 @@ chutes_window_update_export (ChutesWindow *self)
 static void chutes_window_ensure_chat_view (ChutesWindow *self);
 
 static void
+client_chosen_cb (ChutesWindow *self,
+                  const char   *client_id,
+                  const char   *client_secret)
+{
+  chutes_application_set_client (self->application, client_id, client_secret);
+}
+
+static void
 chutes_window_update (ChutesWindow *self)
 {
   ChutesAccount *account = chutes_application_get_account (self->application);
@@ -169,9 +177,11 @@ chutes_window_update (ChutesWindow *self)
   /* Most people never see it: not built at start-up. */
   if (g_str_equal (page, "setup") && self->setup_page == NULL)
     {
-      self->setup_page = CHUTES_SETUP_PAGE (g_object_new (CHUTES_TYPE_SETUP_PAGE, NULL));
+      self->setup_page = chutes_setup_page_new (chutes_application_get_config (self->application),
+                                                chutes_application_get_idp_client (self->application));
+      g_signal_connect_object (self->setup_page, "client-chosen",
+                               G_CALLBACK (client_chosen_cb), self, G_CONNECT_SWAPPED);
       adw_bin_set_child (self->setup_bin, GTK_WIDGET (self->setup_page));
-      chutes_setup_page_set_application (self->setup_page, self->application);
     }
 
   if (g_str_equal (page, "chat"))
