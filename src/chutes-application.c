@@ -418,7 +418,15 @@ chutes_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (chutes_window_new (self));
+    window = g_object_new (CHUTES_TYPE_WINDOW,
+                           "application", self,
+                           "settings", self->settings,
+                           "config", self->config,
+                           "idp-client", self->idp,
+                           "account", self->account,
+                           "gateway", self->gateway,
+                           "history", self->history,
+                           NULL);
 
   gtk_window_present (window);
 }

@@ -18,8 +18,6 @@ G_BEGIN_DECLS
 #define CHUTES_TYPE_APPLICATION (chutes_application_get_type ())
 G_DECLARE_FINAL_TYPE (ChutesApplication, chutes_application, CHUTES, APPLICATION, AdwApplication)
 
-#define CHUTES_APPLICATION_DEFAULT (CHUTES_APPLICATION (g_application_get_default ()))
-
 ChutesApplication *chutes_application_new               (void);
 
 GSettings         *chutes_application_get_settings      (ChutesApplication *self);

@@ -21,6 +21,16 @@ struct _ChutesWindow
 {
   AdwApplicationWindow  parent_instance;
 
+  /* The services, from the application (construct-only properties). */
+  GSettings            *settings;
+  ChutesConfig         *config;
+  ChutesIdpClient      *idp;
+  ChutesAccount        *account;
+  ChutesGateway        *gateway;
+  ChutesHistory        *history;
+
+  /* Its state ("ready", "sign-in-error", "keyring-problem"); NULL until
+   * GtkWindow:application is set. */
   ChutesApplication    *application;
 
   AdwToastOverlay      *toast_overlay;
@@ -58,13 +68,26 @@ struct _ChutesWindow
 
 G_DEFINE_FINAL_TYPE (ChutesWindow, chutes_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  PROP_CONFIG,
+  PROP_IDP_CLIENT,
+  PROP_ACCOUNT,
+  PROP_GATEWAY,
+  PROP_HISTORY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static const char *
 chutes_window_pick_page (ChutesWindow *self)
 {
-  ChutesAccount *account = chutes_application_get_account (self->application);
-  ChutesConfig *config = chutes_application_get_config (self->application);
+  ChutesAccount *account = self->account;
+  ChutesConfig *config = self->config;
 
-  if (!chutes_application_get_ready (self->application))
+  if (self->application == NULL || !chutes_application_get_ready (self->application))
     return "loading";
 
   switch (chutes_account_get_state (account))
@@ -119,7 +142,7 @@ chutes_window_update_loading_spinner (ChutesWindow *self,
 static void
 chutes_window_update_account_menu (ChutesWindow *self)
 {
-  ChutesAccount *account = chutes_application_get_account (self->application);
+  ChutesAccount *account = self->account;
   const char *username = chutes_account_get_username (account);
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) section = g_menu_new ();
@@ -168,17 +191,16 @@ client_chosen_cb (ChutesWindow *self,
 static void
 chutes_window_update (ChutesWindow *self)
 {
-  ChutesAccount *account = chutes_application_get_account (self->application);
+  ChutesAccount *account = self->account;
   const char *page = chutes_window_pick_page (self);
-  const char *error = chutes_application_get_sign_in_error (self->application);
+  const char *error = self->application ? chutes_application_get_sign_in_error (self->application) : NULL;
   const char *uri = chutes_account_get_authorize_uri (account);
   gboolean signed_in = g_str_equal (page, "chat");
 
   /* Most people never see it: not built at start-up. */
   if (g_str_equal (page, "setup") && self->setup_page == NULL)
     {
-      self->setup_page = chutes_setup_page_new (chutes_application_get_config (self->application),
-                                                chutes_application_get_idp_client (self->application));
+      self->setup_page = chutes_setup_page_new (self->config, self->idp);
       g_signal_connect_object (self->setup_page, "client-chosen",
                                G_CALLBACK (client_chosen_cb), self, G_CONNECT_SWAPPED);
       adw_bin_set_child (self->setup_bin, GTK_WIDGET (self->setup_page));
@@ -214,6 +236,7 @@ chutes_window_update (ChutesWindow *self)
   chutes_window_update_loading_spinner (self, g_str_equal (page, "loading"));
 
   gtk_widget_set_visible (GTK_WIDGET (self->change_client_button),
+                          self->application != NULL &&
                           g_action_group_get_action_enabled (G_ACTION_GROUP (self->application),
                                                              "change-client"));
 }
@@ -223,7 +246,8 @@ chutes_window_update_keyring_banner (ChutesWindow *self)
 {
   g_autofree char *problem = NULL;
 
-  g_object_get (self->application, "keyring-problem", &problem, NULL);
+  if (self->application != NULL)
+    g_object_get (self->application, "keyring-problem", &problem, NULL);
 
   if (problem != NULL)
     gtk_label_set_text (self->keyring_label, problem);
@@ -246,7 +270,7 @@ copy_authorize_uri_action (GtkWidget  *widget,
                            GVariant   *param)
 {
   ChutesWindow *self = CHUTES_WINDOW (widget);
-  ChutesAccount *account = chutes_application_get_account (self->application);
+  ChutesAccount *account = self->account;
   const char *uri = chutes_account_get_authorize_uri (account);
 
   if (uri == NULL)
@@ -395,7 +419,7 @@ rename_response_cb (AdwMessageDialog *dialog,
   g_autofree char *title = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
 
   if (g_str_equal (response, "rename") && *title != '\0')
-    chutes_history_rename_conversation_async (chutes_application_get_history (self->application),
+    chutes_history_rename_conversation_async (self->history,
                                               id, title, NULL, NULL, NULL);
 }
 
@@ -403,7 +427,7 @@ static void
 rename_chat_cb (ChutesWindow *self,
                 gint64        conversation_id)
 {
-  ChutesHistory *history = chutes_application_get_history (self->application);
+  ChutesHistory *history = self->history;
   ChutesChatSummary *summary = chutes_history_lookup_conversation (history, conversation_id);
   GtkWidget *entry;
   AdwMessageDialog *dialog;
@@ -437,7 +461,7 @@ static void
 chutes_window_finish_delete (ChutesWindow *self)
 {
   if (self->deleting_id != 0)
-    chutes_history_delete_conversation_async (chutes_application_get_history (self->application),
+    chutes_history_delete_conversation_async (self->history,
                                               self->deleting_id, NULL, NULL, NULL);
   self->deleting_id = 0;
   self->delete_toast = NULL;
@@ -501,17 +525,17 @@ delete_chat_cb (ChutesWindow *self,
 static void
 chutes_window_ensure_chat_view (ChutesWindow *self)
 {
-  ChutesHistory *history = chutes_application_get_history (self->application);
+  ChutesHistory *history = self->history;
   ChutesConversation *conversation;
 
   if (self->split != NULL)
     return;
 
   self->sidebar = CHUTES_SIDEBAR (g_object_new (CHUTES_TYPE_SIDEBAR, NULL));
-  self->chat_page = chutes_chat_page_new (chutes_application_get_account (self->application),
-                                         chutes_application_get_gateway (self->application),
+  self->chat_page = chutes_chat_page_new (self->account,
+                                         self->gateway,
                                          history,
-                                         chutes_application_get_settings (self->application));
+                                         self->settings);
   gtk_widget_set_hexpand (GTK_WIDGET (self->chat_page), TRUE);
   self->split = chutes_window_new_split (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->chat_page));
   adw_bin_set_child (self->chat_bin, self->split);
@@ -561,7 +585,7 @@ export_response_cb (GtkNativeDialog *dialog,
                     ChutesWindow    *self)
 {
   ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
-  ChutesHistory *history = chutes_application_get_history (self->application);
+  ChutesHistory *history = self->history;
   gboolean json = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "json"));
   g_autoptr(GFile) file = NULL;
   ChutesChatSummary *summary;
@@ -638,15 +662,15 @@ preferences_action (GtkWidget  *widget,
                     GVariant   *param)
 {
   ChutesWindow *self = CHUTES_WINDOW (widget);
-  ChutesConfig *config = chutes_application_get_config (self->application);
-  ChutesAccount *account = chutes_application_get_account (self->application);
+  ChutesConfig *config = self->config;
+  ChutesAccount *account = self->account;
   ChutesPreferencesWindow *preferences;
 
   chutes_window_ensure_chat_view (self);
-  preferences = chutes_preferences_window_new (chutes_application_get_settings (self->application));
+  preferences = chutes_preferences_window_new (self->settings);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (self));
   /* For app.sign-out and the other application actions. */
-  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self->application));
+  gtk_window_set_application (GTK_WINDOW (preferences), gtk_window_get_application (GTK_WINDOW (self)));
   chutes_preferences_window_set_models (preferences, chutes_chat_page_get_models (self->chat_page));
   g_object_bind_property (account, "username", preferences, "account-name", G_BINDING_SYNC_CREATE);
   chutes_preferences_window_set_idp_url (preferences, chutes_config_get_idp_base_url (config));
@@ -689,7 +713,7 @@ history_save_failed_cb (ChutesWindow *self,
 static void
 chutes_window_save_size (ChutesWindow *self)
 {
-  GSettings *settings = chutes_application_get_settings (self->application);
+  GSettings *settings = self->settings;
   int width, height;
 
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
@@ -711,34 +735,28 @@ chutes_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (chutes_window_parent_class)->close_request (window);
 }
 
-/* GtkWindow:application is not a construct property, so this runs once it
- * is set rather than in constructed(). */
 static void
-chutes_window_setup (ChutesWindow      *self,
-                     ChutesApplication *application)
+chutes_window_constructed (GObject *object)
 {
-  ChutesConfig *config;
-  ChutesAccount *account;
-  GSettings *settings;
+  ChutesWindow *self = CHUTES_WINDOW (object);
 
-  self->application = application;
+  G_OBJECT_CLASS (chutes_window_parent_class)->constructed (object);
 
-  config = chutes_application_get_config (self->application);
-  account = chutes_application_get_account (self->application);
-  settings = chutes_application_get_settings (self->application);
+  g_return_if_fail (self->settings != NULL && self->config != NULL && self->idp != NULL &&
+                    self->account != NULL && self->gateway != NULL && self->history != NULL);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (settings, "window-width"),
-                               g_settings_get_int (settings, "window-height"));
-  if (g_settings_get_boolean (settings, "window-maximized"))
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
-  if (chutes_config_is_local_server (config))
+  if (chutes_config_is_local_server (self->config))
     {
-      g_autofree char *host = chutes_http_dup_host (chutes_config_get_idp_base_url (config));
+      g_autofree char *host = chutes_http_dup_host (chutes_config_get_idp_base_url (self->config));
       g_autofree char *subtitle = g_strdup_printf (_("Demo server at %s"), host);
       g_autofree char *description =
         g_strdup_printf (_("This is a demo. You will sign in to the local demo server at %s, "
@@ -748,11 +766,39 @@ chutes_window_setup (ChutesWindow      *self,
       adw_status_page_set_description (self->sign_in_status, description);
     }
 
-  g_signal_connect_object (chutes_application_get_history (self->application), "notify::notice",
+  g_signal_connect_object (self->history, "notify::notice",
                            G_CALLBACK (history_notice_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (chutes_application_get_history (self->application), "save-failed",
+  g_signal_connect_object (self->history, "save-failed",
                            G_CALLBACK (history_save_failed_cb), self, G_CONNECT_SWAPPED);
-  history_notice_cb (self, NULL, chutes_application_get_history (self->application));
+  history_notice_cb (self, NULL, self->history);
+
+  g_signal_connect_object (self->config, "notify::has-client",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::state",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::username",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::authorize-uri",
+                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-ended",
+                           G_CALLBACK (session_ended_cb), self, G_CONNECT_SWAPPED);
+
+  chutes_window_update (self);
+  chutes_window_update_keyring_banner (self);
+}
+
+/* GtkWindow:application is not a construct property: the application's
+ * own state is followed once it is set (once: a window is not moved to
+ * another application). */
+static void
+application_cb (ChutesWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->application != NULL || !CHUTES_IS_APPLICATION (application))
+    return;
+
+  self->application = CHUTES_APPLICATION (application);
 
   g_signal_connect_object (self->application, "notify::ready",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
@@ -763,19 +809,87 @@ chutes_window_setup (ChutesWindow      *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->application, "action-enabled-changed::change-client",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (config, "notify::has-client",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (account, "notify::state",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (account, "notify::username",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (account, "notify::authorize-uri",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (account, "session-ended",
-                           G_CALLBACK (session_ended_cb), self, G_CONNECT_SWAPPED);
 
   chutes_window_update (self);
   chutes_window_update_keyring_banner (self);
+}
+
+static void
+chutes_window_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  ChutesWindow *self = CHUTES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    case PROP_CONFIG:
+      g_value_set_object (value, self->config);
+      break;
+
+    case PROP_IDP_CLIENT:
+      g_value_set_object (value, self->idp);
+      break;
+
+    case PROP_ACCOUNT:
+      g_value_set_object (value, self->account);
+      break;
+
+    case PROP_GATEWAY:
+      g_value_set_object (value, self->gateway);
+      break;
+
+    case PROP_HISTORY:
+      g_value_set_object (value, self->history);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chutes_window_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  ChutesWindow *self = CHUTES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    case PROP_CONFIG:
+      self->config = g_value_dup_object (value);
+      break;
+
+    case PROP_IDP_CLIENT:
+      self->idp = g_value_dup_object (value);
+      break;
+
+    case PROP_ACCOUNT:
+      self->account = g_value_dup_object (value);
+      break;
+
+    case PROP_GATEWAY:
+      self->gateway = g_value_dup_object (value);
+      break;
+
+    case PROP_HISTORY:
+      self->history = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 /* The shortcuts window, built the first time it is asked for (GtkApplication
@@ -816,14 +930,54 @@ chutes_window_dispose (GObject *object)
 }
 
 static void
+chutes_window_finalize (GObject *object)
+{
+  ChutesWindow *self = CHUTES_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->config);
+  g_clear_object (&self->idp);
+  g_clear_object (&self->account);
+  g_clear_object (&self->gateway);
+  g_clear_object (&self->history);
+
+  G_OBJECT_CLASS (chutes_window_parent_class)->finalize (object);
+}
+
+static void
 chutes_window_class_init (ChutesWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->constructed = chutes_window_constructed;
   object_class->dispose = chutes_window_dispose;
+  object_class->finalize = chutes_window_finalize;
+  object_class->get_property = chutes_window_get_property;
+  object_class->set_property = chutes_window_set_property;
   window_class->close_request = chutes_window_close_request;
+
+  /* The services the window and its pages use (see chutes-application.c). */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONFIG] =
+    g_param_spec_object ("config", NULL, NULL, CHUTES_TYPE_CONFIG,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_IDP_CLIENT] =
+    g_param_spec_object ("idp-client", NULL, NULL, CHUTES_TYPE_IDP_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ACCOUNT] =
+    g_param_spec_object ("account", NULL, NULL, CHUTES_TYPE_ACCOUNT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GATEWAY] =
+    g_param_spec_object ("gateway", NULL, NULL, CHUTES_TYPE_GATEWAY,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HISTORY] =
+    g_param_spec_object ("history", NULL, NULL, CHUTES_TYPE_HISTORY,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
@@ -894,21 +1048,7 @@ chutes_window_init (ChutesWindow *self)
   chutes_stack_a11y_track (self->stack);
   /* The development profile's own icon (the striped one). */
   adw_status_page_set_icon_name (self->sign_in_status, APP_ID);
-}
-
-ChutesWindow *
-chutes_window_new (ChutesApplication *application)
-{
-  ChutesWindow *self;
-
-  g_return_val_if_fail (CHUTES_IS_APPLICATION (application), NULL);
-
-  self = g_object_new (CHUTES_TYPE_WINDOW,
-                       "application", application,
-                       NULL);
-  chutes_window_setup (self, application);
-
-  return self;
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_cb), NULL);
 }
 
 const char *

@@ -13,10 +13,14 @@ G_BEGIN_DECLS
 #define CHUTES_TYPE_WINDOW (chutes_window_get_type ())
 G_DECLARE_FINAL_TYPE (ChutesWindow, chutes_window, CHUTES, WINDOW, AdwApplicationWindow)
 
-ChutesWindow *chutes_window_new               (ChutesApplication *application);
+/* Construct-only properties, all required: "settings", "config",
+ * "idp-client", "account", "gateway" and "history", the services the window
+ * and its pages use; the application passes them (chutes-application.c).
+ * GtkWindow:application (a ChutesApplication) adds its state: whether the
+ * session has been looked up, the sign-in error, the keyring problem. */
 
 /* The name of the visible page: "loading", "setup", "sign-in", "waiting"
  * or "chat". */
-const char   *chutes_window_get_visible_page  (ChutesWindow      *self);
+const char   *chutes_window_get_visible_page  (ChutesWindow *self);
 
 G_END_DECLS
