@@ -38,28 +38,20 @@ struct _ChutesWindow
   GtkMenuButton        *primary_menu_button;
   GMenuModel           *primary_menu;
   GtkMenuButton        *account_button;
-  GtkLabel             *username_label;
-  GtkRevealer          *keyring_banner;
   GtkLabel             *keyring_label;
   GtkStack             *stack;
   AdwBin               *setup_bin;
   ChutesSetupPage      *setup_page;
   GtkWindow            *shortcuts_window;
   AdwStatusPage        *sign_in_status;
-  GtkLabel             *sign_in_error_label;
   GtkButton            *change_client_button;
-  GtkSpinner           *waiting_spinner;
   GtkSpinner           *loading_spinner;
   guint                 loading_spinner_id;
-  GtkLabel             *authorize_label;
-  GtkWidget            *authorize_hint;
-  GtkWidget            *authorize_box;
   AdwBin               *chat_bin;
   ChutesChatPage       *chat_page;
   GtkWidget            *split;
   ChutesSidebar        *sidebar;
   GtkToggleButton      *sidebar_button;
-  GtkWidget            *new_chat_button;
 
   /* A deletion that can still be undone from its toast. */
   gint64                deleting_id;
@@ -139,32 +131,79 @@ chutes_window_update_loading_spinner (ChutesWindow *self,
     }
 }
 
+/* Closures of the template's bindings ------------------------------------ */
+
+static gboolean
+chutes_window_str_equal (gpointer    object,
+                         const char *a,
+                         const char *b)
+{
+  return g_strcmp0 (a, b) == 0;
+}
+
+static gboolean
+chutes_window_is_set (gpointer    object,
+                      const char *text)
+{
+  return text != NULL;
+}
+
+static char *
+chutes_window_or_empty (gpointer    object,
+                        const char *text)
+{
+  return g_strdup (text ? text : "");
+}
+
+static gboolean
+username_is_known (const char *username)
+{
+  return username != NULL && *username != '\0';
+}
+
+/* The account button's label: the username, or a stand-in when the server
+ * gave none. */
+static char *
+chutes_window_account_label (gpointer    object,
+                             const char *username)
+{
+  return g_strdup (username_is_known (username) ? username : _("Signed in"));
+}
+
+static int
+chutes_window_account_label_width (gpointer    object,
+                                   const char *username)
+{
+  g_autofree char *label = chutes_window_account_label (object, username);
+
+  return MIN (g_utf8_strlen (label, -1), 10);
+}
+
+static char *
+chutes_window_account_tooltip (gpointer    object,
+                               const char *username)
+{
+  if (!username_is_known (username))
+    return chutes_window_account_label (object, username);
+
+  return g_strdup_printf (_("Account: %s"), username);
+}
+
 static void
 chutes_window_update_account_menu (ChutesWindow *self)
 {
-  ChutesAccount *account = self->account;
-  const char *username = chutes_account_get_username (account);
+  const char *username = chutes_account_get_username (self->account);
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) section = g_menu_new ();
   g_autofree char *heading = NULL;
-  g_autofree char *tooltip = NULL;
-
-  gboolean known = username != NULL && *username != '\0';
-  const char *label = known ? username : _("Signed in");
-
-  /* Set as plain text: a username from the network is never markup. A
-   * short name is shown whole even in a narrow window. */
-  gtk_label_set_text (self->username_label, label);
-  gtk_label_set_width_chars (self->username_label, MIN (g_utf8_strlen (label, -1), 10));
 
   /* No "Signed in as Signed in" when the server gave no name. */
-  heading = known ? g_strdup_printf (_("Signed in as %s"), username) : g_strdup (label);
+  heading = username_is_known (username)
+    ? g_strdup_printf (_("Signed in as %s"), username)
+    : chutes_window_account_label (self, username);
   g_menu_append (section, _("_Sign Out"), "app.sign-out");
   g_menu_append_section (menu, heading, G_MENU_MODEL (section));
   gtk_menu_button_set_menu_model (self->account_button, G_MENU_MODEL (menu));
-
-  tooltip = known ? g_strdup_printf (_("Account: %s"), username) : g_strdup (label);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->account_button), tooltip);
 }
 
 static void
@@ -191,10 +230,8 @@ client_chosen_cb (ChutesWindow *self,
 static void
 chutes_window_update (ChutesWindow *self)
 {
-  ChutesAccount *account = self->account;
   const char *page = chutes_window_pick_page (self);
-  const char *error = self->application ? chutes_application_get_sign_in_error (self->application) : NULL;
-  const char *uri = chutes_account_get_authorize_uri (account);
+  const char *uri = chutes_account_get_authorize_uri (self->account);
   gboolean signed_in = g_str_equal (page, "chat");
 
   /* Most people never see it: not built at start-up. */
@@ -209,30 +246,15 @@ chutes_window_update (ChutesWindow *self)
   if (g_str_equal (page, "chat"))
     chutes_window_ensure_chat_view (self);
 
+  /* The widgets that follow the page and the account are bound to them in
+   * chutes-window.ui; here go the decisions: the page, the actions. */
   gtk_stack_set_visible_child_name (self->stack, page);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->account_button), signed_in);
-  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), signed_in);
-  gtk_widget_set_visible (self->new_chat_button, signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pick-model", signed_in);
   chutes_window_update_export (self);
-  if (signed_in)
-    chutes_window_update_account_menu (self);
-
-  gtk_label_set_text (self->sign_in_error_label, error ? error : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_error_label), error != NULL);
-
-  /* No empty link while the flow has none yet (it may be waiting for the
-   * keyring to be unlocked before it opens the browser). */
-  gtk_label_set_text (self->authorize_label, uri ? uri : "");
-  gtk_widget_set_visible (self->authorize_hint, uri != NULL);
-  gtk_widget_set_visible (self->authorize_box, uri != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-authorize-uri", uri != NULL);
-  /* A hidden spinner still redraws the window every frame: spin only on
-   * the page that shows it. */
-  gtk_spinner_set_spinning (self->waiting_spinner, g_str_equal (page, "waiting"));
   chutes_window_update_loading_spinner (self, g_str_equal (page, "loading"));
 
   gtk_widget_set_visible (GTK_WIDGET (self->change_client_button),
@@ -249,9 +271,10 @@ chutes_window_update_keyring_banner (ChutesWindow *self)
   if (self->application != NULL)
     g_object_get (self->application, "keyring-problem", &problem, NULL);
 
+  /* The banner is revealed by a binding (chutes-window.ui); its text stays
+   * while it slides away. */
   if (problem != NULL)
     gtk_label_set_text (self->keyring_label, problem);
-  gtk_revealer_set_reveal_child (self->keyring_banner, problem != NULL);
 }
 
 static void
@@ -777,13 +800,14 @@ chutes_window_constructed (GObject *object)
   g_signal_connect_object (self->account, "notify::state",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::username",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (chutes_window_update_account_menu), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::authorize-uri",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "session-ended",
                            G_CALLBACK (session_ended_cb), self, G_CONNECT_SWAPPED);
 
   chutes_window_update (self);
+  chutes_window_update_account_menu (self);
   chutes_window_update_keyring_banner (self);
 }
 
@@ -801,8 +825,6 @@ application_cb (ChutesWindow *self)
   self->application = CHUTES_APPLICATION (application);
 
   g_signal_connect_object (self->application, "notify::ready",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->application, "notify::sign-in-error",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->application, "notify::keyring-problem",
                            G_CALLBACK (chutes_window_update_keyring_banner), self,
@@ -979,28 +1001,30 @@ chutes_window_class_init (ChutesWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* Named by the template's lookups. */
+  g_type_ensure (CHUTES_TYPE_ACCOUNT);
+  g_type_ensure (CHUTES_TYPE_APPLICATION);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, primary_menu);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, account_button);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, username_label);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_banner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, keyring_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, setup_bin);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_status);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sign_in_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, change_client_button);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, waiting_spinner);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, loading_spinner);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_label);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_hint);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, authorize_box);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, chat_bin);
   gtk_widget_class_bind_template_child (widget_class, ChutesWindow, sidebar_button);
-  gtk_widget_class_bind_template_child (widget_class, ChutesWindow, new_chat_button);
+  gtk_widget_class_bind_template_callback (widget_class, chutes_window_str_equal);
+  gtk_widget_class_bind_template_callback (widget_class, chutes_window_is_set);
+  gtk_widget_class_bind_template_callback (widget_class, chutes_window_or_empty);
+  gtk_widget_class_bind_template_callback (widget_class, chutes_window_account_label);
+  gtk_widget_class_bind_template_callback (widget_class, chutes_window_account_label_width);
+  gtk_widget_class_bind_template_callback (widget_class, chutes_window_account_tooltip);
 
   gtk_widget_class_install_action (widget_class, "win.copy-authorize-uri", NULL,
                                    copy_authorize_uri_action);
