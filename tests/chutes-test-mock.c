@@ -902,8 +902,6 @@ chutes_test_check_live_objects (int status)
   return 1;
 }
 
-
-
 typedef struct
 {
   ChutesTestMock *mock;

@@ -67,8 +67,6 @@ char           *chutes_test_mock_play_browser_finish (ChutesTestMock *mock,
 /* Kills the mock and frees. */
 void            chutes_test_mock_free               (ChutesTestMock *mock);
 
-/* Additions (helper A) */
-
 /* Stops the mock process (SIGTERM, then SIGKILL after 5 s) but keeps
  * @mock: its URLs now point at a closed port, for "server gone" tests.
  * Asserts that the mock exited cleanly. Safe to call twice;
@@ -111,8 +109,6 @@ const char     *chutes_test_get_recorded_logs      (void);
  * -Dsanitize=true build with CHUTES_LIVE_OBJECTS_REPORT set
  * (src/chutes-live-objects.c). */
 int             chutes_test_check_live_objects     (int          status);
-
-
 
 /* A new account for @config, signed in the real way: its flow, the
  * browser (played here: allow), the keyring. Aborts the test on any

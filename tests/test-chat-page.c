@@ -210,5 +210,5 @@ main (int   argc,
   g_test_add ("/chat-page/no-application/send-shows-the-reply", Fixture, NULL,
               fixture_set_up, test_send_shows_reply, fixture_tear_down);
 
-  return g_test_run ();
+  return chutes_test_check_live_objects (g_test_run ());
 }
