@@ -40,7 +40,16 @@ setup () {
 }
 
 home=$(mktemp -d /tmp/chutes-test-home.XXXXXX)
-trap 'rm -rf "$home"' EXIT INT TERM
+# xdg-document-portal (the portal tests start it) mounts a FUSE file system
+# at $XDG_RUNTIME_DIR/doc, here $home/.cache/doc (no XDG_RUNTIME_DIR: GLib
+# falls back to the cache folder), and may outlive its bus for a moment:
+# rm cannot remove a mount point, and under set -e that failed the run.
+clean_home () {
+  fusermount3 -u -z "$home/.cache/doc" 2>/dev/null || true
+  rm -rf "$home"/* "$home"/.[!.]* 2>/dev/null || true
+}
+trap 'clean_home; rmdir "$home" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 
 export GDK_BACKEND=x11 GSK_RENDERER=cairo LANG=C.UTF-8 LANGUAGE= LC_ALL=
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY \
@@ -52,7 +61,7 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY \
 suite () {
   dir=$1
   shift
-  rm -rf "$home"/* "$home"/.[!.]* 2>/dev/null || true
+  clean_home
   mkdir -p "$home/.local/share" "$home/.config" "$home/.cache"
   # "--unlock" matters: without it the login collection prompts and hangs.
   HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
