@@ -27,6 +27,7 @@
 static const ChutesChatChunk empty_chunk = {
   .prompt_tokens = -1,
   .completion_tokens = -1,
+  .cached_tokens = -1,
 };
 
 static JsonNode *
@@ -366,7 +367,11 @@ chutes_chat_chunk_parse (const char       *data,
       gboolean has_prompt = get_count (usage, "prompt_tokens", &chunk->prompt_tokens);
       gboolean has_completion = get_count (usage, "completion_tokens", &chunk->completion_tokens);
 
+      JsonObject *details = get_object (usage, "prompt_tokens_details");
+
       chunk->has_usage = has_prompt || has_completion;
+      if (details != NULL)
+        get_count (details, "cached_tokens", &chunk->cached_tokens);
     }
 
   return TRUE;

@@ -18,6 +18,7 @@ typedef struct
   gboolean  has_usage;
   gint64    prompt_tokens;
   gint64    completion_tokens;
+  gint64    cached_tokens;      /* usage.prompt_tokens_details.cached_tokens, -1 absent */
   gboolean  done;               /* the data was "[DONE]" */
 } ChutesChatChunk;
 

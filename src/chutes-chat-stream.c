@@ -41,6 +41,7 @@ struct _ChutesChatStream
   gint64           quota_total;
   gint64           quota_used;
   gint64           quota_remaining;
+  gint64           cached_tokens;
   gboolean         received_content;
   gsize            reply_bytes;      /* content and reasoning emitted */
 
@@ -215,6 +216,7 @@ chutes_chat_stream_init (ChutesChatStream *self)
   self->quota_total = -1;
   self->quota_used = -1;
   self->quota_remaining = -1;
+  self->cached_tokens = -1;
 }
 
 ChutesChatStream *
@@ -251,6 +253,14 @@ chutes_chat_stream_get_invocation_id (ChutesChatStream *self)
   g_return_val_if_fail (CHUTES_IS_CHAT_STREAM (self), NULL);
 
   return self->invocation_id;
+}
+
+gint64
+chutes_chat_stream_get_cached_tokens (ChutesChatStream *self)
+{
+  g_return_val_if_fail (CHUTES_IS_CHAT_STREAM (self), -1);
+
+  return self->cached_tokens;
 }
 
 gint64
@@ -490,6 +500,8 @@ handle_event (ChutesSseEventKind  kind,
                          has_reasoning ? chunk.reasoning : NULL);
         }
 
+      if (chunk.has_usage && chunk.cached_tokens >= 0)
+        self->cached_tokens = chunk.cached_tokens;
       if (chunk.has_usage && !should_stop (self))
         g_signal_emit (self, signals[SIGNAL_USAGE], 0,
                        chunk.prompt_tokens, chunk.completion_tokens);

@@ -65,6 +65,9 @@ void              chutes_chat_stream_set_sampling    (ChutesChatStream   *self,
 
 const char       *chutes_chat_stream_get_invocation_id   (ChutesChatStream *self);
 gint64            chutes_chat_stream_get_quota_remaining (ChutesChatStream *self);
+/* Prompt tokens the gateway had cached, as the last usage said (-1
+ * unknown); read it in a "usage" handler. */
+gint64            chutes_chat_stream_get_cached_tokens   (ChutesChatStream *self);
 gboolean          chutes_chat_stream_get_received_content (ChutesChatStream *self);
 
 G_END_DECLS

@@ -23,6 +23,8 @@ struct _ChutesConversation
   char             *system_prompt;   /* NULL: none */
   double            temperature;     /* < 0: the model's default */
   gint64            max_tokens;      /* <= 0: the model's default */
+  GListModel       *models;          /* of ChutesModelInfo: prices; NULL unknown */
+  double            cost;            /* of every reply with a known cost; -1 none */
 
   /* Saving (chutes-conversation-saving.c). */
   ChutesHistory    *history;

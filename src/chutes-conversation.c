@@ -22,6 +22,7 @@ enum {
   PROP_THINKING,
   PROP_ID,
   PROP_SETTINGS,
+  PROP_COST,
   N_PROPS
 };
 
@@ -62,6 +63,7 @@ chutes_conversation_dispose (GObject *object)
   g_clear_object (&self->gateway);
   g_clear_object (&self->account);
   g_clear_object (&self->messages);
+  g_clear_object (&self->models);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -117,6 +119,10 @@ chutes_conversation_get_property (GObject    *object,
 
     case PROP_SETTINGS:
       g_value_take_boxed (value, chutes_conversation_get_settings (self));
+      break;
+
+    case PROP_COST:
+      g_value_set_double (value, self->cost);
       break;
 
     case PROP_THINKING:
@@ -225,7 +231,35 @@ chutes_conversation_class_init (ChutesConversationClass *klass)
                            G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_COST] =
+    g_param_spec_double ("cost", NULL, NULL,
+                         -1.0, G_MAXDOUBLE, -1.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+/* The sum of what the replies cost, -1 when none has a known cost. */
+static void
+update_cost (ChutesConversation *self)
+{
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  double cost = -1.0;
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(ChutesMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+      double message_cost = chutes_message_get_cost (message);
+
+      if (message_cost >= 0)
+        cost = MAX (cost, 0) + message_cost;
+    }
+
+  if (cost == self->cost)
+    return;
+
+  self->cost = cost;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COST]);
 }
 
 static void
@@ -234,6 +268,9 @@ chutes_conversation_init (ChutesConversation *self)
   self->temperature = -1.0;
   self->messages = g_list_store_new (CHUTES_TYPE_MESSAGE);
   self->quota_remaining = -1;
+  self->cost = -1.0;
+  g_signal_connect_object (self->messages, "items-changed",
+                           G_CALLBACK (update_cost), self, G_CONNECT_SWAPPED);
 }
 
 ChutesConversation *
@@ -276,6 +313,24 @@ chutes_conversation_set_model (ChutesConversation *self,
       chutes_conversation_save_model (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
     }
+}
+
+void
+chutes_conversation_set_models (ChutesConversation *self,
+                                GListModel         *models)
+{
+  g_return_if_fail (CHUTES_IS_CONVERSATION (self));
+  g_return_if_fail (models == NULL || G_IS_LIST_MODEL (models));
+
+  g_set_object (&self->models, models);
+}
+
+double
+chutes_conversation_get_cost (ChutesConversation *self)
+{
+  g_return_val_if_fail (CHUTES_IS_CONVERSATION (self), -1.0);
+
+  return self->cost;
 }
 
 gboolean
@@ -369,8 +424,11 @@ on_stream_usage (ChutesChatStream   *stream,
                  gint64              completion_tokens,
                  ChutesConversation *self)
 {
-  if (self->reply != NULL)
-    chutes_message_set_usage (self->reply, prompt_tokens, completion_tokens);
+  if (self->reply == NULL)
+    return;
+
+  chutes_message_set_cached_tokens (self->reply, chutes_chat_stream_get_cached_tokens (stream));
+  chutes_message_set_usage (self->reply, prompt_tokens, completion_tokens);
 }
 
 static void
@@ -516,6 +574,19 @@ on_caller_cancelled (GCancellable *caller_cancellable,
   g_cancellable_cancel (cancellable);
 }
 
+/* The prices of the model now, kept with the reply (and saved with it). */
+static void
+set_reply_prices (ChutesConversation *self,
+                  ChutesMessage      *reply)
+{
+  g_autoptr(ChutesModelInfo) info = chutes_model_info_find (self->models, self->model);
+  ChutesPrices prices = CHUTES_PRICES_UNKNOWN;
+
+  if (info != NULL)
+    chutes_model_info_get_prices (info, &prices);
+  chutes_message_set_prices (reply, &prices);
+}
+
 /* Starts the next turn: appends @text as a user message when it is not
  * NULL, then asks for a reply to everything so far. */
 static void
@@ -570,6 +641,9 @@ start_turn (ChutesConversation  *self,
 
   data->reply = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, NULL);
   chutes_message_set_model (data->reply, self->model);
+  set_reply_prices (self, data->reply);
+  g_signal_connect_object (data->reply, "notify::cost",
+                           G_CALLBACK (update_cost), self, G_CONNECT_SWAPPED);
   chutes_message_set_status (data->reply, CHUTES_MESSAGE_STATUS_PENDING);
   g_list_store_append (self->messages, data->reply);
   chutes_conversation_save_new_messages (self);

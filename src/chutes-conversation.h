@@ -8,6 +8,7 @@
 #include "chutes-gateway.h"
 #include "chutes-history.h"
 #include "chutes-message.h"
+#include "chutes-model-info.h"
 
 G_BEGIN_DECLS
 
@@ -16,7 +17,8 @@ G_DECLARE_FINAL_TYPE (ChutesConversation, chutes_conversation, CHUTES, CONVERSAT
 
 /* Properties: "model" (string, read-write), "busy" (boolean, read-only:
  * a reply is on its way), "quota-remaining" (int64, -1 unknown),
- * "thinking" (boolean, read-write). The messages are a GListModel of
+ * "thinking" (boolean, read-write), "cost" (double, read-only: US dollars
+ * the replies with a known cost cost together, -1 when none has one). The messages are a GListModel of
  * ChutesMessage (chutes_conversation_get_messages). */
 ChutesConversation *chutes_conversation_new           (ChutesGateway      *gateway,
                                                        ChutesAccount      *account);
@@ -26,6 +28,11 @@ const char         *chutes_conversation_get_model     (ChutesConversation *self)
 void                chutes_conversation_set_model     (ChutesConversation *self,
                                                        const char         *model);
 gboolean            chutes_conversation_get_busy      (ChutesConversation *self);
+/* The gateway's models (of ChutesModelInfo): each reply keeps the prices
+ * its model has there when it is asked for. NULL: prices unknown. */
+void                chutes_conversation_set_models    (ChutesConversation *self,
+                                                       GListModel         *models);
+double              chutes_conversation_get_cost      (ChutesConversation *self);
 
 /* Appends a user message with @text and a streaming assistant message, and
  * sends the whole conversation so far. Gets the access token from the

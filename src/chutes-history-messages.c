@@ -96,6 +96,8 @@ typedef struct
   char                *model;
   gint64               prompt_tokens;
   gint64               completion_tokens;
+  gint64               cached_tokens;
+  ChutesPrices         prices;
   gint64               created_at;
   gint64               updated_at;
 } MessageData;
@@ -133,6 +135,8 @@ message_data_new (ChutesMessage *message,
       data->model = g_strdup (chutes_message_get_model (message));
       data->prompt_tokens = chutes_message_get_prompt_tokens (message);
       data->completion_tokens = chutes_message_get_completion_tokens (message);
+      data->cached_tokens = chutes_message_get_cached_tokens (message);
+      chutes_message_get_prices (message, &data->prices);
       data->created_at = chutes_message_get_created_at (message);
     }
 
@@ -152,6 +156,10 @@ bind_message_fields (sqlite3_stmt *stmt,
   _chutes_history_bind_count (stmt, first + 5, data->prompt_tokens);
   _chutes_history_bind_count (stmt, first + 6, data->completion_tokens);
   sqlite3_bind_int64 (stmt, first + 7, data->updated_at);
+  _chutes_history_bind_count (stmt, first + 8, data->cached_tokens);
+  _chutes_history_bind_price (stmt, first + 9, data->prices.input);
+  _chutes_history_bind_price (stmt, first + 10, data->prices.output);
+  _chutes_history_bind_price (stmt, first + 11, data->prices.cache_read);
 }
 
 static gboolean
@@ -167,11 +175,12 @@ append_run (sqlite3           *db,
                                     "INSERT INTO messages (conversation_id, position, role,"
                                     " created_at,"
                                     " content, reasoning, status, error, model, prompt_tokens,"
-                                    " completion_tokens, updated_at)"
+                                    " completion_tokens, updated_at, cached_tokens, input_price,"
+                                    " output_price, cache_read_price)"
                                     " VALUES (?1, (SELECT coalesce (max (position), 0) + 1"
                                     " FROM messages"
                                     "              WHERE conversation_id = ?1),"
-                                    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                                     error);
   if (insert == NULL)
     return FALSE;
@@ -271,15 +280,16 @@ save_run (sqlite3           *db,
                                   "UPDATE messages SET content = ?1, reasoning = ?2, status = ?3,"
                                   " error = ?4,"
                                   " model = ?5, prompt_tokens = ?6, completion_tokens = ?7,"
-                                  " updated_at = ?8"
-                                  " WHERE id = ?9",
+                                  " updated_at = ?8, cached_tokens = ?9, input_price = ?10,"
+                                  " output_price = ?11, cache_read_price = ?12"
+                                  " WHERE id = ?13",
                                   error);
   if (stmt == NULL)
     return FALSE;
 
   data->updated_at = g_get_real_time ();
   bind_message_fields (stmt, data, 1);
-  sqlite3_bind_int64 (stmt, 9, data->ref->id);
+  sqlite3_bind_int64 (stmt, 13, data->ref->id);
 
   return _chutes_history_step_done (db, stmt, error);
 }
@@ -458,7 +468,8 @@ load_run (sqlite3           *db,
 
   stmt = _chutes_history_prepare (db,
                                   "SELECT id, role, content, reasoning, status, error, model,"
-                                  " prompt_tokens, completion_tokens, created_at"
+                                  " prompt_tokens, completion_tokens, created_at, cached_tokens,"
+                                  " input_price, output_price, cache_read_price"
                                   " FROM messages WHERE conversation_id = ?1 ORDER BY position",
                                   error);
   if (stmt == NULL)
@@ -481,6 +492,10 @@ load_run (sqlite3           *db,
       row->prompt_tokens = _chutes_history_column_count (stmt, 7);
       row->completion_tokens = _chutes_history_column_count (stmt, 8);
       row->created_at = sqlite3_column_int64 (stmt, 9);
+      row->cached_tokens = _chutes_history_column_count (stmt, 10);
+      row->prices.input = _chutes_history_column_price (stmt, 11);
+      row->prices.output = _chutes_history_column_price (stmt, 12);
+      row->prices.cache_read = _chutes_history_column_price (stmt, 13);
       g_ptr_array_add (data->rows, row);
     }
 
@@ -517,6 +532,10 @@ load_done (ChutesHistory    *self,
         chutes_message_set_error (message, row->error);
       if (row->model != NULL)
         chutes_message_set_model (message, row->model);
+      if (chutes_prices_are_known (&row->prices))
+        chutes_message_set_prices (message, &row->prices);
+      if (row->cached_tokens >= 0)
+        chutes_message_set_cached_tokens (message, row->cached_tokens);
       if (row->prompt_tokens >= 0 || row->completion_tokens >= 0)
         chutes_message_set_usage (message, row->prompt_tokens, row->completion_tokens);
       chutes_message_set_id (message, row->id);

@@ -29,7 +29,7 @@ _chutes_history_statement_release (ChutesHistoryStatement *stmt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesHistoryStatement, _chutes_history_statement_release)
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CHUTES_HISTORY_SCHEMA_VERSION 2
+#define CHUTES_HISTORY_SCHEMA_VERSION 3
 
 /* A byte range of a message's content that matched a search. */
 typedef struct
@@ -234,6 +234,31 @@ _chutes_history_bind_count (sqlite3_stmt *stmt,
     sqlite3_bind_int64 (stmt, index, count);
   else
     sqlite3_bind_null (stmt, index);
+}
+
+/* A price: negative (unknown) is stored as NULL. */
+static inline void
+_chutes_history_bind_price (sqlite3_stmt *stmt,
+                            int           index,
+                            double        price)
+{
+  if (price >= 0)
+    sqlite3_bind_double (stmt, index, price);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* NULL (or anything not a number) reads as -1 (unknown). */
+static inline double
+_chutes_history_column_price (sqlite3_stmt *stmt,
+                              int           column)
+{
+  int type = sqlite3_column_type (stmt, column);
+
+  if (type != SQLITE_FLOAT && type != SQLITE_INTEGER)
+    return -1.0;
+
+  return sqlite3_column_double (stmt, column);
 }
 
 static inline char *

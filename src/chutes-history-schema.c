@@ -68,10 +68,21 @@ static const char migration_2[] =
   "ALTER TABLE conversations ADD COLUMN max_tokens INTEGER;"
   "ALTER TABLE conversations ADD COLUMN thinking INTEGER NOT NULL DEFAULT 0;";
 
+/* Version 3: what each reply cost. The prices (USD per million tokens)
+ * are those of its model when it was asked for, so that later changes of
+ * price do not rewrite history. NULL is unknown. */
+static const char migration_3[] =
+  "ALTER TABLE messages ADD COLUMN cached_tokens INTEGER;"
+  "ALTER TABLE messages ADD COLUMN input_price REAL;"
+  "ALTER TABLE messages ADD COLUMN output_price REAL;"
+  "ALTER TABLE messages ADD COLUMN cache_read_price REAL;"
+  "CREATE INDEX messages_by_creation ON messages (created_at);";
+
 static const char * const migrations[] = {
   NULL,
   migration_1,
   migration_2,
+  migration_3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CHUTES_HISTORY_SCHEMA_VERSION + 1);

@@ -241,6 +241,40 @@ gboolean            chutes_history_delete_messages_from_finish (ChutesHistory   
 void                chutes_history_track_message       (ChutesHistory        *self,
                                                         ChutesMessage        *message);
 
+/* Spending. */
+
+typedef struct
+{
+  char   *model;        /* "" when the reply did not say */
+  double  usd;
+  guint   n_replies;
+} ChutesModelSpending;
+
+typedef struct
+{
+  guint      n_days;
+  double    *days;      /* US dollars each day, days[0] the first */
+  GPtrArray *models;    /* of ChutesModelSpending, most spent first */
+  double     total;
+  guint      n_replies; /* with a known cost */
+} ChutesSpending;
+
+void                chutes_spending_free               (ChutesSpending       *spending);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesSpending, chutes_spending_free)
+
+/* What the replies with a known cost (prices saved with them) cost on
+ * each of the @n_days local calendar days from @first_day (a local
+ * midnight) on, and per model over those days. */
+void                chutes_history_get_spending_async  (ChutesHistory        *self,
+                                                        GDateTime            *first_day,
+                                                        guint                 n_days,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+ChutesSpending     *chutes_history_get_spending_finish (ChutesHistory        *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
 /* Search. */
 
 /* Finds messages of every conversation holding each word of @text, a word

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "chutes-message.h"
@@ -22,6 +23,9 @@ struct _ChutesMessage
   char                *model;
   gint64               prompt_tokens;
   gint64               completion_tokens;
+  gint64               cached_tokens;
+  ChutesPrices         prices;
+  double               cost;
   gint64               id;
   gint64               created_at;
 };
@@ -38,6 +42,8 @@ enum {
   PROP_MODEL,
   PROP_PROMPT_TOKENS,
   PROP_COMPLETION_TOKENS,
+  PROP_CACHED_TOKENS,
+  PROP_COST,
   PROP_ID,
   PROP_CREATED_AT,
   N_PROPS
@@ -175,6 +181,14 @@ chutes_message_get_property (GObject    *object,
       g_value_set_int64 (value, self->completion_tokens);
       break;
 
+    case PROP_CACHED_TOKENS:
+      g_value_set_int64 (value, self->cached_tokens);
+      break;
+
+    case PROP_COST:
+      g_value_set_double (value, self->cost);
+      break;
+
     case PROP_ID:
       g_value_set_int64 (value, self->id);
       break;
@@ -304,6 +318,20 @@ chutes_message_class_init (ChutesMessageClass *klass)
                          G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_CACHED_TOKENS] =
+    g_param_spec_int64 ("cached-tokens", NULL, NULL,
+                        -1, G_MAXINT64, -1,
+                        (G_PARAM_READABLE |
+                         G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_COST] =
+    g_param_spec_double ("cost", NULL, NULL,
+                         -1.0, G_MAXDOUBLE, -1.0,
+                         (G_PARAM_READABLE |
+                          G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
   properties[PROP_ID] =
     g_param_spec_int64 ("id", NULL, NULL,
                         0, G_MAXINT64, 0,
@@ -329,6 +357,9 @@ chutes_message_init (ChutesMessage *self)
   self->status = CHUTES_MESSAGE_STATUS_COMPLETE;
   self->prompt_tokens = -1;
   self->completion_tokens = -1;
+  self->cached_tokens = -1;
+  self->prices = CHUTES_PRICES_UNKNOWN;
+  self->cost = -1.0;
 }
 
 ChutesMessage *
@@ -465,6 +496,24 @@ chutes_message_set_model (ChutesMessage *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 
+static void
+update_cost (ChutesMessage *self)
+{
+  double cost = -1.0;
+
+  if (self->role == CHUTES_MESSAGE_ROLE_ASSISTANT)
+    cost = chutes_cost_of_reply (&self->prices, self->prompt_tokens,
+                                 self->cached_tokens, self->completion_tokens);
+  if (cost < 0)
+    cost = -1.0;
+
+  if (self->cost == cost)
+    return;
+
+  self->cost = cost;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COST]);
+}
+
 void
 chutes_message_set_usage (ChutesMessage *self,
                           gint64         prompt_tokens,
@@ -489,7 +538,77 @@ chutes_message_set_usage (ChutesMessage *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETION_TOKENS]);
     }
 
+  update_cost (self);
+
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+gint64
+chutes_message_get_cached_tokens (ChutesMessage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE (self), -1);
+
+  return self->cached_tokens;
+}
+
+void
+chutes_message_set_cached_tokens (ChutesMessage *self,
+                                  gint64         cached_tokens)
+{
+  g_return_if_fail (CHUTES_IS_MESSAGE (self));
+
+  cached_tokens = MAX (cached_tokens, -1);
+  if (self->cached_tokens == cached_tokens)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  self->cached_tokens = cached_tokens;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHED_TOKENS]);
+  update_cost (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+chutes_message_get_prices (ChutesMessage *self,
+                           ChutesPrices  *prices)
+{
+  g_return_if_fail (CHUTES_IS_MESSAGE (self));
+  g_return_if_fail (prices != NULL);
+
+  *prices = self->prices;
+}
+
+/* Anything not a price (negative, NaN, infinite) is unknown. */
+static double
+sane_price (double price)
+{
+  return isfinite (price) && price >= 0 ? price : -1.0;
+}
+
+void
+chutes_message_set_prices (ChutesMessage      *self,
+                           const ChutesPrices *prices)
+{
+  g_return_if_fail (CHUTES_IS_MESSAGE (self));
+
+  if (prices == NULL)
+    self->prices = CHUTES_PRICES_UNKNOWN;
+  else
+    {
+      self->prices.input = sane_price (prices->input);
+      self->prices.output = sane_price (prices->output);
+      self->prices.cache_read = sane_price (prices->cache_read);
+    }
+
+  update_cost (self);
+}
+
+double
+chutes_message_get_cost (ChutesMessage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE (self), -1.0);
+
+  return self->cost;
 }
 
 gint64

@@ -6,6 +6,8 @@
 
 #include <glib-object.h>
 
+#include "chutes-cost.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -34,7 +36,10 @@ G_DECLARE_FINAL_TYPE (ChutesMessage, chutes_message, CHUTES, MESSAGE, GObject)
 
 /* Properties: "role", "content", "reasoning", "status", "error" (string or
  * NULL), "model" (string or NULL), "prompt-tokens", "completion-tokens"
- * (int64, -1 unknown), "id" (int64: the row in the chat history, 0 while
+ * (int64, -1 unknown), "cached-tokens" (int64, -1 unknown: prompt tokens
+ * the gateway had cached), "cost" (double, read-only: US dollars, -1
+ * unknown; a reply's, from its usage and the prices it was given),
+ * "id" (int64: the row in the chat history, 0 while
  * not saved), "created-at" (int64: microseconds since the Unix epoch, UTC,
  * as g_get_real_time(); 0 unknown). All notify on change only. */
 ChutesMessage       *chutes_message_new               (ChutesMessageRole    role,
@@ -62,6 +67,17 @@ void                 chutes_message_set_model         (ChutesMessage       *self
 void                 chutes_message_set_usage         (ChutesMessage       *self,
                                                        gint64               prompt_tokens,
                                                        gint64               completion_tokens);
+
+gint64               chutes_message_get_cached_tokens (ChutesMessage     *self);
+void                 chutes_message_set_cached_tokens (ChutesMessage     *self,
+                                                       gint64             cached_tokens);
+/* The model's prices when the reply was asked for, kept with it so that
+ * later price changes do not change what it cost. NULL: unknown. */
+void                 chutes_message_get_prices        (ChutesMessage      *self,
+                                                       ChutesPrices       *prices);
+void                 chutes_message_set_prices        (ChutesMessage      *self,
+                                                       const ChutesPrices *prices);
+double               chutes_message_get_cost          (ChutesMessage      *self);
 
 /* Set by ChutesHistory when it saves or loads the message. */
 gint64               chutes_message_get_id            (ChutesMessage       *self);

@@ -329,7 +329,7 @@ test_open_creates_private_database (Fixture       *fixture,
   mode = sql_text (fixture->path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
 }
 
 /* Conversations */
@@ -1016,13 +1016,173 @@ test_migration_from_v1 (Fixture       *fixture,
 
   close_history (&fixture->history);
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
   columns = sql_text (fixture->path,
                       "SELECT group_concat (name, ',') FROM pragma_table_info ('conversations')");
   g_assert_cmpstr (columns, ==,
                    "id,title,created_at,updated_at,model,system_prompt,temperature,max_tokens,thinking");
   check = sql_text (fixture->path, "PRAGMA integrity_check");
   g_assert_cmpstr (check, ==, "ok");
+}
+
+/* A version-2 database, as the build before prices wrote it: version 1
+ * plus migration 2, verbatim. */
+static const char v2_additions[] =
+  "ALTER TABLE conversations ADD COLUMN system_prompt TEXT;"
+  "ALTER TABLE conversations ADD COLUMN temperature REAL;"
+  "ALTER TABLE conversations ADD COLUMN max_tokens INTEGER;"
+  "ALTER TABLE conversations ADD COLUMN thinking INTEGER NOT NULL DEFAULT 0;"
+  "PRAGMA user_version = 2;";
+
+static void
+test_migration_from_v2_prices (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *schema = g_strconcat (v1_schema, v2_additions,
+    "INSERT INTO conversations VALUES (3, 'Old chat', 100, 200, 'model/a', NULL, NULL, NULL, 0);"
+    "INSERT INTO messages (conversation_id, position, role, content, status, model,"
+    "  prompt_tokens, completion_tokens, created_at, updated_at) VALUES"
+    "  (3, 1, 'user', 'Hello', 'complete', NULL, NULL, NULL, 150, 150),"
+    "  (3, 2, 'assistant', 'Hi there.', 'complete', 'model/a', 1000, 500, 160, 160);",
+    NULL);
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(ChutesMessage) reply = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *columns = NULL;
+  ChutesPrices prices = { 0.27, 1.10, 0.135 };
+  ChutesPrices kept;
+  ChutesMessage *old;
+
+  sql_exec (fixture->path, schema);
+
+  fixture->history = open_history (fixture->path);
+  g_assert_null (chutes_history_get_notice (fixture->history));
+
+  /* The reply saved before prices were kept has its tokens and no cost:
+   * today's prices would be a guess. */
+  loaded = load_messages (fixture->history, 3);
+  g_assert_cmpuint (loaded->len, ==, 2);
+  old = g_ptr_array_index (loaded, 1);
+  g_assert_cmpint (chutes_message_get_prompt_tokens (old), ==, 1000);
+  g_assert_cmpint (chutes_message_get_cached_tokens (old), ==, -1);
+  g_assert_cmpfloat (chutes_message_get_cost (old), <, 0);
+
+  /* A new reply keeps its prices, cached tokens and so its cost. */
+  reply = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "Priced.");
+  chutes_message_set_prices (reply, &prices);
+  chutes_message_set_cached_tokens (reply, 400);
+  chutes_message_set_usage (reply, 1000, 500);
+  append_existing (fixture->history, 3, reply);
+  close_history (&fixture->history);
+
+  version = sql_text (fixture->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "3");
+  columns = sql_text (fixture->path,
+                      "SELECT group_concat (name, ',') FROM pragma_table_info ('messages')");
+  g_assert_true (g_str_has_suffix (columns, ",cached_tokens,input_price,output_price,cache_read_price"));
+
+  fixture->history = open_history (fixture->path);
+  g_clear_pointer (&loaded, g_ptr_array_unref);
+  loaded = load_messages (fixture->history, 3);
+  g_assert_cmpuint (loaded->len, ==, 3);
+  chutes_message_get_prices (g_ptr_array_index (loaded, 2), &kept);
+  g_assert_cmpfloat (kept.input, ==, 0.27);
+  g_assert_cmpfloat (kept.output, ==, 1.10);
+  g_assert_cmpfloat (kept.cache_read, ==, 0.135);
+  g_assert_cmpint (chutes_message_get_cached_tokens (g_ptr_array_index (loaded, 2)), ==, 400);
+  g_assert_cmpfloat_with_epsilon (chutes_message_get_cost (g_ptr_array_index (loaded, 2)),
+                                  (600 * 0.27 + 400 * 0.135 + 500 * 1.10) / 1e6, 1e-12);
+}
+
+/* Spending */
+
+static ChutesSpending *
+get_spending (ChutesHistory *history,
+              GDateTime     *first_day,
+              guint          n_days)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  ChutesSpending *spending;
+
+  chutes_history_get_spending_async (history, first_day, n_days, NULL, store_result_cb, &slot);
+  result = wait_for (&slot);
+  spending = chutes_history_get_spending_finish (history, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (spending);
+
+  return spending;
+}
+
+static void
+append_priced_reply (ChutesHistory *history,
+                     gint64         conversation_id,
+                     const char    *model,
+                     GDateTime     *when,
+                     double         input_price,
+                     gint64         prompt_tokens)
+{
+  g_autoptr(ChutesMessage) reply = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "R");
+  ChutesPrices prices = { input_price, 0, -1 };
+
+  chutes_message_set_model (reply, model);
+  chutes_message_set_prices (reply, &prices);
+  chutes_message_set_usage (reply, prompt_tokens, 0);
+  chutes_message_set_created_at (reply, g_date_time_to_unix (when) * G_USEC_PER_SEC);
+  append_existing (history, conversation_id, reply);
+}
+
+static void
+test_spending_per_day_and_model (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GTimeZone) zone = g_time_zone_new_local ();
+  g_autoptr(GDateTime) first = g_date_time_new (zone, 2026, 3, 1, 0, 0, 0);
+  g_autoptr(GDateTime) day0 = g_date_time_new (zone, 2026, 3, 1, 0, 0, 1);
+  g_autoptr(GDateTime) day0_late = g_date_time_new (zone, 2026, 3, 1, 23, 59, 59);
+  g_autoptr(GDateTime) day2 = g_date_time_new (zone, 2026, 3, 3, 12, 0, 0);
+  g_autoptr(GDateTime) before = g_date_time_new (zone, 2026, 2, 28, 23, 59, 59);
+  g_autoptr(GDateTime) after = g_date_time_new (zone, 2026, 3, 31, 0, 0, 0);
+  g_autoptr(ChutesSpending) spending = NULL;
+  g_autoptr(ChutesMessage) unpriced = NULL;
+  ChutesChatSummary *summary;
+  ChutesModelSpending *top;
+  gint64 id;
+
+  fixture->history = open_history (fixture->path);
+  summary = create_conversation (fixture->history, "Spending");
+  id = chutes_chat_summary_get_id (summary);
+
+  /* $1 per million tokens: a million tokens cost one dollar. */
+  append_priced_reply (fixture->history, id, "model/a", day0, 1.0, 1000000);
+  append_priced_reply (fixture->history, id, "model/b", day0_late, 1.0, 250000);
+  append_priced_reply (fixture->history, id, "model/b", day2, 2.0, 1000000);
+  append_priced_reply (fixture->history, id, "model/a", before, 1.0, 7000000);
+  append_priced_reply (fixture->history, id, "model/a", after, 1.0, 7000000);
+  /* A reply without prices counts for nothing. */
+  unpriced = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "R");
+  chutes_message_set_usage (unpriced, 1000000, 1000000);
+  append_existing (fixture->history, id, unpriced);
+
+  spending = get_spending (fixture->history, first, 30);
+  g_assert_cmpuint (spending->n_days, ==, 30);
+  g_assert_cmpfloat_with_epsilon (spending->days[0], 1.25, 1e-9);
+  g_assert_cmpfloat (spending->days[1], ==, 0);
+  g_assert_cmpfloat_with_epsilon (spending->days[2], 2.0, 1e-9);
+  g_assert_cmpfloat (spending->days[29], ==, 0);
+  g_assert_cmpfloat_with_epsilon (spending->total, 3.25, 1e-9);
+  g_assert_cmpuint (spending->n_replies, ==, 3);
+
+  /* Most spent first. */
+  g_assert_cmpuint (spending->models->len, ==, 2);
+  top = g_ptr_array_index (spending->models, 0);
+  g_assert_cmpstr (top->model, ==, "model/b");
+  g_assert_cmpfloat_with_epsilon (top->usd, 2.25, 1e-9);
+  g_assert_cmpuint (top->n_replies, ==, 2);
+  top = g_ptr_array_index (spending->models, 1);
+  g_assert_cmpstr (top->model, ==, "model/a");
+  g_assert_cmpfloat_with_epsilon (top->usd, 1.0, 1e-9);
 }
 
 /* Keeping aside what cannot be used */
@@ -1104,7 +1264,7 @@ assert_kept_aside (Fixture    *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (chutes_history_get_conversations (fixture->history)), ==, 1);
 
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
 }
 
 static void
@@ -1736,6 +1896,8 @@ main (int   argc,
   ADD_TEST ("/history/tracking/final-status-saved-at-once", test_tracking_saves_final_status_at_once);
   ADD_TEST ("/history/tracking/saved-while-streaming-and-on-close", test_tracking_saves_while_streaming);
   ADD_TEST ("/history/migration/v1-data-kept-new-columns-defaulted", test_migration_from_v1);
+  ADD_TEST ("/history/migration/v2-replies-keep-their-prices", test_migration_from_v2_prices);
+  ADD_TEST ("/history/spending/per-local-day-and-per-model", test_spending_per_day_and_model);
   ADD_TEST ("/history/keep-aside/garbage-bytes-with-journal", test_keep_aside_garbage);
   ADD_TEST ("/history/keep-aside/text-file", test_keep_aside_not_a_database);
   ADD_TEST ("/history/keep-aside/someone-elses-database", test_keep_aside_someone_elses_database);
