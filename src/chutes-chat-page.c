@@ -121,20 +121,37 @@ static void
 chutes_chat_page_update_status (ChutesChatPage *self)
 {
   gint64 remaining = -1;
+  g_autofree char *total = NULL;
+  g_autofree char *quota = NULL;
+  g_autofree char *text = NULL;
 
   if (self->conversation != NULL)
-    g_object_get (self->conversation, "quota-remaining", &remaining, NULL);
+    {
+      g_object_get (self->conversation, "quota-remaining", &remaining, NULL);
+      total = chutes_money_format (chutes_conversation_get_cost (self->conversation));
+    }
 
   if (remaining >= 0)
     {
       g_autofree char *number = g_strdup_printf ("%'" G_GINT64_FORMAT, remaining);
       /* Translators: %s is the number of requests the account's quota still allows */
-      g_autofree char *text = g_strdup_printf (_("Quota left: %s"), number);
+      quota = g_strdup_printf (_("Quota left: %s"), number);
+    }
 
-      gtk_label_set_text (self->status_label, text);
+  if (total != NULL)
+    {
+      /* Translators: what the replies of this chat cost together, e.g. "Chat: $0.0042" */
+      g_autofree char *chat = g_strdup_printf (_("Chat: %s"), total);
+
+      /* Translators: the chat's cost, then the quota left */
+      text = quota != NULL ? g_strdup_printf (_("%s · %s"), chat, quota) : g_steal_pointer (&chat);
     }
   else
-    gtk_label_set_text (self->status_label, "");
+    text = g_steal_pointer (&quota);
+
+  gtk_label_set_text (self->status_label, text != NULL ? text : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
+                               total != NULL ? _("What the replies of this chat cost, at the prices of when they were sent") : NULL);
 }
 
 /* The reply a finished turn ended with, and the short name of its model,
@@ -357,6 +374,8 @@ settings_shown_cb (ChutesChatPage *self,
   g_autoptr(ChutesChatSettings) settings = chutes_conversation_get_settings (self->conversation);
 
   chutes_chat_settings_popover_set_settings (CHUTES_CHAT_SETTINGS_POPOVER (popover), settings);
+  chutes_chat_settings_popover_set_thinking_offered (CHUTES_CHAT_SETTINGS_POPOVER (popover),
+                                                     chutes_conversation_offers_thinking (self->conversation));
 }
 
 static void
@@ -707,6 +726,7 @@ list_models_cb (GObject      *object,
   gtk_widget_set_visible (GTK_WIDGET (self->models_error_label), FALSE);
   g_set_object (&self->models, models);
   chutes_model_picker_set_models (self->model_picker, models);
+  chutes_conversation_set_models (self->conversation, models);
 
   /* A conversation opened meanwhile keeps its model. */
   current = chutes_conversation_get_model (self->conversation);
@@ -853,6 +873,8 @@ chutes_chat_page_constructed (GObject *object)
   g_signal_connect_object (self->conversation, "notify::model",
                            G_CALLBACK (conversation_model_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::quota-remaining",
+                           G_CALLBACK (chutes_chat_page_update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::cost",
                            G_CALLBACK (chutes_chat_page_update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::state",
                            G_CALLBACK (account_state_cb), self, G_CONNECT_SWAPPED);

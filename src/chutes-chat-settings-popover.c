@@ -10,6 +10,7 @@ struct _ChutesChatSettingsPopover
 {
   GtkPopover      parent_instance;
 
+  GtkWidget      *thinking_row;
   GtkSwitch      *thinking_switch;
   GtkTextView    *system_prompt_view;
   GtkCheckButton *temperature_check;
@@ -38,6 +39,7 @@ chutes_chat_settings_popover_class_init (ChutesChatSettingsPopoverClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/ai/chutes/Desktop/chutes-chat-settings-popover.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatSettingsPopover, thinking_row);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatSettingsPopover, thinking_switch);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatSettingsPopover, system_prompt_view);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatSettingsPopover, temperature_check);
@@ -101,4 +103,13 @@ chutes_chat_settings_popover_dup_settings (ChutesChatSettingsPopover *self)
                            ? gtk_spin_button_get_value_as_int (self->max_tokens_spin) : 0;
 
   return g_steal_pointer (&settings);
+}
+
+void
+chutes_chat_settings_popover_set_thinking_offered (ChutesChatSettingsPopover *self,
+                                                   gboolean                   offered)
+{
+  g_return_if_fail (CHUTES_IS_CHAT_SETTINGS_POPOVER (self));
+
+  gtk_widget_set_visible (self->thinking_row, offered);
 }

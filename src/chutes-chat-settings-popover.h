@@ -26,5 +26,9 @@ void                chutes_chat_settings_popover_set_settings (ChutesChatSetting
 /* The settings the controls show; a system prompt of only blanks is
  * none. */
 ChutesChatSettings *chutes_chat_settings_popover_dup_settings (ChutesChatSettingsPopover *self);
+/* Shows the thinking switch only for a model that can think (its value
+ * is kept either way). */
+void                chutes_chat_settings_popover_set_thinking_offered (ChutesChatSettingsPopover *self,
+                                                                       gboolean                   offered);
 
 G_END_DECLS

@@ -334,6 +334,18 @@ chutes_conversation_get_cost (ChutesConversation *self)
 }
 
 gboolean
+chutes_conversation_offers_thinking (ChutesConversation *self)
+{
+  g_autoptr(ChutesModelInfo) info = NULL;
+
+  g_return_val_if_fail (CHUTES_IS_CONVERSATION (self), TRUE);
+
+  info = chutes_model_info_find (self->models, self->model);
+
+  return info == NULL || chutes_model_info_offers_thinking (info);
+}
+
+gboolean
 chutes_conversation_get_busy (ChutesConversation *self)
 {
   g_return_val_if_fail (CHUTES_IS_CONVERSATION (self), FALSE);
@@ -528,7 +540,8 @@ start_stream (ChutesConversation *self,
                                          data->token,
                                          chutes_message_get_model (data->reply),
                                          G_LIST_MODEL (data->history),
-                                         self->thinking);
+                                         self->thinking &&
+                                         chutes_conversation_offers_thinking (self));
   chutes_chat_stream_set_sampling (self->stream, self->temperature, self->max_tokens);
   g_signal_connect (self->stream, "delta", G_CALLBACK (on_stream_delta), self);
   g_signal_connect (self->stream, "usage", G_CALLBACK (on_stream_usage), self);

@@ -33,6 +33,9 @@ gboolean            chutes_conversation_get_busy      (ChutesConversation *self)
 void                chutes_conversation_set_models    (ChutesConversation *self,
                                                        GListModel         *models);
 double              chutes_conversation_get_cost      (ChutesConversation *self);
+/* FALSE when the models list says the chat's model cannot think: then
+ * "thinking" is kept but not sent. TRUE when the list does not say. */
+gboolean            chutes_conversation_offers_thinking (ChutesConversation *self);
 
 /* Appends a user message with @text and a streaming assistant message, and
  * sends the whole conversation so far. Gets the access token from the

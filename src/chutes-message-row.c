@@ -491,6 +491,24 @@ chutes_message_row_update_usage (ChutesMessageRow *self)
 {
   gint64 prompt = self->message ? chutes_message_get_prompt_tokens (self->message) : -1;
   gint64 completion = self->message ? chutes_message_get_completion_tokens (self->message) : -1;
+  double cost = self->message ? chutes_message_get_cost (self->message) : -1.0;
+  g_autofree char *money = chutes_money_format (cost);
+  g_autofree char *tooltip = NULL;
+
+  if (money != NULL)
+    {
+      ChutesPrices prices;
+      g_autofree char *input = NULL;
+      g_autofree char *output = NULL;
+
+      chutes_message_get_prices (self->message, &prices);
+      input = chutes_money_format (prices.input);
+      output = chutes_money_format (prices.output);
+      /* Translators: the prices one reply was charged at, kept with it;
+       * each %s is an amount of money such as "$0.27" */
+      tooltip = g_strdup_printf (_("At %s per million tokens in and %s out, the prices when it was sent"),
+                                 input, output);
+    }
 
   if (prompt >= 0 && completion >= 0)
     {
@@ -503,8 +521,19 @@ chutes_message_row_update_usage (ChutesMessageRow *self)
                                                          (gulong) prompt),
                                                prompt_str, completion_str);
 
-      gtk_label_set_text (self->usage_label, text);
+      if (money != NULL)
+        {
+          /* Translators: token counts of a reply, then what it cost, e.g.
+           * "120 tokens in, 45 out · $0.0042" */
+          g_autofree char *with_cost = g_strdup_printf (_("%s · %s"), text, money);
+
+          gtk_label_set_text (self->usage_label, with_cost);
+        }
+      else
+        gtk_label_set_text (self->usage_label, text);
     }
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->usage_label), tooltip);
 
   gtk_widget_set_visible (GTK_WIDGET (self->usage_label), prompt >= 0 && completion >= 0);
 }
@@ -969,6 +998,8 @@ chutes_message_row_init (ChutesMessageRow *self)
   g_signal_group_connect_swapped (self->signals, "notify::prompt-tokens",
                                   G_CALLBACK (chutes_message_row_update_usage), self);
   g_signal_group_connect_swapped (self->signals, "notify::completion-tokens",
+                                  G_CALLBACK (chutes_message_row_update_usage), self);
+  g_signal_group_connect_swapped (self->signals, "notify::cost",
                                   G_CALLBACK (chutes_message_row_update_usage), self);
 }
 

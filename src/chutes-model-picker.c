@@ -80,6 +80,42 @@ find_model (GListModel *list,
   return GTK_INVALID_LIST_POSITION;
 }
 
+/* Words that find a model by what it can do: the English ones, and the
+ * badge's own (translated) name. A search term matches the start of one. */
+static gboolean
+term_names_capability (const char         *term,
+                       const char * const *words,
+                       const char         *badge)
+{
+  g_autofree char *folded_badge = g_utf8_casefold (badge, -1);
+
+  /* "to" or "im" alone would find too much. */
+  if (strlen (term) < 3)
+    return FALSE;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (g_str_has_prefix (words[i], term))
+      return TRUE;
+
+  return g_str_has_prefix (folded_badge, term);
+}
+
+static gboolean
+term_matches_capability (ChutesModelInfo *model,
+                         const char      *term)
+{
+  static const char * const vision[] = { "vision", "image", "images", "picture", NULL };
+  static const char * const reasoning[] = { "reasoning", "thinking", NULL };
+  static const char * const tools[] = { "tools", "function", NULL };
+
+  return (chutes_model_info_accepts_images (model) &&
+          term_names_capability (term, vision, chutes_model_row_get_badge_name (CHUTES_MODEL_BADGE_VISION))) ||
+         (chutes_model_info_supports_reasoning (model) &&
+          term_names_capability (term, reasoning, chutes_model_row_get_badge_name (CHUTES_MODEL_BADGE_REASONING))) ||
+         (chutes_model_info_supports_tools (model) &&
+          term_names_capability (term, tools, chutes_model_row_get_badge_name (CHUTES_MODEL_BADGE_TOOLS)));
+}
+
 static gboolean
 model_matches_search (gpointer item,
                       gpointer user_data)
@@ -93,7 +129,8 @@ model_matches_search (gpointer item,
   id = g_utf8_casefold (chutes_model_info_get_id (item), -1);
   for (guint i = 0; self->search_terms[i] != NULL; i++)
     {
-      if (strstr (id, self->search_terms[i]) == NULL)
+      if (strstr (id, self->search_terms[i]) == NULL &&
+          !term_matches_capability (item, self->search_terms[i]))
         return FALSE;
     }
 

@@ -19,6 +19,8 @@ struct _ChutesModelRow
 
   GtkLabel        *name_label;
   GtkWidget       *tee_badge;
+  GtkWidget       *name_box;
+  GtkWidget       *badges[CHUTES_MODEL_N_BADGES];
   GtkLabel        *organization_label;
   GtkLabel        *prices_label;
   GtkWidget       *details_separator;
@@ -65,6 +67,67 @@ chutes_model_row_dup_organization (const char *model_id)
     return NULL;
 
   return g_strndup (model_id, slash - model_id);
+}
+
+const char *
+chutes_model_row_get_badge_name (ChutesModelBadge badge)
+{
+  switch (badge)
+    {
+    case CHUTES_MODEL_BADGE_VISION:
+      /* Translators: short badge of a model that accepts images; typing it
+       * in the model search finds those models */
+      return _("Vision");
+    case CHUTES_MODEL_BADGE_REASONING:
+      /* Translators: short badge of a model that can think before replying */
+      return _("Reasoning");
+    case CHUTES_MODEL_BADGE_TOOLS:
+      /* Translators: short badge of a model that can call tools (functions) */
+      return _("Tools");
+    case CHUTES_MODEL_N_BADGES:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+static const char *
+badge_description (ChutesModelBadge badge)
+{
+  switch (badge)
+    {
+    case CHUTES_MODEL_BADGE_VISION:
+      return _("Accepts images as well as text");
+    case CHUTES_MODEL_BADGE_REASONING:
+      return _("Can think before it replies: turn on Thinking in the chat settings");
+    case CHUTES_MODEL_BADGE_TOOLS:
+      return _("Can call tools (functions) that a client offers");
+    case CHUTES_MODEL_N_BADGES:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/* A pill like the TEE badge, hidden until the model has the capability. */
+static GtkWidget *
+make_badge (ChutesModelBadge badge)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *label = gtk_label_new (chutes_model_row_get_badge_name (badge));
+
+  gtk_widget_set_visible (box, FALSE);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (box, "chutes-capability-badge");
+  gtk_widget_set_tooltip_text (box, badge_description (badge));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  chutes_model_row_get_badge_name (badge),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  badge_description (badge),
+                                  -1);
+  gtk_widget_add_css_class (label, "caption-heading");
+  gtk_box_append (GTK_BOX (box), label);
+
+  return box;
 }
 
 /* One price in US dollars; a price under a cent keeps its digits. */
@@ -184,6 +247,12 @@ chutes_model_row_update (ChutesModelRow *self)
   gtk_widget_set_visible (self->details_separator, prices != NULL && context != NULL);
   gtk_widget_set_visible (self->tee_badge,
                           self->model != NULL && chutes_model_info_get_confidential (self->model));
+  gtk_widget_set_visible (self->badges[CHUTES_MODEL_BADGE_VISION],
+                          self->model != NULL && chutes_model_info_accepts_images (self->model));
+  gtk_widget_set_visible (self->badges[CHUTES_MODEL_BADGE_REASONING],
+                          self->model != NULL && chutes_model_info_supports_reasoning (self->model));
+  gtk_widget_set_visible (self->badges[CHUTES_MODEL_BADGE_TOOLS],
+                          self->model != NULL && chutes_model_info_supports_tools (self->model));
 }
 
 static void
@@ -270,6 +339,7 @@ chutes_model_row_class_init (ChutesModelRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-model-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesModelRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesModelRow, tee_badge);
+  gtk_widget_class_bind_template_child (widget_class, ChutesModelRow, name_box);
   gtk_widget_class_bind_template_child (widget_class, ChutesModelRow, organization_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesModelRow, prices_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesModelRow, details_separator);
@@ -284,6 +354,13 @@ static void
 chutes_model_row_init (ChutesModelRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  for (guint i = 0; i < CHUTES_MODEL_N_BADGES; i++)
+    {
+      self->badges[i] = make_badge (i);
+      gtk_box_append (GTK_BOX (self->name_box), self->badges[i]);
+    }
+
   chutes_model_row_update (self);
 }
 

@@ -23,6 +23,18 @@ gboolean         chutes_model_row_get_selected (ChutesModelRow  *self);
 void             chutes_model_row_set_selected (ChutesModelRow  *self,
                                                 gboolean         selected);
 
+/* The capability badges beside the TEE badge. */
+typedef enum
+{
+  CHUTES_MODEL_BADGE_VISION,
+  CHUTES_MODEL_BADGE_REASONING,
+  CHUTES_MODEL_BADGE_TOOLS,
+  CHUTES_MODEL_N_BADGES,
+} ChutesModelBadge;
+
+/* The badge's short, translated name ("Vision"), which is also its text. */
+const char *chutes_model_row_get_badge_name  (ChutesModelBadge badge);
+
 /* The texts a row shows, for the picker's button and for tests. All return
  * newly allocated strings.
  *

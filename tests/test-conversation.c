@@ -531,6 +531,112 @@ test_clear (Fixture       *fixture,
   g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 1)), ==, expected);
 }
 
+static void
+models_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GListModel **models = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *models = chutes_gateway_list_models_finish (CHUTES_GATEWAY (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static GListModel *
+list_models (Fixture *fixture)
+{
+  GListModel *models = NULL;
+
+  chutes_gateway_list_models_async (fixture->gateway, NULL, models_cb, &models);
+  while (models == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return models;
+}
+
+/* The mock's prices for MODEL, USD per million tokens. */
+#define INPUT_PRICE      0.25
+#define OUTPUT_PRICE     1.0
+#define CACHE_READ_PRICE 0.125
+
+static double
+expected_cost (ChutesMessage *reply)
+{
+  gint64 prompt = chutes_message_get_prompt_tokens (reply);
+  gint64 cached = MAX (chutes_message_get_cached_tokens (reply), 0);
+  gint64 completion = chutes_message_get_completion_tokens (reply);
+
+  return ((prompt - cached) * INPUT_PRICE + cached * CACHE_READ_PRICE +
+          completion * OUTPUT_PRICE) / 1e6;
+}
+
+static void
+test_cost_of_replies (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(GListModel) models = list_models (fixture);
+  g_autoptr(GListStore) dearer = g_list_store_new (CHUTES_TYPE_MODEL_INFO);
+  g_autoptr(JsonNode) node = json_from_string ("{\"id\": \"" MODEL "\","
+                                               " \"pricing\": {\"prompt\": 100, \"completion\": 100}}",
+                                               NULL);
+  g_autoptr(ChutesModelInfo) dear = chutes_model_info_new_from_json (json_node_get_object (node), NULL);
+  ChutesMessage *first;
+  ChutesMessage *second;
+  Send send;
+
+  /* Without a models list there is no price, so no cost. */
+  send_and_wait (fixture, "Before prices", NULL, &send);
+  g_assert_no_error (send.error);
+  g_assert_cmpfloat (chutes_message_get_cost (get_message (fixture, 1)), <, 0);
+  g_assert_cmpfloat (chutes_conversation_get_cost (fixture->conversation), <, 0);
+  chutes_conversation_clear (fixture->conversation);
+
+  chutes_conversation_set_models (fixture->conversation, models);
+  send_and_wait (fixture, "First question", NULL, &send);
+  g_assert_no_error (send.error);
+  first = get_message (fixture, 1);
+  /* Nothing was cached for the first message. */
+  g_assert_cmpint (chutes_message_get_cached_tokens (first), ==, 0);
+  g_assert_cmpfloat (chutes_message_get_cost (first), >, 0);
+  g_assert_cmpfloat_with_epsilon (chutes_message_get_cost (first), expected_cost (first), 1e-15);
+
+  /* The second turn re-reads the first, which the gateway had cached. */
+  send_and_wait (fixture, "Second question", NULL, &send);
+  g_assert_no_error (send.error);
+  second = get_message (fixture, 3);
+  g_assert_cmpint (chutes_message_get_cached_tokens (second), >, 0);
+  g_assert_cmpint (chutes_message_get_cached_tokens (second), <, chutes_message_get_prompt_tokens (second));
+  g_assert_cmpfloat_with_epsilon (chutes_message_get_cost (second), expected_cost (second), 1e-15);
+
+  g_assert_cmpfloat_with_epsilon (chutes_conversation_get_cost (fixture->conversation),
+                                  expected_cost (first) + expected_cost (second), 1e-15);
+
+  /* New prices apply to new replies only. */
+  g_list_store_append (dearer, dear);
+  chutes_conversation_set_models (fixture->conversation, G_LIST_MODEL (dearer));
+  g_assert_cmpfloat_with_epsilon (chutes_message_get_cost (first), expected_cost (first), 1e-15);
+}
+
+static void
+test_thinking_offered (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GListModel) models = list_models (fixture);
+
+  /* Before the list is known, and for a model whose entry does not say,
+   * thinking stays offered. */
+  chutes_conversation_set_model (fixture->conversation, "unsloth/gemma-3-27b-it");
+  g_assert_true (chutes_conversation_offers_thinking (fixture->conversation));
+
+  chutes_conversation_set_models (fixture->conversation, models);
+  g_assert_false (chutes_conversation_offers_thinking (fixture->conversation));
+  chutes_conversation_set_model (fixture->conversation, "deepseek-ai/DeepSeek-R1-0528-TEE");
+  g_assert_true (chutes_conversation_offers_thinking (fixture->conversation));
+  chutes_conversation_set_model (fixture->conversation, MODEL);
+  g_assert_true (chutes_conversation_offers_thinking (fixture->conversation));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -550,6 +656,8 @@ main (int   argc,
   ADD ("caller-cancel-stops-the-reply", test_caller_cancel);
   ADD ("clear-starts-afresh", test_clear);
   ADD ("huge-reply-is-cut-shown-and-saved", test_huge_reply_is_cut_and_saved);
+  ADD ("each-reply-costs-its-usage-at-the-prices-it-was-sent-at", test_cost_of_replies);
+  ADD ("thinking-offered-unless-the-model-list-says-no", test_thinking_offered);
 
 #undef ADD
 

@@ -362,6 +362,35 @@ test_streamed_reply_keeps_markdown (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The footer shows the tokens and what they cost, at the prices kept
+ * with the reply; without a price, no amount at all. */
+static void
+test_footer_shows_cost (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "Hi.");
+  ChutesPrices prices = { 0.27, 1.10, 0.135 };
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  chutes_message_set_usage (message, 1000, 500);
+  chutes_message_set_cached_tokens (message, 400);
+  catch_up (row);
+  before = shown_text (row);
+  g_assert_nonnull (strstr (before, "1000 tokens in, 500 out"));
+  g_assert_null (strchr (before, '$'));
+
+  /* (600 x 0.27 + 400 x 0.135 + 500 x 1.10) / 1M = $0.000766 */
+  chutes_message_set_prices (message, &prices);
+  catch_up (row);
+  after = shown_text (row);
+  g_assert_nonnull (strstr (after, "1000 tokens in, 500 out · $0.00077"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Reasoning of 500 KB: laid out only once the Thinking section is opened,
  * then in steps, all of it in the end. */
 static void
@@ -424,6 +453,7 @@ main (int   argc,
   g_test_add_func ("/message-row/long-reply-shown-in-steps", test_long_reply_in_steps);
   g_test_add_func ("/message-row/streamed-reply-keeps-markdown", test_streamed_reply_keeps_markdown);
   g_test_add_func ("/message-row/long-reasoning-laid-out-when-opened", test_long_reasoning_when_opened);
+  g_test_add_func ("/message-row/footer-shows-tokens-and-cost", test_footer_shows_cost);
 
   return chutes_test_check_live_objects (g_test_run ());
 }

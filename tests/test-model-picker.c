@@ -16,17 +16,21 @@
 #include "chutes-resources.h"
 #include "chutes-test-mock.h"
 
-/* The mock gateway's models, plus one whose id is made of markup. */
+/* The mock gateway's models, plus one whose id is made of markup; one
+ * takes images, two can reason, one calls tools. */
 static const char models_json[] =
   "["
   " {\"id\": \"chutesai/Mistral-Small-3.1-24B-Instruct-2503\", \"max_model_len\": 131072,"
-  "  \"pricing\": {\"prompt\": 0.03125, \"completion\": 0.125}, \"confidential_compute\": false},"
+  "  \"pricing\": {\"prompt\": 0.03125, \"completion\": 0.125}, \"confidential_compute\": false,"
+  "  \"input_modalities\": [\"text\", \"image\"]},"
   " {\"id\": \"deepseek-ai/DeepSeek-R1-0528-TEE\", \"max_model_len\": 163840,"
-  "  \"pricing\": {\"prompt\": 0.5, \"completion\": 2.0}, \"confidential_compute\": true},"
+  "  \"pricing\": {\"prompt\": 0.5, \"completion\": 2.0}, \"confidential_compute\": true,"
+  "  \"supported_features\": [\"reasoning\"]},"
   " {\"id\": \"deepseek-ai/DeepSeek-V3-0324\", \"max_model_len\": 163840,"
   "  \"pricing\": {\"prompt\": 0.27, \"completion\": 1.10}, \"confidential_compute\": false},"
   " {\"id\": \"Qwen/Qwen3-235B-A22B\", \"max_model_len\": 40960,"
-  "  \"pricing\": {\"prompt\": 0.125, \"completion\": 0.5}},"
+  "  \"pricing\": {\"prompt\": 0.125, \"completion\": 0.5},"
+  "  \"supported_features\": [\"json_mode\", \"tools\", \"reasoning\"]},"
   " {\"id\": \"<b>evil & co/<i>Free &amp; Easy\", \"max_model_len\": 0,"
   "  \"pricing\": {\"prompt\": 0, \"completion\": 0}}"
   "]";
@@ -337,9 +341,11 @@ test_row_texts (void)
     const char *texts;
     gboolean    badge;
   } expected[] = {
-    { DEEPSEEK_R1, "DeepSeek-R1-0528-TEE|TEE|deepseek-ai|$0.50 / $2.00 per M tokens|·|164K context", TRUE },
+    { DEEPSEEK_R1, "DeepSeek-R1-0528-TEE|TEE|Reasoning|deepseek-ai|$0.50 / $2.00 per M tokens|·|164K context", TRUE },
     { DEEPSEEK_V3, "DeepSeek-V3-0324|deepseek-ai|$0.27 / $1.10 per M tokens|·|164K context", FALSE },
-    { QWEN, "Qwen3-235B-A22B|Qwen|$0.12 / $0.50 per M tokens|·|41K context", FALSE },
+    { QWEN, "Qwen3-235B-A22B|Reasoning|Tools|Qwen|$0.12 / $0.50 per M tokens|·|41K context", FALSE },
+    { "chutesai/Mistral-Small-3.1-24B-Instruct-2503",
+      "Mistral-Small-3.1-24B-Instruct-2503|Vision|chutesai|$0.03 / $0.12 per M tokens|·|131K context", FALSE },
     /* Markup in an id is shown as it is; no context length, no separator. */
     { EVIL, "<i>Free &amp; Easy|<b>evil & co|Free", FALSE },
   };
@@ -412,6 +418,13 @@ test_search_filters (Fixture       *fixture,
     /* Every word must match somewhere in the id. */
     { "deepseek  v3", { DEEPSEEK_V3 } },
     { "tee", { DEEPSEEK_R1 } },
+    /* What a model can do finds it too, by the start of a word. */
+    { "vision", { "chutesai/Mistral-Small-3.1-24B-Instruct-2503" } },
+    { "Image", { "chutesai/Mistral-Small-3.1-24B-Instruct-2503" } },
+    { "reasoning", { DEEPSEEK_R1, QWEN } },
+    { "think", { DEEPSEEK_R1, QWEN } },
+    { "tools deepseek", { NULL } },
+    { "tools", { QWEN } },
     { "<b>", { EVIL } },
     { "no such model", { NULL } },
   };

@@ -216,6 +216,7 @@ typedef struct
   char   *reasoning;       /* NULL without thinking */
   gint64  prompt_tokens;
   gint64  completion_tokens;
+  gint64  cached_tokens;     /* of prompt_tokens: every message but the last */
 } MockCompletion;
 
 MockCompletion *mock_completion_new        (MockServer            *self,

@@ -164,7 +164,12 @@ mock_completion_new (MockServer *self,
       JsonObject *message = json_array_get_object_element (messages, i);
       g_autofree char *text = message_text (message);
 
-      reply->prompt_tokens += 4 + g_utf8_strlen (text, -1) / 4;
+      gint64 tokens = 4 + g_utf8_strlen (text, -1) / 4;
+
+      reply->prompt_tokens += tokens;
+      /* A gateway caches what it saw before: all but the newest message. */
+      if (i + 1 < n)
+        reply->cached_tokens += tokens;
       if (g_strcmp0 (mock_json_get_string (message, "role"), "user") == 0)
         {
           g_free (last_user);
@@ -224,6 +229,11 @@ add_usage (JsonBuilder          *builder,
   json_builder_add_int_value (builder, reply->completion_tokens);
   json_builder_set_member_name (builder, "total_tokens");
   json_builder_add_int_value (builder, reply->prompt_tokens + reply->completion_tokens);
+  json_builder_set_member_name (builder, "prompt_tokens_details");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "cached_tokens");
+  json_builder_add_int_value (builder, reply->cached_tokens);
+  json_builder_end_object (builder);
   json_builder_end_object (builder);
 }
 

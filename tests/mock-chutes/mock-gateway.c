@@ -18,19 +18,57 @@ static const struct
   double      completion;
   double      input_cache_read;
   gboolean    confidential_compute;
+  /* Optional fields, copied into the entry as they are (JSON members
+   * without the braces), NULL for none. */
+  const char *extra;
 } models[] = {
-  /* USD per million tokens; values a double prints exactly in JSON */
+  /* USD per million tokens; values a double prints exactly in JSON.
+   * DeepSeek-V3 says nothing of its features (as older lists did). */
   { "deepseek-ai/DeepSeek-V3-0324", "154ad01c-a431-5744-83c8-651215124360",
-    163840, 0.25, 1.0, 0.125, FALSE },
+    163840, 0.25, 1.0, 0.125, FALSE, NULL },
   { "Qwen/Qwen3-235B-A22B", "5e7d5a3c-2d1f-5b0e-9a7c-0f8e6d4b3a21",
-    40960, 0.125, 0.5, 0.0625, FALSE },
+    40960, 0.125, 0.5, 0.0625, FALSE,
+    "\"input_modalities\": [\"text\"], \"output_modalities\": [\"text\"],"
+    " \"supported_features\": [\"json_mode\", \"tools\", \"reasoning\"],"
+    " \"max_output_length\": 32768, \"quantization\": \"fp8\"" },
+  /* A vision model. */
   { "unsloth/gemma-3-27b-it", "a1c3e5f7-0b2d-5f4a-8c6e-9d7b5a3c1e0f",
-    131072, 0.0625, 0.25, 0.03125, FALSE },
+    131072, 0.0625, 0.25, 0.03125, FALSE,
+    "\"input_modalities\": [\"text\", \"image\"], \"output_modalities\": [\"text\"],"
+    " \"supported_features\": [\"json_mode\"], \"max_output_length\": 8192,"
+    " \"quantization\": \"bf16\"" },
+  /* Odd fields: each is ignored, the model still listed. */
   { "chutesai/Mistral-Small-3.1-24B-Instruct-2503", "e0d9c8b7-a6f5-5e4d-9c3b-2a1f0e9d8c7b",
-    131072, 0.03125, 0.125, 0.015625, FALSE },
+    131072, 0.03125, 0.125, 0.015625, FALSE,
+    "\"input_modalities\": \"text, image\", \"supported_features\": {\"tools\": true},"
+    " \"output_modalities\": [42, null, [\"text\"]], \"max_output_length\": \"lots\","
+    " \"quantization\": 8, \"price\": {\"input\": {\"usd\": \"NaN\"}}" },
+  /* A reasoning model. */
   { "deepseek-ai/DeepSeek-R1-0528-TEE", "7b6a5f4e-3d2c-5b1a-8f9e-0d1c2b3a4f5e",
-    163840, 0.5, 2.0, 0.25, TRUE },
+    163840, 0.5, 2.0, 0.25, TRUE,
+    "\"input_modalities\": [\"text\"], \"supported_features\": [\"reasoning\"]" },
 };
+/* Adds the members of the JSON object text "{@members}". */
+static void
+add_members (JsonBuilder *builder,
+             const char  *members)
+{
+  g_autofree char *text = g_strconcat ("{", members, "}", NULL);
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  g_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
+
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      json_builder_set_member_name (builder, name);
+      json_builder_add_value (builder, json_node_copy (value));
+    }
+}
+
 /* GET /v1/models */
 void
 mock_gateway_models (MockServer        *self,
@@ -78,6 +116,8 @@ mock_gateway_models (MockServer        *self,
       json_builder_end_object (builder);
       json_builder_set_member_name (builder, "confidential_compute");
       json_builder_add_boolean_value (builder, models[i].confidential_compute);
+      if (models[i].extra != NULL)
+        add_members (builder, models[i].extra);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
