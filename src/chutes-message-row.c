@@ -514,12 +514,28 @@ chutes_message_row_update_usage (ChutesMessageRow *self)
     {
       g_autofree char *prompt_str = g_strdup_printf ("%'" G_GINT64_FORMAT, prompt);
       g_autofree char *completion_str = g_strdup_printf ("%'" G_GINT64_FORMAT, completion);
-      /* Translators: token counts of one reply: the first %s is the number of
-       * tokens sent (the plural follows it), the second the number received */
-      g_autofree char *text = g_strdup_printf (ngettext ("%s token in, %s out",
-                                                         "%s tokens in, %s out",
-                                                         (gulong) prompt),
-                                               prompt_str, completion_str);
+      gint64 cached = chutes_message_get_cached_tokens (self->message);
+      g_autofree char *text = NULL;
+
+      if (cached > 0)
+        {
+          g_autofree char *cached_str = g_strdup_printf ("%'" G_GINT64_FORMAT, cached);
+
+          /* Translators: token counts of one reply: tokens sent (the plural
+           * follows it), how many of those the gateway had cached (they
+           * cost less), and the number received */
+          text = g_strdup_printf (ngettext ("%s token in (%s cached), %s out",
+                                            "%s tokens in (%s cached), %s out",
+                                            (gulong) prompt),
+                                  prompt_str, cached_str, completion_str);
+        }
+      else
+        /* Translators: token counts of one reply: the first %s is the number of
+         * tokens sent (the plural follows it), the second the number received */
+        text = g_strdup_printf (ngettext ("%s token in, %s out",
+                                          "%s tokens in, %s out",
+                                          (gulong) prompt),
+                                prompt_str, completion_str);
 
       if (money != NULL)
         {
@@ -998,6 +1014,8 @@ chutes_message_row_init (ChutesMessageRow *self)
   g_signal_group_connect_swapped (self->signals, "notify::prompt-tokens",
                                   G_CALLBACK (chutes_message_row_update_usage), self);
   g_signal_group_connect_swapped (self->signals, "notify::completion-tokens",
+                                  G_CALLBACK (chutes_message_row_update_usage), self);
+  g_signal_group_connect_swapped (self->signals, "notify::cached-tokens",
                                   G_CALLBACK (chutes_message_row_update_usage), self);
   g_signal_group_connect_swapped (self->signals, "notify::cost",
                                   G_CALLBACK (chutes_message_row_update_usage), self);

@@ -12,6 +12,7 @@
 #include "chutes-export.h"
 #include "chutes-http.h"
 #include "chutes-preferences-window.h"
+#include "chutes-usage-window.h"
 #include "chutes-setup-page.h"
 #include "chutes-sidebar.h"
 #include "chutes-stack-a11y.h"
@@ -702,6 +703,25 @@ preferences_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+static void
+usage_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  ChutesUsageWindow *usage;
+  gint64 quota_remaining = -1;
+
+  if (conversation != NULL)
+    g_object_get (conversation, "quota-remaining", &quota_remaining, NULL);
+
+  usage = chutes_usage_window_new (chutes_application_get_history (self->application),
+                                   quota_remaining);
+  gtk_window_set_transient_for (GTK_WINDOW (usage), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (usage));
+}
+
 /* The history speaks up: a database kept aside at start, a failed save. */
 static void
 history_notice_cb (ChutesWindow  *self,
@@ -1035,6 +1055,7 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pick-model", NULL, pick_model_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.usage", NULL, usage_action);
   gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_help_overlay_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK,
                                        "win.show-help-overlay", NULL);

@@ -379,14 +379,14 @@ test_footer_shows_cost (void)
   chutes_message_set_cached_tokens (message, 400);
   catch_up (row);
   before = shown_text (row);
-  g_assert_nonnull (strstr (before, "1000 tokens in, 500 out"));
+  g_assert_nonnull (strstr (before, "1000 tokens in (400 cached), 500 out"));
   g_assert_null (strchr (before, '$'));
 
   /* (600 x 0.27 + 400 x 0.135 + 500 x 1.10) / 1M = $0.000766 */
   chutes_message_set_prices (message, &prices);
   catch_up (row);
   after = shown_text (row);
-  g_assert_nonnull (strstr (after, "1000 tokens in, 500 out · $0.00077"));
+  g_assert_nonnull (strstr (after, "1000 tokens in (400 cached), 500 out · $0.00077"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
