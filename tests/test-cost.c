@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 
 #include "chutes-cost.h"
@@ -83,6 +84,24 @@ test_money_format (void)
   g_assert_null (chutes_money_format_with (-0.01, &en_us));
   g_assert_null (chutes_money_format_with (NAN, &en_us));
   g_assert_null (chutes_money_format_with (INFINITY, &en_us));
+}
+
+/* The C locale, present on every machine, says nothing of money: the
+ * number's own decimal point, the symbol first. */
+static void
+test_money_format_c_locale (void)
+{
+  g_autofree char *amount = NULL;
+  ChutesMoneyStyle style;
+
+  g_assert_nonnull (setlocale (LC_ALL, "C"));
+  chutes_money_style_from_locale (&style);
+  g_assert_cmpstr (style.decimal_point, ==, ".");
+  g_assert_true (style.symbol_first);
+  g_assert_false (style.space);
+
+  amount = chutes_money_format (0.0042);
+  g_assert_cmpstr (amount, ==, "$0.0042");
 }
 
 static void
@@ -239,6 +258,7 @@ main (int   argc,
   g_test_add_func ("/cost/reply/prompt-and-completion-at-their-prices", test_cost_arithmetic);
   g_test_add_func ("/cost/reply/unknown-price-or-count-is-no-cost", test_cost_unknown);
   g_test_add_func ("/cost/format/two-decimals-or-two-significant-digits", test_money_format);
+  g_test_add_func ("/cost/format/c-locale-symbol-first-with-point", test_money_format_c_locale);
   g_test_add_func ("/cost/message/cost-from-usage-prices-and-cache", test_message_cost);
   g_test_add_func ("/cost/models/every-optional-field-read", test_model_full_entry);
   g_test_add_func ("/cost/models/price-object-and-context-length", test_model_price_object);

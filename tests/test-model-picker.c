@@ -379,6 +379,27 @@ test_row_texts (void)
       g_assert_cmpint (badge, ==, expected[i].badge);
     }
 
+  /* The Vision badge says what it means in its tooltip (its accessible
+   * name is checked through AT-SPI by ui-money). */
+  {
+    g_autoptr(GPtrArray) boxes = g_ptr_array_new ();
+    GtkWidget *vision = NULL;
+
+    chutes_model_row_set_model (CHUTES_MODEL_ROW (row),
+                                get_model (models, "chutesai/Mistral-Small-3.1-24B-Instruct-2503"));
+    collect_widgets (row, GTK_TYPE_BOX, boxes);
+    for (guint j = 0; j < boxes->len; j++)
+      if (gtk_widget_has_css_class (boxes->pdata[j], "chutes-capability-badge") &&
+          shown_within (boxes->pdata[j], row))
+        {
+          g_assert_null (vision);
+          vision = boxes->pdata[j];
+        }
+
+    g_assert_nonnull (vision);
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (vision), "images"));
+  }
+
   /* The check mark shows only on the selected row. */
   g_assert_false (chutes_model_row_get_selected (CHUTES_MODEL_ROW (row)));
   {
