@@ -27,7 +27,6 @@ struct _ChutesUsageWindow
   GtkLabel             *first_day_label;
   AdwExpanderRow       *each_day_row;
   AdwPreferencesGroup  *models_group;
-  GPtrArray            *model_rows;
   AdwActionRow         *quota_row;
   GtkLabel             *quota_label;
 };
@@ -115,7 +114,6 @@ show_spending (ChutesUsageWindow *self,
                                           replies, amount);
 
       adw_preferences_group_add (self->models_group, GTK_WIDGET (row));
-      g_ptr_array_add (self->model_rows, row);
     }
 
   if (spending->models->len == 0)
@@ -125,7 +123,6 @@ show_spending (ChutesUsageWindow *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                      _("No reply with a known price in the last 30 days"));
       adw_preferences_group_add (self->models_group, GTK_WIDGET (row));
-      g_ptr_array_add (self->model_rows, row);
     }
 }
 
@@ -181,7 +178,6 @@ chutes_usage_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->history);
-  g_clear_pointer (&self->model_rows, g_ptr_array_unref);
   g_clear_pointer (&self->first_day, g_date_time_unref);
 
   G_OBJECT_CLASS (chutes_usage_window_parent_class)->dispose (object);
@@ -233,7 +229,6 @@ chutes_usage_window_init (ChutesUsageWindow *self)
   GtkWidget *label;
 
   self->cancellable = g_cancellable_new ();
-  self->model_rows = g_ptr_array_new ();
   self->quota_remaining = -1;
 
   gtk_window_set_title (GTK_WINDOW (self), _("Usage"));
