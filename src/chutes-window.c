@@ -716,7 +716,7 @@ usage_action (GtkWidget  *widget,
   if (conversation != NULL)
     g_object_get (conversation, "quota-remaining", &quota_remaining, NULL);
 
-  usage = chutes_usage_window_new (chutes_application_get_history (self->application),
+  usage = chutes_usage_window_new (self->history,
                                    quota_remaining);
   gtk_window_set_transient_for (GTK_WINDOW (usage), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (usage));

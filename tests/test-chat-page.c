@@ -193,6 +193,10 @@ test_send_shows_reply (Fixture       *f,
   wait_until_shown (GTK_WIDGET (page), MESSAGE);
   wait_until_shown (GTK_WIDGET (page), REPLY);
 
+  /* The models listed have prices: the reply and the chat show a cost. */
+  wait_until_shown (GTK_WIDGET (page), " out · $");
+  wait_until_shown (GTK_WIDGET (page), "Chat: $");
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
