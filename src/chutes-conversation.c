@@ -243,9 +243,14 @@ chutes_conversation_class_init (ChutesConversationClass *klass)
 static void
 update_cost (ChutesConversation *self)
 {
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   double cost = -1.0;
+  guint n_items;
 
+  /* Disposed: the replies may outlive the conversation. */
+  if (self->messages == NULL)
+    return;
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   for (guint i = 0; i < n_items; i++)
     {
       g_autoptr(ChutesMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);

@@ -22,6 +22,7 @@ struct _ChutesUsageWindow
   GDateTime            *first_day;
 
   AdwPreferencesGroup  *days_group;
+  GtkWidget            *chart_frame;
   ChutesSpendingChart  *chart;
   GtkLabel             *total_label;
   GtkLabel             *first_day_label;
@@ -177,6 +178,16 @@ chutes_usage_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+
+  /* libadwaita 1.2 keeps the groups of a destroyed preferences window
+   * alive (as chutes-preferences-window.c found for its rows): take the
+   * chart out, so that it goes with the window. */
+  if (self->chart_frame != NULL)
+    {
+      adw_preferences_group_remove (self->days_group, self->chart_frame);
+      self->chart_frame = NULL;
+      self->chart = NULL;
+    }
   g_clear_object (&self->history);
   g_clear_pointer (&self->first_day, g_date_time_unref);
 
@@ -245,7 +256,7 @@ chutes_usage_window_init (ChutesUsageWindow *self)
                                          _("What replies cost, at the prices of when they were "
                                            "sent. Replies without a known price are not counted."));
 
-  frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  frame = self->chart_frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_add_css_class (frame, "card");
   self->chart = CHUTES_SPENDING_CHART (chutes_spending_chart_new ());
   gtk_widget_set_margin_top (GTK_WIDGET (self->chart), 12);
