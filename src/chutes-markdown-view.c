@@ -1015,6 +1015,46 @@ chutes_markdown_view_root (GtkWidget *widget)
   chutes_md_ensure_style (gtk_widget_get_display (widget));
 }
 
+/* The view is its box of blocks, laid out here rather than by a
+ * GtkBinLayout, whose size request mode is its child's: GTK 4.8 kept the
+ * one the box had while it was empty (a reply not arrived yet: "constant
+ * size", as a layout manager asks its children while a resize of them is
+ * pending, and the next resize stops there), so the view was asked for
+ * its height with no width, one line a paragraph, and the row's footer
+ * was drawn over the text of a reply that arrived at once
+ * (tests/test-message-row.c). Blocks wrap: height for width, always. */
+static GtkSizeRequestMode
+chutes_markdown_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+chutes_markdown_view_measure (GtkWidget      *widget,
+                              GtkOrientation  orientation,
+                              int             for_size,
+                              int            *minimum,
+                              int            *natural,
+                              int            *minimum_baseline,
+                              int            *natural_baseline)
+{
+  ChutesMarkdownView *self = CHUTES_MARKDOWN_VIEW (widget);
+
+  gtk_widget_measure (GTK_WIDGET (self->box), orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+static void
+chutes_markdown_view_size_allocate (GtkWidget *widget,
+                                    int        width,
+                                    int        height,
+                                    int        baseline)
+{
+  ChutesMarkdownView *self = CHUTES_MARKDOWN_VIEW (widget);
+
+  gtk_widget_allocate (GTK_WIDGET (self->box), width, height, baseline, NULL);
+}
+
 static void
 chutes_markdown_view_class_init (ChutesMarkdownViewClass *klass)
 {
@@ -1027,6 +1067,9 @@ chutes_markdown_view_class_init (ChutesMarkdownViewClass *klass)
   object_class->set_property = chutes_markdown_view_set_property;
 
   widget_class->root = chutes_markdown_view_root;
+  widget_class->get_request_mode = chutes_markdown_view_get_request_mode;
+  widget_class->measure = chutes_markdown_view_measure;
+  widget_class->size_allocate = chutes_markdown_view_size_allocate;
 
   properties[PROP_TEXT] =
     g_param_spec_string ("text", NULL, NULL,
@@ -1043,7 +1086,6 @@ chutes_markdown_view_class_init (ChutesMarkdownViewClass *klass)
                                 NULL,
                                 G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "markdownview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }

@@ -362,6 +362,67 @@ test_streamed_reply_keeps_markdown (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Waits for @widget's window to draw two more frames. */
+static void
+settle (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 done = gdk_frame_clock_get_frame_counter (clock) + 2;
+  gint64 give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (gdk_frame_clock_get_frame_counter (clock) < done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      gtk_widget_queue_draw (widget);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* A reply that arrives whole before the row shows any of it (a fast
+ * server, a cached answer): the Markdown view is as tall as its text, so
+ * the footer comes below the last line, not over it. GTK 4.8 kept the
+ * view's size request mode from when it was empty (a constant size) and
+ * asked it for its height with no width: one line a paragraph. */
+static void
+test_whole_reply_at_once_fits_its_row (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, NULL);
+  g_autofree char *text = long_text ("A first paragraph. ", 2000);
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+  GtkWidget *view;
+  GtkWidget *box;
+  int view_height;
+
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_STREAMING);
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  settle (row);
+
+  chutes_message_append_content (message, text);
+  chutes_message_set_usage (message, 10, 500);
+  chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
+  catch_up (row);
+  settle (row);
+
+  view = find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
+  box = find_widget (view, CHUTES_TYPE_CULLING_BOX);
+  view_height = gtk_widget_get_height (view);
+  g_assert_nonnull (gtk_widget_get_first_child (box));
+  for (GtkWidget *child = gtk_widget_get_first_child (box);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      graphene_rect_t bounds;
+
+      g_assert_true (gtk_widget_compute_bounds (child, view, &bounds));
+      g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, view_height + 0.5);
+    }
+  /* Several lines, not one a paragraph. */
+  g_assert_cmpint (view_height, >, 100);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* The footer shows the tokens and what they cost, at the prices kept
  * with the reply; without a price, no amount at all. */
 static void
@@ -454,6 +515,7 @@ main (int   argc,
   g_test_add_func ("/message-row/streamed-reply-keeps-markdown", test_streamed_reply_keeps_markdown);
   g_test_add_func ("/message-row/long-reasoning-laid-out-when-opened", test_long_reasoning_when_opened);
   g_test_add_func ("/message-row/footer-shows-tokens-and-cost", test_footer_shows_cost);
+  g_test_add_func ("/message-row/whole-reply-at-once-fits-its-row", test_whole_reply_at_once_fits_its_row);
 
   return chutes_test_check_live_objects (g_test_run ());
 }
