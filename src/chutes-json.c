@@ -58,6 +58,14 @@ chutes_json_check_bounds (const char  *data,
 
       if (in_string)
         {
+          /* JSON's escapes only: json-glib also reads \666 and the like,
+           * as bytes that need not be UTF-8 (the models fuzzer found it). */
+          if (escaped && strchr ("\"\\/bfnrtu", c) == NULL)
+            {
+              g_set_error_literal (error, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL,
+                                   _("The reply is not valid JSON."));
+              return FALSE;
+            }
           if (escaped)
             escaped = FALSE;
           else if (c == '\\')
