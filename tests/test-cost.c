@@ -213,6 +213,12 @@ test_model_odd_entries (void)
     "{\"id\": \"m\", \"supported_features\": [\"" 
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     "\", \"\"], \"input_modalities\": []}",
+    /* json-glib reads \666 (not JSON) as the byte 0xb6: strings that
+     * are then not UTF-8 (the models fuzzer's find) are as if absent. */
+    "{\"id\": \"m\", \"chute_id\": \"8f2d1c3b-\\666\", \"quantization\": \"fp\\377\","
+    " \"supported_features\": [\"tools\\303\"]}",
+    /* Nor is a lone surrogate, which json-glib passes on as bytes too. */
+    "{\"id\": \"m\", \"chute_id\": \"c\\ud800x\", \"quantization\": \"y\\udc00x\"}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (odd); i++)
@@ -228,6 +234,7 @@ test_model_odd_entries (void)
       g_assert_cmpint (chutes_model_info_get_context_length (model), ==, 0);
       g_assert_cmpint (chutes_model_info_get_max_output_length (model), ==, 0);
       g_assert_null (chutes_model_info_get_quantization (model));
+      g_assert_null (chutes_model_info_get_chute_id (model));
       g_assert_false (chutes_model_info_get_confidential (model));
       g_assert_cmpfloat (chutes_model_info_get_prompt_price (model), <, 0);
       g_assert_cmpfloat (chutes_model_info_get_completion_price (model), <, 0);
