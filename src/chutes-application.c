@@ -11,6 +11,7 @@
 #include "chutes-resources.h"
 #include "chutes-http.h"
 #include "chutes-markdown-view.h"
+#include "chutes-search-provider.h"
 #include "chutes-util.h"
 #include "chutes-window.h"
 
@@ -26,6 +27,7 @@ struct _ChutesApplication
   ChutesAccount    *account;
   ChutesGateway    *gateway;
   ChutesHistory    *history;
+  ChutesSearchProvider *search_provider;
 
   GCancellable     *cancellable;
 
@@ -36,6 +38,10 @@ struct _ChutesApplication
   guint             ready : 1;
   guint             quit_pending : 1;
 };
+
+/* A service-started instance (D-Bus activation for the Shell's search)
+ * with no window quits this long after its last call. */
+#define SERVICE_INACTIVITY_TIMEOUT_MS 20000
 
 G_DEFINE_FINAL_TYPE (ChutesApplication, chutes_application, ADW_TYPE_APPLICATION)
 
@@ -408,6 +414,16 @@ chutes_application_startup (GApplication *application)
   chutes_application_update_actions (self);
   chutes_application_load (self);
   chutes_history_open_async (self->history, self->cancellable, history_open_cb, g_object_ref (self));
+
+  chutes_search_provider_set_history (self->search_provider, self->history);
+  g_settings_bind (self->settings, "search-provider-enabled",
+                   self->search_provider, "enabled", G_SETTINGS_BIND_GET);
+
+  /* Started by D-Bus for the Shell's search (--gapplication-service): no
+   * window until a result is chosen, and gone a while after the last
+   * search. */
+  if (g_application_get_flags (application) & G_APPLICATION_IS_SERVICE)
+    g_application_set_inactivity_timeout (application, SERVICE_INACTIVITY_TIMEOUT_MS);
 }
 
 static void
@@ -429,6 +445,78 @@ chutes_application_activate (GApplication *application)
                            NULL);
 
   gtk_window_present (window);
+}
+
+/* The Shell's search provider --------------------------------------------- */
+
+static GtkWindow *
+chutes_application_present_window (ChutesApplication *self,
+                                   guint32            timestamp)
+{
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (self));
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window != NULL && timestamp != 0)
+    gtk_window_present_with_time (window, timestamp);
+
+  return window;
+}
+
+static void
+activate_result_cb (ChutesApplication *self,
+                    gint64             conversation_id,
+                    gint64             message_id,
+                    guint              timestamp)
+{
+  GtkWindow *window = chutes_application_present_window (self, timestamp);
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.open-chat", "(xx)",
+                                conversation_id, message_id);
+}
+
+static void
+launch_search_cb (ChutesApplication *self,
+                  const char        *text,
+                  guint              timestamp)
+{
+  GtkWindow *window = chutes_application_present_window (self, timestamp);
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.search-text", "s", text);
+}
+
+static gboolean
+chutes_application_dbus_register (GApplication     *application,
+                                  GDBusConnection  *connection,
+                                  const char       *object_path,
+                                  GError          **error)
+{
+  ChutesApplication *self = CHUTES_APPLICATION (application);
+  g_autofree char *path = g_strconcat (object_path, "/SearchProvider", NULL);
+
+  if (!G_APPLICATION_CLASS (chutes_application_parent_class)->dbus_register (application,
+                                                                              connection,
+                                                                              object_path,
+                                                                              error))
+    return FALSE;
+
+  return chutes_search_provider_export (self->search_provider, connection, path, error);
+}
+
+static void
+chutes_application_dbus_unregister (GApplication    *application,
+                                    GDBusConnection *connection,
+                                    const char      *object_path)
+{
+  ChutesApplication *self = CHUTES_APPLICATION (application);
+
+  chutes_search_provider_unexport (self->search_provider);
+
+  G_APPLICATION_CLASS (chutes_application_parent_class)->dbus_unregister (application,
+                                                                          connection,
+                                                                          object_path);
 }
 
 static void
@@ -468,6 +556,7 @@ chutes_application_dispose (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->gateway);
+  g_clear_object (&self->search_provider);
   g_clear_object (&self->history);
   g_clear_object (&self->account);
   g_clear_object (&self->store);
@@ -523,6 +612,8 @@ chutes_application_class_init (ChutesApplicationClass *klass)
   app_class->activate = chutes_application_activate;
   app_class->shutdown = chutes_application_shutdown;
   app_class->handle_local_options = chutes_application_handle_local_options;
+  app_class->dbus_register = chutes_application_dbus_register;
+  app_class->dbus_unregister = chutes_application_dbus_unregister;
 
   properties[PROP_READY] =
     g_param_spec_boolean ("ready", NULL, NULL,
@@ -548,6 +639,15 @@ static const GOptionEntry main_entries[] = {
 static void
 chutes_application_init (ChutesApplication *self)
 {
+  /* Exported at registration, which comes before startup: the history is
+   * given at startup. */
+  self->search_provider = chutes_search_provider_new (NULL);
+  chutes_search_provider_set_application (self->search_provider, G_APPLICATION (self));
+  g_signal_connect_object (self->search_provider, "activate-result",
+                           G_CALLBACK (activate_result_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_provider, "launch-search",
+                           G_CALLBACK (launch_search_cb), self, G_CONNECT_SWAPPED);
+
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Chat with Chutes models under your own account."));

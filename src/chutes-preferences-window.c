@@ -24,6 +24,7 @@ struct _ChutesPreferencesWindow
   ChutesModelPicker    *default_model_picker;
   GtkWidget            *reset_default_model_button;
   AdwActionRow         *account_row;
+  GtkSwitch            *search_provider_switch;
   AdwAvatar            *account_avatar;
   GtkWidget            *sign_out_button;
   AdwActionRow         *client_row;
@@ -168,6 +169,8 @@ chutes_preferences_window_constructed (GObject *object)
                                G_CALLBACK (default_model_setting_changed_cb), self,
                                G_CONNECT_SWAPPED);
       default_model_setting_changed_cb (self);
+      g_settings_bind (self->settings, "search-provider-enabled",
+                       self->search_provider_switch, "active", G_SETTINGS_BIND_DEFAULT);
     }
 
   g_signal_connect_object (self->default_model_picker, "notify::selected-model-id",
@@ -322,6 +325,7 @@ chutes_preferences_window_class_init (ChutesPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, default_model_picker);
   gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, reset_default_model_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, account_row);
+  gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, search_provider_switch);
   gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, account_avatar);
   gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, sign_out_button);
   gtk_widget_class_bind_template_child (widget_class, ChutesPreferencesWindow, client_row);

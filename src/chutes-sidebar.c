@@ -506,3 +506,13 @@ chutes_sidebar_focus_search (ChutesSidebar *self)
 
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
+
+void
+chutes_sidebar_set_search_text (ChutesSidebar *self,
+                                const char    *text)
+{
+  g_return_if_fail (CHUTES_IS_SIDEBAR (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+}

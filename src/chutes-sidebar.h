@@ -29,5 +29,8 @@ void chutes_sidebar_set_hidden_chat    (ChutesSidebar *self,
                                         gint64         conversation_id);
 /* Focuses the search entry (Ctrl+F). */
 void chutes_sidebar_focus_search       (ChutesSidebar *self);
+/* Shows the search of @text, as if typed. */
+void chutes_sidebar_set_search_text    (ChutesSidebar *self,
+                                        const char    *text);
 
 G_END_DECLS

@@ -425,6 +425,31 @@ open_chat_cb (ChutesWindow *self,
   chutes_window_hide_overlaid_sidebar (self);
 }
 
+/* From the Shell's search: what a search hit does, and Ctrl+F with text. */
+static void
+open_chat_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+  gint64 conversation_id, message_id;
+
+  g_variant_get (param, "(xx)", &conversation_id, &message_id);
+  chutes_window_ensure_chat_view (self);
+  open_chat_cb (self, conversation_id, message_id);
+}
+
+static void
+search_text_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  ChutesWindow *self = CHUTES_WINDOW (widget);
+
+  search_action (widget, "win.search", NULL);
+  chutes_sidebar_set_search_text (self->sidebar, g_variant_get_string (param, NULL));
+}
+
 static void
 conversation_id_cb (ChutesWindow *self)
 {
@@ -1051,6 +1076,8 @@ chutes_window_class_init (ChutesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.search-text", "s", search_text_action);
+  gtk_widget_class_install_action (widget_class, "win.open-chat", "(xx)", open_chat_action);
   gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
   gtk_widget_class_install_action (widget_class, "win.pick-model", NULL, pick_model_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
