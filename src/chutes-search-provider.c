@@ -371,7 +371,8 @@ search_add (Search     *search,
 }
 
 /* Conversations whose title matches first (newest first), then those with
- * a message found (newest hit first), each once. */
+ * a message found (newest hit first), each once, pointing at its newest
+ * hit when it has one. */
 static void
 search_cb (GObject      *object,
            GAsyncResult *result,
@@ -383,7 +384,10 @@ search_cb (GObject      *object,
   g_autoptr(GListModel) hits = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GHashTable) newest_hits = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                             g_free, g_object_unref);
   GListModel *conversations;
+  guint n_hits;
   guint n;
 
   hits = chutes_history_search_finish (history, result, &error);
@@ -394,19 +398,35 @@ search_cb (GObject      *object,
       return;
     }
 
+  n_hits = g_list_model_get_n_items (hits);
+  for (guint i = n_hits; i > 0; i--)
+    {
+      ChutesSearchHit *hit = g_list_model_get_item (hits, i - 1);
+      gint64 id = chutes_search_hit_get_conversation_id (hit);
+
+      g_hash_table_replace (newest_hits, g_memdup2 (&id, sizeof id), hit);
+    }
+
   conversations = chutes_history_get_conversations (history);
   n = g_list_model_get_n_items (conversations);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(ChutesChatSummary) summary = g_list_model_get_item (conversations, i);
       const char *title = chutes_chat_summary_get_title (summary);
+      gint64 id = chutes_chat_summary_get_id (summary);
+      ChutesSearchHit *hit;
 
-      if (chutes_search_provider_title_matches (title, (const char *const *)search->terms))
-        search_add (search, ids, seen, chutes_chat_summary_get_id (summary), 0, title, NULL);
+      if (!chutes_search_provider_title_matches (title, (const char *const *)search->terms))
+        continue;
+
+      hit = g_hash_table_lookup (newest_hits, &id);
+      search_add (search, ids, seen, id,
+                  hit != NULL ? chutes_search_hit_get_message_id (hit) : 0,
+                  title,
+                  hit != NULL ? chutes_search_hit_get_snippet (hit) : NULL);
     }
 
-  n = g_list_model_get_n_items (hits);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n_hits; i++)
     {
       g_autoptr(ChutesSearchHit) hit = g_list_model_get_item (hits, i);
 
