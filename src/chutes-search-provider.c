@@ -316,7 +316,7 @@ typedef struct
   ChutesSearchProvider  *self;
   GDBusMethodInvocation *invocation;
   char                 **terms;
-  GHashTable            *previous;    /* id -> id, or NULL */
+  GHashTable            *previous;    /* conversation id -> message id, or NULL */
 } Search;
 
 static void
@@ -356,14 +356,33 @@ search_add (Search     *search,
             const char *snippet)
 {
   g_autofree char *id = NULL;
+  gpointer previous_message;
 
   if (ids->len >= CHUTES_SEARCH_PROVIDER_MAX_RESULTS ||
       g_hash_table_contains (seen, &conversation_id))
     return;
 
+  /* Narrowing: only conversations found before, and one found by its
+   * title now keeps the message found before. */
+  if (search->previous != NULL)
+    {
+      if (!g_hash_table_lookup_extended (search->previous, &conversation_id, NULL, &previous_message))
+        return;
+      if (message_id == 0 && previous_message != NULL)
+        {
+          message_id = *(gint64 *)previous_message;
+          snippet = NULL;
+        }
+    }
+
   id = make_result_id (conversation_id, message_id);
-  if (search->previous != NULL && !g_hash_table_contains (search->previous, id))
-    return;
+  if (snippet == NULL && message_id != 0 && g_hash_table_contains (search->self->metas, id))
+    {
+      /* Already described by the search that found the message. */
+      g_hash_table_add (seen, g_memdup2 (&conversation_id, sizeof conversation_id));
+      g_ptr_array_add (ids, g_steal_pointer (&id));
+      return;
+    }
 
   g_hash_table_add (seen, g_memdup2 (&conversation_id, sizeof conversation_id));
   chutes_search_provider_remember (search->self, id, title, snippet);
@@ -457,9 +476,16 @@ chutes_search_provider_search (ChutesSearchProvider  *self,
 
   if (previous != NULL)
     {
-      search->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      search->previous = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
       for (guint i = 0; previous[i] != NULL; i++)
-        g_hash_table_add (search->previous, g_strdup (previous[i]));
+        {
+          gint64 conversation_id, message_id;
+
+          if (parse_result_id (previous[i], &conversation_id, &message_id))
+            g_hash_table_replace (search->previous,
+                                  g_memdup2 (&conversation_id, sizeof conversation_id),
+                                  message_id != 0 ? g_memdup2 (&message_id, sizeof message_id) : NULL);
+        }
     }
 
   if (!self->enabled || self->history == NULL || terms == NULL || terms[0] == NULL)

@@ -259,6 +259,9 @@ test_subsearch_narrows (Fixture       *f,
   const char *previous[] = { newest, rust, NULL };
   const char *terms[] = { "zebra", "dawn", NULL };
   const char *everything[] = { "the", NULL };
+  const char *savanna[] = { "savanna", "tri", NULL };
+  g_autofree char *trip_prefix = g_strdup_printf ("%" G_GINT64_FORMAT ":", f->zebra_new_id);
+  g_autofree char *rust_prefix = g_strdup_printf ("%" G_GINT64_FORMAT ":", f->rust_id);
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) ids = NULL;
@@ -270,8 +273,19 @@ test_subsearch_narrows (Fixture       *f,
   g_clear_pointer (&ids, g_strfreev);
   g_clear_pointer (&reply, g_variant_unref);
 
-  /* Only among the previous results: "the" is in the old zebra chat too. */
+  /* Only the conversations found before: "the" is in the old zebra chat
+   * too, but that was not among them. */
   reply = call (f, "GetSubsearchResultSet", g_variant_new ("(^as^as)", previous, everything), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(^as)", &ids);
+  g_assert_cmpuint (g_strv_length (ids), ==, 2);
+  g_assert_true (g_str_has_prefix (ids[0], trip_prefix));
+  g_assert_true (g_str_has_prefix (ids[1], rust_prefix));
+  g_clear_pointer (&ids, g_strfreev);
+  g_clear_pointer (&reply, g_variant_unref);
+
+  /* Words now found in the title only: still the hit found before. */
+  reply = call (f, "GetSubsearchResultSet", g_variant_new ("(^as^as)", previous, savanna), &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(^as)", &ids);
   g_assert_cmpstrv (ids, ((const char *[]) { newest, NULL }));
