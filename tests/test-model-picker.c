@@ -860,8 +860,21 @@ test_preferences_default_model (void)
         }
     }
   g_assert_cmpstr (shown, ==,
-                   "New chats use the model chosen last|Signed in to Chutes|cid_123|"
+                   "New chats use the model chosen last|"
+                   "Titles and messages show up in the search of GNOME Shell|"
+                   "Signed in to Chutes|cid_123|"
                    "http://127.0.0.1:8080/?a=1&b=<2>|https://llm.chutes.ai/v1");
+
+  /* The switch of the Shell's search follows its setting both ways. */
+  {
+    GtkSwitch *search_switch = GTK_SWITCH (find_widget (GTK_WIDGET (window), GTK_TYPE_SWITCH));
+
+    g_assert_true (gtk_switch_get_active (search_switch));
+    gtk_switch_set_active (search_switch, FALSE);
+    g_assert_false (g_settings_get_boolean (settings, "search-provider-enabled"));
+    g_settings_set_boolean (settings, "search-provider-enabled", TRUE);
+    g_assert_true (gtk_switch_get_active (search_switch));
+  }
 
   /* Sign Out is wired to the application's action. */
   g_assert_nonnull (sign_out);
