@@ -882,6 +882,26 @@ chutes_test_get_recorded_logs (void)
   return recorded_logs->str;
 }
 
+void
+chutes_test_store_result_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+GAsyncResult *
+chutes_test_wait_for_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return g_steal_pointer (slot);
+}
+
 int
 chutes_test_check_live_objects (int status)
 {

@@ -103,6 +103,14 @@ void            chutes_test_record_logs            (void);
 /* Everything logged since chutes_test_record_logs(), a message a line. */
 const char     *chutes_test_get_recorded_logs      (void);
 
+/* An async callback that keeps the result in the GAsyncResult * its
+ * user data points at (which must be empty), and a wait for it: returns
+ * the result (transfer full) and empties the slot again. */
+void            chutes_test_store_result_cb        (GObject      *object,
+                                                    GAsyncResult *result,
+                                                    gpointer      user_data);
+GAsyncResult   *chutes_test_wait_for_result        (GAsyncResult **slot);
+
 /* The end of a test program: @status (g_test_run()'s) unless objects of
  * ours are still alive once the main loop has run what is pending; then
  * they are reported and the program fails. Counted only in the

@@ -54,26 +54,6 @@ typedef struct
 
 /* Running the asynchronous calls to completion */
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return g_steal_pointer (slot);
-}
-
 /* Lets queued completions arrive. */
 static void
 drain (ChutesHistory *history)
@@ -82,8 +62,8 @@ drain (ChutesHistory *history)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GListModel) hits = NULL;
 
-  chutes_history_search_async (history, "", NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_search_async (history, "", NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   hits = chutes_history_search_finish (history, result, NULL);
 }
 
@@ -95,8 +75,8 @@ open_history (const char *path)
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
 
-  chutes_history_open_async (history, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_open_async (history, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   chutes_history_open_finish (history, result, &error);
   g_assert_no_error (error);
 
@@ -122,8 +102,8 @@ create_conversation (ChutesHistory *history,
   GAsyncResult *slot = NULL;
   ChutesChatSummary *summary;
 
-  chutes_history_create_conversation_async (history, title, "model/a", NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_create_conversation_async (history, title, "model/a", NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   summary = chutes_history_create_conversation_finish (history, result, &error);
   g_assert_no_error (error);
   g_assert_true (CHUTES_IS_CHAT_SUMMARY (summary));
@@ -144,8 +124,8 @@ append_existing (ChutesHistory *history,
   GAsyncResult *slot = NULL;
 
   chutes_history_append_message_async (history, conversation_id, message, NULL,
-                                       store_result_cb, &slot);
-  result = wait_for (&slot);
+                                       chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_append_message_finish (history, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (chutes_message_get_id (message), >, 0);
@@ -174,8 +154,8 @@ load_messages (ChutesHistory *history,
   GAsyncResult *slot = NULL;
   GPtrArray *messages;
 
-  chutes_history_load_messages_async (history, conversation_id, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_load_messages_async (history, conversation_id, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   messages = chutes_history_load_messages_finish (history, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (messages);
@@ -192,8 +172,8 @@ search (ChutesHistory *history,
   GAsyncResult *slot = NULL;
   GListModel *hits;
 
-  chutes_history_search_async (history, text, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_search_async (history, text, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   hits = chutes_history_search_finish (history, result, &error);
   g_assert_no_error (error);
   g_assert_true (G_IS_LIST_MODEL (hits));
@@ -404,8 +384,8 @@ test_conversations_newest_first (Fixture       *fixture,
   /* Renaming notifies and keeps the order. */
   g_signal_connect (second, "notify::title", G_CALLBACK (on_notify_count), &title_notifies);
   chutes_history_rename_conversation_async (fixture->history, chutes_chat_summary_get_id (second),
-                                            "Second <renamed> & more", NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+                                            "Second <renamed> & more", NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_rename_conversation_finish (fixture->history, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -441,8 +421,8 @@ test_conversations_newest_first (Fixture       *fixture,
 
   /* Another model for one conversation. */
   chutes_history_set_model_async (fixture->history, chutes_chat_summary_get_id (third),
-                                  "model/b", NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+                                  "model/b", NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_set_model_finish (fixture->history, result, &error));
   g_clear_object (&result);
   g_assert_cmpstr (chutes_chat_summary_get_model (third), ==, "model/b");
@@ -450,8 +430,8 @@ test_conversations_newest_first (Fixture       *fixture,
   /* Deleting removes it from the list. */
   g_object_ref (third);
   chutes_history_delete_conversation_async (fixture->history, chutes_chat_summary_get_id (third),
-                                            NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+                                            NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_delete_conversation_finish (fixture->history, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -467,8 +447,8 @@ test_conversations_newest_first (Fixture       *fixture,
 
   /* Deleting it again says it is gone. */
   chutes_history_delete_conversation_async (fixture->history, chutes_chat_summary_get_id (third),
-                                            NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+                                            NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_false (chutes_history_delete_conversation_finish (fixture->history, result, &error));
   g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -494,8 +474,8 @@ get_settings (ChutesHistory  *history,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  chutes_history_get_settings_async (history, id, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_get_settings_async (history, id, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
 
   return chutes_history_get_settings_finish (history, result, error);
 }
@@ -509,8 +489,8 @@ set_settings (ChutesHistory            *history,
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
 
-  chutes_history_set_settings_async (history, id, settings, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_set_settings_async (history, id, settings, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_set_settings_finish (history, result, &error));
   g_assert_no_error (error);
 }
@@ -593,8 +573,8 @@ test_messages_fields_round_trip (Fixture       *fixture,
   chutes_message_set_model (reply, "deepseek-ai/DeepSeek-R1");
   chutes_message_set_usage (reply, 12, -1);
   chutes_message_set_created_at (reply, 1234567890123456);
-  chutes_history_append_message_async (fixture->history, id, reply, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_append_message_async (fixture->history, id, reply, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_append_message_finish (fixture->history, result, &error));
   g_clear_object (&result);
   g_assert_cmpint (chutes_message_get_created_at (reply), ==, 1234567890123456);
@@ -603,8 +583,8 @@ test_messages_fields_round_trip (Fixture       *fixture,
   /* A later save changes what is stored. */
   chutes_message_set_status (reply, CHUTES_MESSAGE_STATUS_FAILED);
   chutes_message_set_error (reply, "The model is busy");
-  chutes_history_save_message_async (fixture->history, reply, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_save_message_async (fixture->history, reply, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_save_message_finish (fixture->history, result, &error));
   g_clear_object (&result);
 
@@ -660,11 +640,11 @@ test_messages_ten_thousand_in_order (Fixture       *fixture,
                                                              text);
 
       chutes_history_append_message_async (fixture->history, i % 1000 == 999 ? other : id,
-                                           message, NULL, store_result_cb, &slots[i]);
+                                           message, NULL, chutes_test_store_result_cb, &slots[i]);
     }
   for (guint i = 0; i < N_LONG; i++)
     {
-      g_autoptr(GAsyncResult) result = wait_for (&slots[i]);
+      g_autoptr(GAsyncResult) result = chutes_test_wait_for_result (&slots[i]);
       g_autoptr(GError) error = NULL;
 
       g_assert_true (chutes_history_append_message_finish (fixture->history, result, &error));
@@ -753,8 +733,8 @@ test_messages_delete (Fixture       *fixture,
 
   /* One message. */
   chutes_history_delete_message_async (fixture->history, g_ptr_array_index (sent, 1), NULL,
-                                       store_result_cb, &slot);
-  result = wait_for (&slot);
+                                       chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_delete_message_finish (fixture->history, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -768,8 +748,8 @@ test_messages_delete (Fixture       *fixture,
 
   /* Edit m3 and resend: m3 onwards go, in this conversation only. */
   third = g_ptr_array_index (sent, 2);
-  chutes_history_delete_messages_from_async (fixture->history, third, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_delete_messages_from_async (fixture->history, third, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_delete_messages_from_finish (fixture->history, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -793,8 +773,8 @@ test_messages_delete (Fixture       *fixture,
   g_clear_object (&hits);
 
   /* Deleting the conversation takes its messages and their index entries. */
-  chutes_history_delete_conversation_async (fixture->history, other, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_delete_conversation_async (fixture->history, other, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_delete_conversation_finish (fixture->history, result, &error));
   g_clear_object (&result);
   hits = search (fixture->history, "elsewhere");
@@ -823,7 +803,7 @@ test_tracking_saves_final_status_at_once (Fixture       *fixture,
 
   chutes_message_set_status (reply, CHUTES_MESSAGE_STATUS_PENDING);
   /* Tracked before the append completed: the saves queue behind it. */
-  chutes_history_append_message_async (fixture->history, id, reply, NULL, store_result_cb, &slot);
+  chutes_history_append_message_async (fixture->history, id, reply, NULL, chutes_test_store_result_cb, &slot);
   chutes_history_track_message (fixture->history, reply);
   chutes_history_track_message (fixture->history, reply);
 
@@ -835,7 +815,7 @@ test_tracking_saves_final_status_at_once (Fixture       *fixture,
   /* Not tracked any more: this one is not saved. */
   chutes_message_append_content (reply, " (not saved)");
 
-  g_object_unref (wait_for (&slot));
+  g_object_unref (chutes_test_wait_for_result (&slot));
   drain (fixture->history);
 
   /* Read by another connection, no close in between. */
@@ -912,8 +892,8 @@ test_closed_history_refuses_work (Fixture       *fixture,
   chutes_history_close (fixture->history);
   chutes_history_close (fixture->history);
 
-  chutes_history_create_conversation_async (fixture->history, "Late", NULL, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_create_conversation_async (fixture->history, "Late", NULL, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_null (chutes_history_create_conversation_finish (fixture->history, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
 }
@@ -933,15 +913,15 @@ test_open_fails_without_a_place (Fixture       *fixture,
   g_assert_true (g_file_set_contents (blocker, "a file", -1, NULL));
 
   history = chutes_history_new (path);
-  chutes_history_open_async (history, NULL, store_result_cb, &slot);
-  chutes_history_search_async (history, "queued behind", NULL, store_result_cb, &search_slot);
-  result = wait_for (&slot);
+  chutes_history_open_async (history, NULL, chutes_test_store_result_cb, &slot);
+  chutes_history_search_async (history, "queued behind", NULL, chutes_test_store_result_cb, &search_slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_false (chutes_history_open_finish (history, result, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
   g_clear_object (&result);
 
-  result = wait_for (&search_slot);
+  result = chutes_test_wait_for_result (&search_slot);
   g_assert_null (chutes_history_search_finish (history, result, &error));
   g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_FAILED);
 
@@ -1106,8 +1086,8 @@ get_spending (ChutesHistory *history,
   GAsyncResult *slot = NULL;
   ChutesSpending *spending;
 
-  chutes_history_get_spending_async (history, first_day, n_days, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_get_spending_async (history, first_day, n_days, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   spending = chutes_history_get_spending_finish (history, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (spending);
@@ -1625,10 +1605,10 @@ test_search_bounded_newest_first (Fixture       *fixture,
       ChutesMessage *message = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, text);
 
       g_ptr_array_add (messages, message);
-      chutes_history_append_message_async (fixture->history, id, message, NULL, store_result_cb, &slots[i]);
+      chutes_history_append_message_async (fixture->history, id, message, NULL, chutes_test_store_result_cb, &slots[i]);
     }
   for (guint i = 0; i < 250; i++)
-    g_object_unref (wait_for (&slots[i]));
+    g_object_unref (chutes_test_wait_for_result (&slots[i]));
   g_free (slots);
 
   hits = search (fixture->history, "zebra");

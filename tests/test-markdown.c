@@ -21,6 +21,7 @@
 #include "chutes-markdown-view.h"
 #include "chutes-resources.h"
 #include "chutes-test-mock.h"
+#include "chutes-test-widgets.h"
 
 /* A reply with every kind of block, used by several tests. */
 static const char long_reply[] =
@@ -1309,23 +1310,6 @@ test_deep_nesting_is_flattened (void)
   view_free (view);
 }
 
-/* Waits for @widget's window to draw two more frames: styles, sizes and
- * layout are brought up to date as a person would see them. */
-static void
-settle (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gint64 done = gdk_frame_clock_get_frame_counter (clock) + 2;
-  gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (gdk_frame_clock_get_frame_counter (clock) < done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
-      gtk_widget_queue_draw (widget);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 /* The size a paragraph asks for with no width given (lists and scrolled
  * windows ask for it each time the text changes) is worked out once per
  * text and style: it must follow both. */
@@ -1342,19 +1326,19 @@ test_text_size_follows_text_and_style (void)
   gtk_window_present (GTK_WINDOW (window));
 
   gtk_label_set_text (label, "Short");
-  settle (text);
+  chutes_test_settle (text);
   gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &short_width, NULL, NULL);
   gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, -1, NULL, &line_height, NULL, NULL);
   g_assert_cmpint (short_width, >, 0);
   g_assert_cmpint (minimum, <=, short_width);
 
   gtk_label_set_text (label, "Short, and then quite a few more words");
-  settle (text);
+  chutes_test_settle (text);
   gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &long_width, NULL, NULL);
   g_assert_cmpint (long_width, >, short_width);
 
   gtk_widget_add_css_class (text, "title-1");
-  settle (text);
+  chutes_test_settle (text);
   gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &big_width, NULL, NULL);
   gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, -1, NULL, &big_height, NULL, NULL);
   g_assert_cmpint (big_width, >, long_width);
@@ -1365,7 +1349,7 @@ test_text_size_follows_text_and_style (void)
   while (paragraph->len < 3000)
     g_string_append (paragraph, "a long paragraph without a break ");
   gtk_label_set_text (label, paragraph->str);
-  settle (text);
+  chutes_test_settle (text);
   gtk_widget_measure (text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL, NULL);
   gtk_widget_measure (text, GTK_ORIENTATION_VERTICAL, -1, NULL, &height, NULL, NULL);
   g_assert_cmpint (width, ==, 2 * (int) paragraph->len);
@@ -1524,7 +1508,7 @@ stream_long_paragraph (GtkWidget          *window,
       length += piece->len;
       chutes_markdown_view_append (view, piece->str);
       g_string_truncate (piece, 0);
-      settle (window);
+      chutes_test_settle (window);
     }
 
   texts = find_all (view, CHUTES_TYPE_MARKDOWN_TEXT);
@@ -1554,7 +1538,7 @@ assert_parts_look_whole (GtkWidget          *window,
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (text)), ==, parts_height);
 
   chutes_markdown_view_settle (view);
-  settle (window);
+  chutes_test_settle (window);
   g_assert_cmpuint (chutes_markdown_text_get_n_frozen (text), ==, 0);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (text)), ==, width);
   gtk_widget_measure (GTK_WIDGET (text), GTK_ORIENTATION_VERTICAL, width, NULL, &whole_height, NULL, NULL);
@@ -1768,7 +1752,7 @@ test_view_draws_blocks_in_view (void)
   gtk_window_set_child (GTK_WINDOW (window), scrolled);
   gtk_window_set_default_size (GTK_WINDOW (window), 400, 300);
   gtk_window_present (GTK_WINDOW (window));
-  settle (window);
+  chutes_test_settle (window);
 
   box = gtk_widget_get_first_child (view);
   g_assert_true (CHUTES_IS_CULLING_BOX (box));
@@ -1781,18 +1765,18 @@ test_view_draws_blocks_in_view (void)
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                         gtk_adjustment_get_page_size (adjustment));
-  settle (window);
+  chutes_test_settle (window);
   chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last);
   g_assert_true (last == gtk_widget_get_last_child (box));
   g_assert_true (first != gtk_widget_get_first_child (box));
 
   /* Back at the top, then a taller window: more paragraphs are shown. */
   gtk_adjustment_set_value (adjustment, 0);
-  settle (window);
+  chutes_test_settle (window);
   chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last_before);
   g_assert_true (first == gtk_widget_get_first_child (box));
   gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
-  settle (window);
+  chutes_test_settle (window);
   chutes_culling_box_get_drawn (CHUTES_CULLING_BOX (box), &first, &last);
   g_assert_true (first == gtk_widget_get_first_child (box));
   for (GtkWidget *w = gtk_widget_get_first_child (box); w != last; w = gtk_widget_get_next_sibling (w))

@@ -15,6 +15,7 @@
 #include "chutes-message-row.h"
 #include "chutes-resources.h"
 #include "chutes-test-mock.h"
+#include "chutes-test-widgets.h"
 
 /* A window with a scrolled row, as the chat list has it. */
 static GtkWidget *
@@ -188,26 +189,6 @@ scrolled_text (GtkWidget   *row,
   return g_string_free (text, FALSE);
 }
 
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* Text that is the same under any cut: words, newlines now and then, and
  * characters that would be markup. */
 static char *
@@ -251,7 +232,7 @@ test_long_reply_in_steps (void)
   g_assert_cmpuint (turns, >, 10);
 
   /* The start as Markdown: the heading's text without its "#", bold. */
-  view = find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
+  view = chutes_test_find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
   g_assert_nonnull (view);
   g_assert_true (g_str_has_prefix (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view)), "# Title"));
   g_assert_cmpuint (strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view))), <, strlen (text));
@@ -353,29 +334,13 @@ test_streamed_reply_keeps_markdown (void)
   chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
   catch_up (row);
 
-  view = find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
+  view = chutes_test_find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
   markdown = strlen (chutes_markdown_view_get_text (CHUTES_MARKDOWN_VIEW (view)));
   g_assert_cmpuint (markdown, >, 200 * 1024);
   g_assert_cmpuint (markdown, <=, 256 * 1024);
   g_assert_true (gtk_widget_get_visible (gtk_widget_get_next_sibling (view)));
 
   gtk_window_destroy (GTK_WINDOW (window));
-}
-
-/* Waits for @widget's window to draw two more frames. */
-static void
-settle (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gint64 done = gdk_frame_clock_get_frame_counter (clock) + 2;
-  gint64 give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (gdk_frame_clock_get_frame_counter (clock) < done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
-      gtk_widget_queue_draw (widget);
-      g_main_context_iteration (NULL, TRUE);
-    }
 }
 
 /* A reply that arrives whole before the row shows any of it (a fast
@@ -396,16 +361,16 @@ test_whole_reply_at_once_fits_its_row (void)
 
   chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_STREAMING);
   chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
-  settle (row);
+  chutes_test_settle (row);
 
   chutes_message_append_content (message, text);
   chutes_message_set_usage (message, 10, 500);
   chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
   catch_up (row);
-  settle (row);
+  chutes_test_settle (row);
 
-  view = find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
-  box = find_widget (view, CHUTES_TYPE_CULLING_BOX);
+  view = chutes_test_find_widget (row, CHUTES_TYPE_MARKDOWN_VIEW);
+  box = chutes_test_find_widget (view, CHUTES_TYPE_CULLING_BOX);
   view_height = gtk_widget_get_height (view);
   g_assert_nonnull (gtk_widget_get_first_child (box));
   for (GtkWidget *child = gtk_widget_get_first_child (box);
@@ -472,7 +437,7 @@ test_long_reasoning_when_opened (void)
   chutes_message_set_status (message, CHUTES_MESSAGE_STATUS_COMPLETE);
   catch_up (row);
 
-  expander = GTK_EXPANDER (find_widget (row, GTK_TYPE_EXPANDER));
+  expander = GTK_EXPANDER (chutes_test_find_widget (row, GTK_TYPE_EXPANDER));
   g_assert_nonnull (expander);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (expander)));
   g_assert_false (gtk_expander_get_expanded (expander));

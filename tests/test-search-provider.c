@@ -8,6 +8,7 @@
 
 #include "chutes-history.h"
 #include "chutes-search-provider.h"
+#include "chutes-test-mock.h"
 
 #define OBJECT_PATH "/ai/chutes/Desktop/SearchProvider"
 #define INTERFACE "org.gnome.Shell.SearchProvider2"
@@ -27,26 +28,6 @@ typedef struct
   gint64                zebra_new_message_id;
 } Fixture;
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return g_steal_pointer (slot);
-}
-
 static gint64
 create_conversation (ChutesHistory *history,
                      const char    *title)
@@ -56,8 +37,8 @@ create_conversation (ChutesHistory *history,
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
 
-  chutes_history_create_conversation_async (history, title, "model/a", NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_create_conversation_async (history, title, "model/a", NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   summary = chutes_history_create_conversation_finish (history, result, &error);
   g_assert_no_error (error);
 
@@ -75,8 +56,8 @@ append_message (ChutesHistory *history,
   GAsyncResult *slot = NULL;
 
   chutes_history_append_message_async (history, conversation_id, message, NULL,
-                                       store_result_cb, &slot);
-  result = wait_for (&slot);
+                                       chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_append_message_finish (history, result, &error));
   g_assert_no_error (error);
 
@@ -112,8 +93,8 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   path = g_build_filename (f->dir, "history.db", NULL);
   f->history = chutes_history_new (path);
-  chutes_history_open_async (f->history, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_open_async (f->history, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_open_finish (f->history, result, &error));
   g_assert_no_error (error);
 
@@ -179,8 +160,8 @@ call (Fixture    *f,
 
   g_dbus_connection_call (f->client, g_dbus_connection_get_unique_name (f->server),
                           OBJECT_PATH, INTERFACE, method, parameters, NULL,
-                          G_DBUS_CALL_FLAGS_NONE, 10000, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+                          G_DBUS_CALL_FLAGS_NONE, 10000, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
 
   return g_dbus_connection_call_finish (f->client, result, error);
 }

@@ -13,24 +13,8 @@
 #include "chutes-resources.h"
 #include "chutes-spending-chart.h"
 #include "chutes-test-mock.h"
+#include "chutes-test-widgets.h"
 #include "chutes-usage-window.h"
-
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return g_steal_pointer (slot);
-}
 
 static void
 append_reply (ChutesHistory *history,
@@ -47,8 +31,8 @@ append_reply (ChutesHistory *history,
   chutes_message_set_model (reply, model);
   chutes_message_set_prices (reply, &prices);
   chutes_message_set_usage (reply, prompt_tokens, 0);
-  chutes_history_append_message_async (history, conversation_id, reply, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_append_message_async (history, conversation_id, reply, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   chutes_history_append_message_finish (history, result, &error);
   g_assert_no_error (error);
 }
@@ -72,26 +56,6 @@ shows_label (GtkWidget  *widget,
   return FALSE;
 }
 
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static void
 test_shows_history_and_frees (void)
 {
@@ -107,13 +71,13 @@ test_shows_history_and_frees (void)
   gint64 id;
 
   g_assert_no_error (error);
-  chutes_history_open_async (history, NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_open_async (history, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   g_assert_true (chutes_history_open_finish (history, result, &error));
   g_clear_object (&result);
 
-  chutes_history_create_conversation_async (history, "Spent", "model/a", NULL, store_result_cb, &slot);
-  result = wait_for (&slot);
+  chutes_history_create_conversation_async (history, "Spent", "model/a", NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
   summary = chutes_history_create_conversation_finish (history, result, &error);
   g_assert_no_error (error);
   id = chutes_chat_summary_get_id (summary);
@@ -135,7 +99,7 @@ test_shows_history_and_frees (void)
   g_assert_true (shows_label (GTK_WIDGET (window), "model/<b>b</b>"));
 
   /* Today's bar is the last one, and says so. */
-  chart = find_widget (GTK_WIDGET (window), CHUTES_TYPE_SPENDING_CHART);
+  chart = chutes_test_find_widget (GTK_WIDGET (window), CHUTES_TYPE_SPENDING_CHART);
   g_assert_nonnull (chart);
   {
     g_autofree char *bar = chutes_spending_chart_dup_bar_text (CHUTES_SPENDING_CHART (chart),
