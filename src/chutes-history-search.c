@@ -92,6 +92,29 @@ match_ranges_fn (const Fts5ExtensionApi  *api,
   g_array_unref (state.ranges);
 }
 
+/* chutes_first_of_conversation(seen, conversation_id): 1 the first time
+ * a statement meets @conversation_id, 0 after. @seen is a GHashTable of
+ * gint64 bound with sqlite3_bind_pointer() as SEEN_POINTER_TYPE. */
+#define SEEN_POINTER_TYPE "chutes_seen_conversations"
+
+static void
+first_of_conversation_fn (sqlite3_context  *context,
+                          int               n_values,
+                          sqlite3_value   **values)
+{
+  GHashTable *seen = sqlite3_value_pointer (values[0], SEEN_POINTER_TYPE);
+  gint64 id = sqlite3_value_int64 (values[1]);
+
+  if (seen == NULL || g_hash_table_contains (seen, &id))
+    {
+      sqlite3_result_int (context, 0);
+      return;
+    }
+
+  g_hash_table_add (seen, g_memdup2 (&id, sizeof id));
+  sqlite3_result_int (context, 1);
+}
+
 int
 _chutes_history_register_match_ranges (sqlite3 *db)
 {
@@ -111,7 +134,12 @@ _chutes_history_register_match_ranges (sqlite3 *db)
   if (api == NULL || api->iVersion < 2)
     return SQLITE_ERROR;
 
-  return api->xCreateFunction (api, "chutes_match_ranges", NULL, match_ranges_fn, NULL);
+  rc = api->xCreateFunction (api, "chutes_match_ranges", NULL, match_ranges_fn, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  return sqlite3_create_function (db, "chutes_first_of_conversation", 2, SQLITE_UTF8, NULL,
+                                  first_of_conversation_fn, NULL, NULL);
 }
 
 /* Searching */
@@ -191,6 +219,7 @@ hit_row_free (HitRow *row)
 typedef struct
 {
   char      *query;
+  guint      max_conversations;  /* 0: every hit, else its newest hit each */
   GPtrArray *rows;       /* of HitRow */
 } SearchData;
 
@@ -202,6 +231,88 @@ search_data_free (SearchData *data)
   g_free (data);
 }
 
+/* Reads the hits a query returns into data->rows, at most @limit (0: no
+ * limit). */
+static gboolean
+read_hits (sqlite3       *db,
+           sqlite3_stmt  *stmt,
+           SearchData    *data,
+           guint          limit,
+           GError       **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HitRow *row;
+      const int *pairs = sqlite3_column_blob (stmt, 6);
+      guint n_pairs = sqlite3_column_bytes (stmt, 6) / (2 * sizeof (int));
+      g_autofree ChutesByteRange *ranges = NULL;
+
+      /* Rows without ranges are hits left out (see
+       * search_conversations_run()). */
+      if (sqlite3_column_type (stmt, 6) == SQLITE_NULL)
+        continue;
+
+      row = g_new0 (HitRow, 1);
+      ranges = g_new0 (ChutesByteRange, MAX (n_pairs, 1));
+      for (guint i = 0; i < n_pairs; i++)
+        {
+          ranges[i].start = MAX (pairs[2 * i], 0);
+          ranges[i].end = MAX (pairs[2 * i + 1], 0);
+        }
+
+      row->message_id = sqlite3_column_int64 (stmt, 0);
+      row->conversation_id = sqlite3_column_int64 (stmt, 1);
+      row->title = _chutes_history_column_dup (stmt, 2);
+      row->role = _chutes_history_column_role (stmt, 3);
+      row->created_at = sqlite3_column_int64 (stmt, 4);
+      row->snippet = _chutes_search_hit_make_snippet ((const char *)sqlite3_column_text (stmt, 5),
+                                                      ranges, n_pairs, &row->ranges);
+      g_ptr_array_add (data->rows, row);
+      if (limit > 0 && data->rows->len >= limit)
+        return TRUE;
+    }
+
+  return _chutes_history_read_to_end (db, rc, error);
+}
+
+/* The newest hit of each conversation, newest first, walking at most
+ * CHUTES_HISTORY_MAX_SCANNED_HITS hits: a word found in thousands of
+ * messages still names many conversations, at a bounded cost. Matched
+ * ranges are worked out only for those hits (a CASE is lazy): a prefix
+ * query costs FTS5 a merge of every word it begins, so a second query per
+ * hit would cost far more. */
+static gboolean
+search_conversations_run (sqlite3     *db,
+                          SearchData  *data,
+                          GError     **error)
+{
+  g_autoptr(ChutesHistoryStatement) stmt = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  guint limit = MIN (data->max_conversations, CHUTES_HISTORY_MAX_HITS);
+
+  stmt = _chutes_history_prepare (db,
+                                  "SELECT m.id, m.conversation_id, c.title, m.role, m.created_at,"
+                                  "       m.content, CASE WHEN"
+                                  "        chutes_first_of_conversation (?2, m.conversation_id)"
+                                  "        THEN chutes_match_ranges (messages_fts) END"
+                                  " FROM messages_fts"
+                                  " JOIN messages AS m ON m.id = messages_fts.rowid"
+                                  " JOIN conversations AS c ON c.id = m.conversation_id"
+                                  " WHERE messages_fts MATCH ?1"
+                                  " ORDER BY messages_fts.rowid DESC LIMIT ?3",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  _chutes_history_bind_text (stmt, 1, data->query);
+  sqlite3_bind_pointer (stmt, 2, seen, SEEN_POINTER_TYPE, NULL);
+  sqlite3_bind_int (stmt, 3, CHUTES_HISTORY_MAX_SCANNED_HITS);
+
+  return read_hits (db, stmt, data, limit, error);
+}
+
 static gboolean
 search_run (sqlite3           *db,
             ChutesHistoryJob  *job,
@@ -209,11 +320,13 @@ search_run (sqlite3           *db,
 {
   SearchData *data = job->data;
   g_autoptr(ChutesHistoryStatement) stmt = NULL;
-  int rc;
 
   data->rows = g_ptr_array_new_with_free_func ((GDestroyNotify)hit_row_free);
   if (data->query == NULL)
     return TRUE;
+
+  if (data->max_conversations > 0)
+    return search_conversations_run (db, data, error);
 
   stmt = _chutes_history_prepare (db,
                                   "SELECT m.id, m.conversation_id, c.title, m.role, m.created_at,"
@@ -232,30 +345,7 @@ search_run (sqlite3           *db,
   _chutes_history_bind_text (stmt, 1, data->query);
   sqlite3_bind_int (stmt, 2, CHUTES_HISTORY_MAX_HITS);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      HitRow *row = g_new0 (HitRow, 1);
-      const int *pairs = sqlite3_column_blob (stmt, 6);
-      guint n_pairs = sqlite3_column_bytes (stmt, 6) / (2 * sizeof (int));
-      g_autofree ChutesByteRange *ranges = g_new0 (ChutesByteRange, MAX (n_pairs, 1));
-
-      for (guint i = 0; i < n_pairs; i++)
-        {
-          ranges[i].start = MAX (pairs[2 * i], 0);
-          ranges[i].end = MAX (pairs[2 * i + 1], 0);
-        }
-
-      row->message_id = sqlite3_column_int64 (stmt, 0);
-      row->conversation_id = sqlite3_column_int64 (stmt, 1);
-      row->title = _chutes_history_column_dup (stmt, 2);
-      row->role = _chutes_history_column_role (stmt, 3);
-      row->created_at = sqlite3_column_int64 (stmt, 4);
-      row->snippet = _chutes_search_hit_make_snippet ((const char *)sqlite3_column_text (stmt, 5),
-                                                      ranges, n_pairs, &row->ranges);
-      g_ptr_array_add (data->rows, row);
-    }
-
-  return _chutes_history_read_to_end (db, rc, error);
+  return read_hits (db, stmt, data, 0, error);
 }
 
 static void
@@ -282,12 +372,14 @@ search_done (ChutesHistory    *self,
   job->result_free = g_object_unref;
 }
 
-void
-chutes_history_search_async (ChutesHistory       *self,
-                             const char          *text,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+static void
+queue_search (ChutesHistory       *self,
+              gpointer             source_tag,
+              const char          *text,
+              guint                max_conversations,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
 {
   SearchData *data;
 
@@ -297,9 +389,34 @@ chutes_history_search_async (ChutesHistory       *self,
 
   data = g_new0 (SearchData, 1);
   data->query = build_match_query (text);
-  _chutes_history_queue_job (self, chutes_history_search_async, cancellable, callback, user_data,
+  data->max_conversations = max_conversations;
+  _chutes_history_queue_job (self, source_tag, cancellable, callback, user_data,
                              search_run, search_done, data, (GDestroyNotify)search_data_free,
                              CHUTES_HISTORY_JOB_RETURNS_POINTER);
+}
+
+void
+chutes_history_search_async (ChutesHistory       *self,
+                             const char          *text,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  queue_search (self, chutes_history_search_async, text, 0, cancellable, callback, user_data);
+}
+
+void
+chutes_history_search_conversations_async (ChutesHistory       *self,
+                                           const char          *text,
+                                           guint                max_conversations,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (max_conversations > 0);
+
+  queue_search (self, chutes_history_search_async, text, max_conversations,
+                cancellable, callback, user_data);
 }
 
 GListModel *

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 /* At most this many hits are returned by a search. */
 #define CHUTES_HISTORY_MAX_HITS 200
+/* chutes_history_search_conversations_async() looks at this many of the
+ * newest hits at most. */
+#define CHUTES_HISTORY_MAX_SCANNED_HITS 4000
 
 /**
  * ChutesChatSettings:
@@ -288,6 +291,17 @@ void                chutes_history_search_async        (ChutesHistory        *se
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
+/* The same words, but only the newest hit of each conversation, for at
+ * most @max_conversations conversations (and CHUTES_HISTORY_MAX_HITS),
+ * newest first, among the newest CHUTES_HISTORY_MAX_SCANNED_HITS hits:
+ * what GNOME Shell's search shows. Finish with
+ * chutes_history_search_finish(). */
+void                chutes_history_search_conversations_async (ChutesHistory       *self,
+                                                               const char          *text,
+                                                               guint                max_conversations,
+                                                               GCancellable        *cancellable,
+                                                               GAsyncReadyCallback  callback,
+                                                               gpointer             user_data);
 /* Returns a GListModel of ChutesSearchHit. */
 GListModel         *chutes_history_search_finish       (ChutesHistory        *self,
                                                         GAsyncResult         *result,

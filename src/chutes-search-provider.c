@@ -495,7 +495,9 @@ chutes_search_provider_search (ChutesSearchProvider  *self,
     }
 
   text = g_strjoinv (" ", terms);
-  chutes_history_search_async (self->history, text, self->cancellable, search_cb, search);
+  chutes_history_search_conversations_async (self->history, text,
+                                             CHUTES_SEARCH_PROVIDER_MAX_RESULTS,
+                                             self->cancellable, search_cb, search);
 }
 
 /* D-Bus -------------------------------------------------------------------- */

@@ -204,6 +204,27 @@ test_finds_message_text (Fixture       *f,
 }
 
 static void
+test_common_word (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *terms[] = { "zebra", NULL };
+  g_auto(GStrv) ids = NULL;
+  g_autofree char *newest = NULL;
+  gint64 newest_message_id = 0;
+
+  /* More hits in the newest conversation than a search returns: the
+   * older conversation that mentions the word once is still found. */
+  for (guint i = 0; i < CHUTES_HISTORY_MAX_HITS + 50; i++)
+    newest_message_id = append_message (f->history, f->zebra_new_id, "Another zebra, look");
+
+  ids = initial_result_set (f, terms);
+  newest = result_id (f->zebra_new_id, newest_message_id);
+  g_assert_cmpuint (g_strv_length (ids), ==, 2);
+  g_assert_cmpstr (ids[0], ==, newest);
+  g_assert_true (g_str_has_prefix (ids[1], "1:"));
+}
+
+static void
 test_finds_title (Fixture       *f,
                   gconstpointer  data)
 {
@@ -464,6 +485,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/search-provider/initial/finds-message-text", test_finds_message_text);
+  ADD ("/search-provider/initial/common-word", test_common_word);
   ADD ("/search-provider/initial/finds-title", test_finds_title);
   ADD ("/search-provider/initial/nothing-found", test_nothing_found);
   ADD ("/search-provider/subsearch/narrows-previous", test_subsearch_narrows);
