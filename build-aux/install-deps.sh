@@ -12,7 +12,7 @@ set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
-  libjson-glib-dev libsecret-1-dev libsqlite3-dev libmd4c-dev libgtksourceview-5-dev
+  libjson-glib-dev libgdk-pixbuf-2.0-dev webp-pixbuf-loader libsecret-1-dev libsqlite3-dev libmd4c-dev libgtksourceview-5-dev
   desktop-file-utils appstream gnome-keyring
   xdg-utils"
 # x11-utils: xmessage, the other window that takes the focus in ui-export-notify.

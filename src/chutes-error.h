@@ -43,6 +43,7 @@ typedef enum
   CHUTES_ERROR_NETWORK,             /* could not reach the host at all */
   CHUTES_ERROR_KEYRING_UNAVAILABLE, /* no Secret Service / portal */
   CHUTES_ERROR_KEYRING_LOCKED,      /* keyring locked and not unlocked */
+  CHUTES_ERROR_ATTACHMENT,          /* a file that cannot be attached or sent */
 } ChutesError;
 
 GQuark  chutes_error_quark          (void);
