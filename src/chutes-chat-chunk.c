@@ -398,7 +398,8 @@ message_is_sent (ChutesMessage *message)
 {
   const char *content = chutes_message_get_content (message);
 
-  if (content == NULL || content[0] == '\0')
+  if ((content == NULL || content[0] == '\0') &&
+      g_list_model_get_n_items (chutes_message_get_attachments (message)) == 0)
     return FALSE;
 
   if (chutes_message_get_role (message) == CHUTES_MESSAGE_ROLE_ASSISTANT)
@@ -418,6 +419,61 @@ message_is_sent (ChutesMessage *message)
     }
 
   return TRUE;
+}
+
+/* A message with attachments as OpenAI content parts: the typed text and
+ * the text files in one text part, then an image_url part per image. */
+static void
+add_content_parts (JsonBuilder   *builder,
+                   ChutesMessage *message)
+{
+  GListModel *attachments = chutes_message_get_attachments (message);
+  guint n = g_list_model_get_n_items (attachments);
+  g_autoptr(GString) text = g_string_new (chutes_message_get_content (message));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ChutesAttachment) attachment = g_list_model_get_item (attachments, i);
+      g_autofree char *fenced = chutes_attachment_dup_fenced_text (attachment);
+
+      if (fenced == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, "\n\n");
+      g_string_append (text, fenced);
+    }
+
+  json_builder_begin_array (builder);
+
+  if (text->len > 0)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "text");
+      json_builder_set_member_name (builder, "text");
+      json_builder_add_string_value (builder, text->str);
+      json_builder_end_object (builder);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ChutesAttachment) attachment = g_list_model_get_item (attachments, i);
+      g_autofree char *uri = chutes_attachment_dup_data_uri (attachment);
+
+      if (uri == NULL)
+        continue;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "image_url");
+      json_builder_set_member_name (builder, "image_url");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, uri);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+    }
+
+  json_builder_end_array (builder);
 }
 
 char *
@@ -463,7 +519,10 @@ chutes_chat_stream_build_request_body (const char *model,
       json_builder_add_string_value (builder,
                                      chutes_message_role_to_string (chutes_message_get_role (message)));
       json_builder_set_member_name (builder, "content");
-      json_builder_add_string_value (builder, chutes_message_get_content (message));
+      if (g_list_model_get_n_items (chutes_message_get_attachments (message)) > 0)
+        add_content_parts (builder, message);
+      else
+        json_builder_add_string_value (builder, chutes_message_get_content (message));
       json_builder_end_object (builder);
     }
 

@@ -28,6 +28,7 @@ struct _ChutesMessage
   double               cost;
   gint64               id;
   gint64               created_at;
+  GListStore          *attachments;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesMessage, chutes_message, G_TYPE_OBJECT)
@@ -46,6 +47,7 @@ enum {
   PROP_COST,
   PROP_ID,
   PROP_CREATED_AT,
+  PROP_ATTACHMENTS,
   N_PROPS
 };
 
@@ -135,6 +137,7 @@ chutes_message_finalize (GObject *object)
   g_string_free (self->reasoning, TRUE);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->model, g_free);
+  g_clear_object (&self->attachments);
 
   G_OBJECT_CLASS (chutes_message_parent_class)->finalize (object);
 }
@@ -195,6 +198,10 @@ chutes_message_get_property (GObject    *object,
 
     case PROP_CREATED_AT:
       g_value_set_int64 (value, self->created_at);
+      break;
+
+    case PROP_ATTACHMENTS:
+      g_value_set_object (value, self->attachments);
       break;
 
     default:
@@ -346,12 +353,20 @@ chutes_message_class_init (ChutesMessageClass *klass)
                          G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_ATTACHMENTS] =
+    g_param_spec_object ("attachments", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
+                         (G_PARAM_READABLE |
+                          G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 chutes_message_init (ChutesMessage *self)
 {
+  self->attachments = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
   self->content = g_string_new (NULL);
   self->reasoning = g_string_new (NULL);
   self->status = CHUTES_MESSAGE_STATUS_COMPLETE;
@@ -653,4 +668,39 @@ chutes_message_set_created_at (ChutesMessage *self,
 
   self->created_at = created_at;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CREATED_AT]);
+}
+
+GListModel *
+chutes_message_get_attachments (ChutesMessage *self)
+{
+  g_return_val_if_fail (CHUTES_IS_MESSAGE (self), NULL);
+
+  return G_LIST_MODEL (self->attachments);
+}
+
+void
+chutes_message_set_attachments (ChutesMessage *self,
+                                GListModel    *attachments)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n_before;
+
+  g_return_if_fail (CHUTES_IS_MESSAGE (self));
+  g_return_if_fail (attachments == NULL || G_IS_LIST_MODEL (attachments));
+
+  /* Copied, so the composer can clear its own list once it has sent. */
+  for (guint i = 0; attachments && i < g_list_model_get_n_items (attachments); i++)
+    {
+      gpointer item = g_list_model_get_item (attachments, i);
+
+      g_return_if_fail (CHUTES_IS_ATTACHMENT (item));
+      g_ptr_array_add (items, item);
+    }
+
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+  if (n_before == 0 && items->len == 0)
+    return;
+
+  g_list_store_splice (self->attachments, 0, n_before, items->pdata, items->len);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ATTACHMENTS]);
 }

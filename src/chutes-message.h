@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "chutes-attachment.h"
 #include "chutes-cost.h"
 
 G_BEGIN_DECLS
@@ -86,6 +87,13 @@ void                 chutes_message_set_id            (ChutesMessage       *self
 gint64               chutes_message_get_created_at    (ChutesMessage       *self);
 void                 chutes_message_set_created_at    (ChutesMessage       *self,
                                                        gint64               created_at);
+
+/* The files attached to the message (of ChutesAttachment; never NULL,
+ * owned by the message). Setting copies the list (NULL empties it) and
+ * notifies "attachments". */
+GListModel          *chutes_message_get_attachments   (ChutesMessage       *self);
+void                 chutes_message_set_attachments   (ChutesMessage       *self,
+                                                       GListModel          *attachments);
 
 const char          *chutes_message_role_to_string    (ChutesMessageRole    role);
 

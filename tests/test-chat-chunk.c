@@ -622,6 +622,64 @@ test_message_long_reply_is_cheap (void)
   g_assert_cmpuint (copied, <=, 4 * length);
 }
 
+static void
+test_request_body_attachments (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  g_autoptr(GListStore) files = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+  g_autoptr(GListStore) only_image = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+  g_autoptr(ChutesMessage) user = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "What is wrong?");
+  g_autoptr(ChutesMessage) answer = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "A typo.");
+  g_autoptr(ChutesMessage) picture = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "");
+  g_autoptr(ChutesMessage) plain = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "Thanks");
+  g_autoptr(GBytes) png = g_bytes_new_static ("\x89PNG", 4);
+  g_autoptr(GBytes) jpeg = g_bytes_new_static ("\xff\xd8\xff", 3);
+  g_autoptr(GBytes) code = g_bytes_new_static ("int x = `y`;\n", 13);
+  g_autoptr(ChutesAttachment) shot = chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, "shot.png",
+                                                                  "image/png", png, 640, 480);
+  g_autoptr(ChutesAttachment) photo = chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, "cat.jpg",
+                                                                   "image/jpeg", jpeg, 30, 20);
+  g_autoptr(ChutesAttachment) source = chutes_attachment_new_stored (CHUTES_ATTACHMENT_TEXT, "x.c",
+                                                                    "text/x-csrc", code, 0, 0);
+  g_autofree char *body = NULL;
+  g_autoptr(JsonNode) expected = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_list_store_append (files, shot);
+  g_list_store_append (files, source);
+  g_list_store_append (files, photo);
+  chutes_message_set_attachments (user, G_LIST_MODEL (files));
+  /* The message keeps its own list. */
+  g_list_store_remove_all (files);
+  g_assert_cmpuint (g_list_model_get_n_items (chutes_message_get_attachments (user)), ==, 3);
+
+  g_list_store_append (only_image, photo);
+  chutes_message_set_attachments (picture, G_LIST_MODEL (only_image));
+
+  g_list_store_append (store, user);
+  g_list_store_append (store, answer);
+  g_list_store_append (store, picture);
+  g_list_store_append (store, plain);
+
+  body = chutes_chat_stream_build_body ("org/VL", G_LIST_MODEL (store));
+  root = json_from_string (body, NULL);
+  expected = json_from_string (
+    "{\"model\": \"org/VL\", \"messages\": ["
+    " {\"role\": \"user\", \"content\": ["
+    "   {\"type\": \"text\", \"text\": \"What is wrong?\\n\\nx.c\\n```\\nint x = `y`;\\n```\"},"
+    "   {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,iVBORw==\"}},"
+    "   {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/jpeg;base64,/9j/\"}}]},"
+    " {\"role\": \"assistant\", \"content\": \"A typo.\"},"
+    " {\"role\": \"user\", \"content\": ["
+    "   {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/jpeg;base64,/9j/\"}}]},"
+    " {\"role\": \"user\", \"content\": \"Thanks\"}],"
+    " \"stream\": true}", NULL);
+  g_assert_nonnull (root);
+  g_assert_nonnull (expected);
+  if (!json_node_equal (root, expected))
+    g_error ("Unexpected body: %s", body);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -642,6 +700,7 @@ main (int   argc,
   g_test_add_func ("/model/absurd-numbers-are-unknown", test_model_absurd_numbers);
   g_test_add_func ("/chat-chunk/clear-twice-is-safe", test_clear_is_idempotent);
   g_test_add_func ("/chat-chunk/request-body-holds-the-conversation", test_request_body);
+  g_test_add_func ("/chat-chunk/request-body-attachments-as-content-parts", test_request_body_attachments);
   g_test_add_func ("/message/notifies-once-per-change", test_message_notifies_once_per_change);
   g_test_add_func ("/message/long-reply-appends-cheaply", test_message_long_reply_is_cheap);
   g_test_add_func ("/model/full-entry-is-read", test_model_full_entry);
