@@ -341,12 +341,12 @@ send_action (GtkWidget  *widget,
 
       gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
       gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
-      chutes_conversation_edit_async (self->conversation, editing, text, NULL,
+      chutes_conversation_edit_async (self->conversation, editing, text, NULL, NULL,
                                       send_cb, g_object_ref (self));
       return;
     }
 
-  chutes_conversation_send_async (self->conversation, text, NULL, send_cb, g_object_ref (self));
+  chutes_conversation_send_async (self->conversation, text, NULL, NULL, send_cb, g_object_ref (self));
 }
 
 static void

@@ -605,12 +605,38 @@ set_reply_prices (ChutesConversation *self,
   chutes_message_set_prices (reply, &prices);
 }
 
-/* Starts the next turn: appends @text as a user message when it is not
- * NULL, then asks for a reply to everything so far. */
+/* Whether @text with @attachments can go to the chat's model: the check
+ * comes before anything is appended or removed, so a refusal loses
+ * nothing. */
+static gboolean
+check_attachments (ChutesConversation  *self,
+                   GTask               *task,
+                   const char          *text,
+                   GListModel          *attachments)
+{
+  g_autoptr(ChutesModelInfo) info = NULL;
+  GError *error = NULL;
+
+  if (attachments == NULL || g_list_model_get_n_items (attachments) == 0)
+    return TRUE;
+
+  if (self->models != NULL && self->model != NULL)
+    info = chutes_model_info_find (self->models, self->model);
+
+  if (chutes_attachments_check_model (attachments, text, info, &error))
+    return TRUE;
+
+  g_task_return_error (task, error);
+  return FALSE;
+}
+
+/* Starts the next turn: appends @text (and @attachments) as a user message
+ * when it is not NULL, then asks for a reply to everything so far. */
 static void
 start_turn (ChutesConversation  *self,
             GTask               *task,
             const char          *text,
+            GListModel          *attachments,
             GCancellable        *cancellable)
 {
   SendData *data;
@@ -637,6 +663,7 @@ start_turn (ChutesConversation  *self,
     {
       g_autoptr(ChutesMessage) question = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, text);
 
+      chutes_message_set_attachments (question, attachments);
       g_list_store_append (self->messages, question);
     }
 
@@ -704,6 +731,7 @@ new_turn_task (ChutesConversation  *self,
 void
 chutes_conversation_send_async (ChutesConversation  *self,
                                 const char          *text,
+                                GListModel          *attachments,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
@@ -712,10 +740,13 @@ chutes_conversation_send_async (ChutesConversation  *self,
 
   g_return_if_fail (CHUTES_IS_CONVERSATION (self));
   g_return_if_fail (text != NULL);
+  g_return_if_fail (attachments == NULL || G_IS_LIST_MODEL (attachments));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = new_turn_task (self, chutes_conversation_send_async, callback, user_data);
-  start_turn (self, task, text, cancellable);
+  if (self->task == NULL && !check_attachments (self, task, text, attachments))
+    return;
+  start_turn (self, task, text, attachments, cancellable);
 }
 
 /* Index of @message in the conversation, or -1. */
@@ -794,13 +825,14 @@ chutes_conversation_regenerate_async (ChutesConversation  *self,
       g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
     }
 
-  start_turn (self, task, NULL, cancellable);
+  start_turn (self, task, NULL, NULL, cancellable);
 }
 
 void
 chutes_conversation_edit_async (ChutesConversation  *self,
                                 ChutesMessage       *message,
                                 const char          *text,
+                                GListModel          *attachments,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
@@ -812,6 +844,7 @@ chutes_conversation_edit_async (ChutesConversation  *self,
   g_return_if_fail (CHUTES_IS_CONVERSATION (self));
   g_return_if_fail (CHUTES_IS_MESSAGE (message));
   g_return_if_fail (text != NULL);
+  g_return_if_fail (attachments == NULL || G_IS_LIST_MODEL (attachments));
 
   task = new_turn_task (self, chutes_conversation_edit_async, callback, user_data);
 
@@ -830,12 +863,15 @@ chutes_conversation_edit_async (ChutesConversation  *self,
       return;
     }
 
+  if (!check_attachments (self, task, text, attachments))
+    return;
+
   /* The edited question replaces the old one and everything after it. */
   chutes_conversation_forget_from (self, message);
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_list_store_splice (self->messages, position, n_items - position, NULL, 0);
 
-  start_turn (self, task, text, cancellable);
+  start_turn (self, task, text, attachments, cancellable);
 }
 
 gboolean

@@ -37,8 +37,11 @@ double              chutes_conversation_get_cost      (ChutesConversation *self)
  * "thinking" is kept but not sent. TRUE when the list does not say. */
 gboolean            chutes_conversation_offers_thinking (ChutesConversation *self);
 
-/* Appends a user message with @text and a streaming assistant message, and
- * sends the whole conversation so far. Gets the access token from the
+/* Appends a user message with @text and @attachments (of ChutesAttachment,
+ * copied; NULL: none) and a streaming assistant message, and sends the
+ * whole conversation so far. Attachments the chat's model cannot take
+ * (chutes_attachments_check_model()) fail the task with
+ * CHUTES_ERROR_ATTACHMENT before anything is appended. Gets the access token from the
  * account; on a 401 before anything arrived, refreshes once
  * (chutes_account_refresh_async) and retries once. On failure the
  * assistant message keeps its partial text, becomes FAILED and holds the
@@ -46,6 +49,7 @@ gboolean            chutes_conversation_offers_thinking (ChutesConversation *sel
  * reply is complete, failed or stopped (stopping is not an error). */
 void                chutes_conversation_send_async    (ChutesConversation *self,
                                                        const char         *text,
+                                                       GListModel         *attachments,
                                                        GCancellable       *cancellable,
                                                        GAsyncReadyCallback callback,
                                                        gpointer            user_data);
@@ -54,7 +58,8 @@ gboolean            chutes_conversation_send_finish   (ChutesConversation *self,
                                                        GError            **error);
 
 /* Asks again: drops @reply (NULL: the last reply) and everything after it,
- * then sends the conversation up to the question before it. Finish with
+ * then sends the conversation up to the question before it (with the
+ * attachments of its messages). Finish with
  * chutes_conversation_turn_finish(). */
 void                chutes_conversation_regenerate_async (ChutesConversation *self,
                                                           ChutesMessage      *reply,
@@ -63,10 +68,12 @@ void                chutes_conversation_regenerate_async (ChutesConversation *se
                                                           gpointer            user_data);
 
 /* Replaces the user message @message, and everything after it, with a
- * question @text, then sends. Finish with chutes_conversation_turn_finish(). */
+ * question @text and @attachments (checked as by send, before anything is
+ * removed), then sends. Finish with chutes_conversation_turn_finish(). */
 void                chutes_conversation_edit_async    (ChutesConversation *self,
                                                        ChutesMessage      *message,
                                                        const char         *text,
+                                                       GListModel         *attachments,
                                                        GCancellable       *cancellable,
                                                        GAsyncReadyCallback callback,
                                                        gpointer            user_data);

@@ -95,7 +95,7 @@ send_and_wait (Fixture      *fixture,
                Send         *send)
 {
   memset (send, 0, sizeof *send);
-  chutes_conversation_send_async (fixture->conversation, text, cancellable, send_cb, send);
+  chutes_conversation_send_async (fixture->conversation, text, NULL, cancellable, send_cb, send);
   g_assert_true (chutes_conversation_get_busy (fixture->conversation));
   chutes_test_wait_for (&send->done, 30);
   g_assert_false (chutes_conversation_get_busy (fixture->conversation));
@@ -227,8 +227,8 @@ test_one_send_at_a_time (Fixture       *fixture,
   Send first = { FALSE, };
   Send second = { FALSE, };
 
-  chutes_conversation_send_async (fixture->conversation, "One", NULL, send_cb, &first);
-  chutes_conversation_send_async (fixture->conversation, "Two", NULL, send_cb, &second);
+  chutes_conversation_send_async (fixture->conversation, "One", NULL, NULL, send_cb, &first);
+  chutes_conversation_send_async (fixture->conversation, "Two", NULL, NULL, send_cb, &second);
   chutes_test_wait_for (&second.done, 10);
   g_assert_error (second.error, G_IO_ERROR, G_IO_ERROR_PENDING);
   g_assert_false (first.done);
