@@ -347,6 +347,18 @@ chutes_test_mock_get_stat (ChutesTestMock *mock,
   return json_object_get_int_member (stats, name);
 }
 
+JsonObject *
+chutes_test_mock_get_last_chat (ChutesTestMock *mock)
+{
+  g_autofree char *url = g_strconcat (mock->url, "/_mock/last-chat", NULL);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = send_blocking (session, msg);
+
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  return parse_object (body);
+}
+
 gboolean
 chutes_test_mock_token_is_active (ChutesTestMock *mock,
                                   const char     *token)

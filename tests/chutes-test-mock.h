@@ -45,6 +45,8 @@ void            chutes_test_mock_control            (ChutesTestMock *mock,
 gint64          chutes_test_mock_get_stat           (ChutesTestMock *mock,
                                                      const char     *name);
 /* POST /idp/token/introspect: is @token still active? */
+/* The body of the last chat request the mock received, as JSON. */
+JsonObject     *chutes_test_mock_get_last_chat      (ChutesTestMock *mock);
 gboolean        chutes_test_mock_token_is_active    (ChutesTestMock *mock,
                                                      const char     *token);
 

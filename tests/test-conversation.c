@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 
 #include "chutes-chat-stream.h"
@@ -637,6 +638,171 @@ test_thinking_offered (Fixture       *fixture,
   g_assert_true (chutes_conversation_offers_thinking (fixture->conversation));
 }
 
+#define VISION_MODEL "unsloth/gemma-3-27b-it"
+#define TEXT_MODEL   "Qwen/Qwen3-235B-A22B"
+
+/* A real 64x48 PNG, as chutes_attachment_new_from_*() would give. */
+static ChutesAttachment *
+png_attachment (const char *name)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 48);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  char *buffer;
+  gsize size;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ccff);
+  gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, NULL);
+  g_assert_no_error (error);
+  bytes = g_bytes_new_take (buffer, size);
+  return chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, name, "image/png", bytes, 64, 48);
+}
+
+static ChutesAttachment *
+text_attachment (const char *name,
+                 const char *text)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+  return chutes_attachment_new_stored (CHUTES_ATTACHMENT_TEXT, name, "text/plain", bytes, 0, 0);
+}
+
+/* The content parts of the first user message of the last request. */
+static JsonArray *
+last_chat_parts (Fixture *fixture,
+                 guint    position)
+{
+  g_autoptr(JsonObject) body = chutes_test_mock_get_last_chat (fixture->mock);
+  JsonArray *messages = json_object_get_array_member (body, "messages");
+  JsonObject *message = json_array_get_object_element (messages, position);
+
+  g_assert_cmpstr (json_object_get_string_member (message, "role"), ==, "user");
+  return json_array_ref (json_object_get_array_member (message, "content"));
+}
+
+static void
+send_with_attachments (Fixture    *fixture,
+                       const char *text,
+                       GListModel *attachments,
+                       Send       *send)
+{
+  memset (send, 0, sizeof *send);
+  chutes_conversation_send_async (fixture->conversation, text, attachments, NULL, send_cb, send);
+  chutes_test_wait_for (&send->done, 30);
+  g_assert_false (chutes_conversation_get_busy (fixture->conversation));
+}
+
+static void
+regenerate_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Send *send = user_data;
+
+  send->ok = chutes_conversation_turn_finish (CHUTES_CONVERSATION (object), result, &send->error);
+  send->done = TRUE;
+}
+
+static void
+test_attachments_sent_and_resent (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr(GListModel) models = list_models (fixture);
+  g_autoptr(GListStore) attachments = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+  g_autoptr(ChutesAttachment) image = png_attachment ("chart.png");
+  g_autoptr(ChutesAttachment) notes = text_attachment ("notes.md", "# Q3\nUp 4%\n");
+  g_autoptr(JsonArray) parts = NULL;
+  g_autoptr(JsonArray) again = NULL;
+  g_autofree char *data_uri = chutes_attachment_dup_data_uri (image);
+  ChutesMessage *question;
+  Send send;
+
+  chutes_conversation_set_models (fixture->conversation, models);
+  chutes_conversation_set_model (fixture->conversation, VISION_MODEL);
+  g_list_store_append (attachments, image);
+  g_list_store_append (attachments, notes);
+
+  send_with_attachments (fixture, "What does it show?", G_LIST_MODEL (attachments), &send);
+  g_assert_no_error (send.error);
+
+  /* What the gateway received: one text part, then the image. */
+  parts = last_chat_parts (fixture, 0);
+  g_assert_cmpuint (json_array_get_length (parts), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (parts, 0), "text"),
+                   ==, "What does it show?\n\nnotes.md\n```\n# Q3\nUp 4%\n```");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (json_array_get_object_element (parts, 1),
+                                                    "image_url"), "url"), ==, data_uri);
+  /* And the gateway saw a 64x48 PNG. */
+  g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 1)), ==,
+                   "You said: \"What does it show?\n\nnotes.md\n```\n# Q3\nUp 4%\n```\" with 1 image "
+                   "(64x48 image/png). This conversation has 1 message so far.");
+
+  question = get_message (fixture, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (chutes_message_get_attachments (question)), ==, 2);
+
+  /* Regenerating sends the same message, attachments and all. */
+  memset (&send, 0, sizeof send);
+  chutes_conversation_regenerate_async (fixture->conversation, NULL, NULL, regenerate_cb, &send);
+  chutes_test_wait_for (&send.done, 30);
+  g_assert_no_error (send.error);
+  again = last_chat_parts (fixture, 0);
+  g_assert_true (json_node_equal (json_array_get_element (parts, 1), json_array_get_element (again, 1)));
+  g_assert_cmpuint (json_array_get_length (again), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (chutes_conversation_get_messages (fixture->conversation)), ==, 2);
+}
+
+static void
+test_attachments_refused_lose_nothing (Fixture       *fixture,
+                                       gconstpointer  user_data)
+{
+  g_autoptr(GListModel) models = list_models (fixture);
+  g_autoptr(GListStore) attachments = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+  g_autoptr(ChutesAttachment) image = png_attachment ("cat.png");
+  GListModel *messages = chutes_conversation_get_messages (fixture->conversation);
+  gint64 requests;
+  Send send;
+
+  g_list_store_append (attachments, image);
+  chutes_conversation_set_models (fixture->conversation, models);
+  chutes_conversation_set_model (fixture->conversation, TEXT_MODEL);
+
+  send_and_wait (fixture, "Hello", NULL, &send);
+  g_assert_no_error (send.error);
+  requests = chutes_test_mock_get_stat (fixture->mock, "chat_requests");
+
+  /* The models list says this one reads text only: refused here, before
+   * a request, and the conversation is as it was. */
+  send_with_attachments (fixture, "What is this?", G_LIST_MODEL (attachments), &send);
+  g_assert_error (send.error, CHUTES_ERROR, CHUTES_ERROR_ATTACHMENT);
+  g_assert_nonnull (strstr (send.error->message, TEXT_MODEL " takes text only"));
+  g_clear_error (&send.error);
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
+  g_assert_cmpint (chutes_test_mock_get_stat (fixture->mock, "chat_requests"), ==, requests);
+  /* The caller's list is untouched, for the composer to keep. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (attachments)), ==, 1);
+
+  /* Editing refuses the same way, and keeps the question it would replace. */
+  memset (&send, 0, sizeof send);
+  chutes_conversation_edit_async (fixture->conversation, get_message (fixture, 0), "This?",
+                                  G_LIST_MODEL (attachments), NULL, regenerate_cb, &send);
+  chutes_test_wait_for (&send.done, 30);
+  g_assert_error (send.error, CHUTES_ERROR, CHUTES_ERROR_ATTACHMENT);
+  g_clear_error (&send.error);
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
+  g_assert_cmpstr (chutes_message_get_content (get_message (fixture, 0)), ==, "Hello");
+
+  /* A model the list says nothing about is let through; its gateway
+   * refuses, and says so on the reply. */
+  chutes_conversation_set_model (fixture->conversation, MODEL);
+  send_with_attachments (fixture, "And this?", G_LIST_MODEL (attachments), &send);
+  g_assert_nonnull (send.error);
+  g_assert_nonnull (strstr (send.error->message, "does not support image input"));
+  g_assert_cmpint (chutes_message_get_status (get_message (fixture, 3)), ==,
+                   CHUTES_MESSAGE_STATUS_FAILED);
+  g_clear_error (&send.error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -658,6 +824,8 @@ main (int   argc,
   ADD ("huge-reply-is-cut-shown-and-saved", test_huge_reply_is_cut_and_saved);
   ADD ("each-reply-costs-its-usage-at-the-prices-it-was-sent-at", test_cost_of_replies);
   ADD ("thinking-offered-unless-the-model-list-says-no", test_thinking_offered);
+  ADD ("attachments-sent-as-parts-and-resent-on-regenerate", test_attachments_sent_and_resent);
+  ADD ("attachments-a-model-cannot-take-lose-nothing", test_attachments_refused_lose_nothing);
 
 #undef ADD
 

@@ -20,6 +20,7 @@ typedef void (*MockHandler) (MockServer        *self,
 
 static void mock_control (MockServer *self, SoupServerMessage *msg);
 static void mock_stats   (MockServer *self, SoupServerMessage *msg);
+static void mock_last_chat (MockServer *self, SoupServerMessage *msg);
 static void mock_index   (MockServer *self, SoupServerMessage *msg);
 
 static const struct
@@ -41,6 +42,7 @@ static const struct
   { "POST", "/v1/chat/completions",               mock_gateway_chat },
   { "POST", "/_mock/control",                     mock_control },
   { "GET",  "/_mock/stats",                       mock_stats },
+  { "GET",  "/_mock/last-chat",                   mock_last_chat },
 };
 
 static void
@@ -232,6 +234,24 @@ mock_stats (MockServer        *self,
   mock_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
+/* GET /_mock/last-chat: the body of the last POST /v1/chat/completions,
+ * as it arrived; null before the first. */
+static void
+mock_last_chat (MockServer        *self,
+                SoupServerMessage *msg)
+{
+  g_autofree char *text = NULL;
+
+  if (self->last_chat == NULL)
+    {
+      mock_reply_text (msg, SOUP_STATUS_OK, "application/json", "null");
+      return;
+    }
+
+  text = g_strndup (g_bytes_get_data (self->last_chat, NULL), g_bytes_get_size (self->last_chat));
+  mock_reply_text (msg, SOUP_STATUS_OK, "application/json", text);
+}
+
 /* GET /: a short page for a person who opens the server in a browser. */
 static void
 mock_index (MockServer        *self,
@@ -281,6 +301,7 @@ mock_server_free (MockServer *self)
   g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_clear_pointer (&self->failures, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
+  g_clear_pointer (&self->last_chat, g_bytes_unref);
   g_free (self->username);
   g_free (self);
 }

@@ -114,6 +114,7 @@ typedef struct
   GHashTable  *failures;         /* name → remaining count (-1: unlimited) */
   GRand       *rand;
   MockStats    stats;
+  GBytes      *last_chat;        /* the last chat request body, as received */
 } MockServer;
 
 /* mock-util.c: replies */
@@ -205,6 +206,14 @@ void        mock_gateway_models      (MockServer        *self,
                                       SoupServerMessage *msg);
 void        mock_gateway_chat        (MockServer        *self,
                                       SoupServerMessage *msg);
+
+/* mock-images.c */
+gboolean    mock_images_model_takes_images (const char        *extra);
+gboolean    mock_images_check        (SoupServerMessage *msg,
+                                      JsonArray         *messages,
+                                      const char        *model,
+                                      gboolean           takes_images);
+char       *mock_images_describe     (JsonObject        *message);
 
 /* mock-completion.c: the canned reply to one chat request */
 typedef struct

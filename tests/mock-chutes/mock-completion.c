@@ -154,6 +154,7 @@ mock_completion_new (MockServer *self,
   MockCompletion *reply = g_new0 (MockCompletion, 1);
   guint n = json_array_get_length (messages);
   g_autofree char *last_user = g_strdup ("");
+  g_autofree char *images = g_strdup ("");
   g_autofree char *quote = NULL;
   g_autofree char *words = filler_words (self->reply_words);
   g_autoptr(GPtrArray) content_pieces = NULL;
@@ -174,13 +175,15 @@ mock_completion_new (MockServer *self,
         {
           g_free (last_user);
           last_user = g_steal_pointer (&text);
+          g_free (images);
+          images = mock_images_describe (message);
         }
     }
 
   quote = g_utf8_substring (last_user, 0, MIN (g_utf8_strlen (last_user, -1), QUOTE_CHARS));
-  reply->content = g_strdup_printf ("You said: \"%s\". "
+  reply->content = g_strdup_printf ("You said: \"%s\"%s. "
                                     "This conversation has %u message%s so far.%s%s",
-                                    quote, n, n == 1 ? "" : "s",
+                                    quote, images, n, n == 1 ? "" : "s",
                                     *words != '\0' ? " " : "", words);
   /* Asking for "markdown" shows what a formatted reply looks like. */
   {

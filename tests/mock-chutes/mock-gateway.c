@@ -349,6 +349,8 @@ mock_gateway_chat (MockServer        *self,
   const char *bearer;
 
   self->stats.chat_requests++;
+  g_clear_pointer (&self->last_chat, g_bytes_unref);
+  self->last_chat = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     body = json_node_get_object (root);
   model = mock_json_get_string (body, "model");
@@ -403,6 +405,10 @@ mock_gateway_chat (MockServer        *self,
       mock_reply_detail (msg, SOUP_STATUS_NOT_FOUND, detail);
       return;
     }
+
+  if (!mock_images_check (msg, json_object_get_array_member (body, "messages"), base_model,
+                          mock_images_model_takes_images (models[find_model (base_model)].extra)))
+    return;
 
   if (self->quota_used >= self->quota_total)
     {
