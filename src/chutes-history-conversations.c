@@ -276,8 +276,16 @@ delete_conversation_run (sqlite3           *db,
   ConversationData *data = job->data;
   g_autoptr(ChutesHistoryStatement) stmt = NULL;
 
+  if (!_chutes_history_attachments_collect (db, job,
+                                            "SELECT DISTINCT a.hash FROM message_attachments a"
+                                            " JOIN messages m ON m.id = a.message_id"
+                                            " WHERE m.conversation_id = ?1",
+                                            data->id, error))
+    return FALSE;
+
   /* The messages go with it (ON DELETE CASCADE), and their index entries
-   * with them (the triggers fire for cascaded deletes). */
+   * and attachment rows with them (the triggers fire for cascaded
+   * deletes). */
   stmt = _chutes_history_prepare (db, "DELETE FROM conversations WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;

@@ -100,6 +100,8 @@ typedef struct
   ChutesPrices         prices;
   gint64               created_at;
   gint64               updated_at;
+  GPtrArray           *attachments;  /* of ChutesAttachment, or NULL */
+  char                *attachment_problems;  /* loaded rows: what could not be read */
 } MessageData;
 
 static void
@@ -112,6 +114,8 @@ message_data_free (MessageData *data)
   g_free (data->reasoning);
   g_free (data->error);
   g_free (data->model);
+  g_clear_pointer (&data->attachments, g_ptr_array_unref);
+  g_free (data->attachment_problems);
   g_free (data);
 }
 
@@ -138,6 +142,16 @@ message_data_new (ChutesMessage *message,
       data->cached_tokens = chutes_message_get_cached_tokens (message);
       chutes_message_get_prices (message, &data->prices);
       data->created_at = chutes_message_get_created_at (message);
+    }
+
+  if (with_fields)
+    {
+      GListModel *attachments = chutes_message_get_attachments (message);
+      guint n = g_list_model_get_n_items (attachments);
+
+      data->attachments = g_ptr_array_new_full (n, g_object_unref);
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (data->attachments, g_list_model_get_item (attachments, i));
     }
 
   return data;
@@ -203,6 +217,9 @@ append_run (sqlite3           *db,
     return FALSE;
 
   data->ref->id = sqlite3_last_insert_rowid (db);
+
+  if (!_chutes_history_attachments_save (db, data->ref->id, data->attachments, error))
+    return FALSE;
 
   sqlite3_bind_int64 (touch, 1, data->updated_at);
   sqlite3_bind_int64 (touch, 2, data->conversation_id);
@@ -353,6 +370,12 @@ delete_message_run (sqlite3           *db,
   MessageData *data = job->data;
   g_autoptr(ChutesHistoryStatement) stmt = NULL;
 
+  if (!_chutes_history_attachments_collect (db, job,
+                                            "SELECT hash FROM message_attachments"
+                                            " WHERE message_id = ?1",
+                                            data->ref->id, error))
+    return FALSE;
+
   stmt = _chutes_history_prepare (db, "DELETE FROM messages WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
@@ -369,6 +392,16 @@ delete_from_run (sqlite3           *db,
 {
   MessageData *data = job->data;
   g_autoptr(ChutesHistoryStatement) stmt = NULL;
+
+  if (!_chutes_history_attachments_collect (db, job,
+                                            "SELECT DISTINCT a.hash FROM message_attachments a"
+                                            " JOIN messages m ON m.id = a.message_id"
+                                            " WHERE m.conversation_id = (SELECT conversation_id"
+                                            " FROM messages WHERE id = ?1)"
+                                            " AND m.position >= (SELECT position FROM messages"
+                                            " WHERE id = ?1)",
+                                            data->ref->id, error))
+    return FALSE;
 
   stmt = _chutes_history_prepare (db,
                                   "DELETE FROM messages"
@@ -464,6 +497,7 @@ load_run (sqlite3           *db,
 {
   LoadData *data = job->data;
   g_autoptr(ChutesHistoryStatement) stmt = NULL;
+  g_autoptr(GHashTable) attachments = NULL;
   int rc;
 
   stmt = _chutes_history_prepare (db,
@@ -499,7 +533,27 @@ load_run (sqlite3           *db,
       g_ptr_array_add (data->rows, row);
     }
 
-  return _chutes_history_read_to_end (db, rc, error);
+  if (!_chutes_history_read_to_end (db, rc, error))
+    return FALSE;
+
+  /* The bytes too, here rather than on the main thread. */
+  attachments = _chutes_history_attachments_load (db, data->conversation_id, error);
+  if (attachments == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < data->rows->len; i++)
+    {
+      MessageData *row = g_ptr_array_index (data->rows, i);
+      ChutesLoadedAttachments *loaded = g_hash_table_lookup (attachments, &row->id);
+
+      if (loaded == NULL)
+        continue;
+      row->attachments = g_ptr_array_ref (loaded->attachments);
+      if (loaded->problems != NULL)
+        row->attachment_problems = g_strdup (loaded->problems->str);
+    }
+
+  return TRUE;
 }
 
 static void
@@ -528,8 +582,27 @@ load_done (ChutesHistory    *self,
         chutes_message_append_reasoning (message, row->reasoning);
       if (row->status != CHUTES_MESSAGE_STATUS_COMPLETE)
         chutes_message_set_status (message, row->status);
+      /* An attachment whose file is gone: the message keeps the others
+       * and says which is missing; its row stays, should the file come
+       * back. */
+      if (row->attachment_problems != NULL)
+        {
+          g_autofree char *error = row->error != NULL
+            ? g_strdup_printf ("%s\n%s.", row->error, row->attachment_problems)
+            : g_strdup_printf ("%s.", row->attachment_problems);
+
+          g_free (row->error);
+          row->error = g_steal_pointer (&error);
+        }
       if (row->error != NULL)
         chutes_message_set_error (message, row->error);
+      if (row->attachments != NULL && row->attachments->len > 0)
+        {
+          g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+
+          g_list_store_splice (store, 0, 0, row->attachments->pdata, row->attachments->len);
+          chutes_message_set_attachments (message, G_LIST_MODEL (store));
+        }
       if (row->model != NULL)
         chutes_message_set_model (message, row->model);
       if (chutes_prices_are_known (&row->prices))

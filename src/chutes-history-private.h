@@ -29,7 +29,7 @@ _chutes_history_statement_release (ChutesHistoryStatement *stmt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesHistoryStatement, _chutes_history_statement_release)
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CHUTES_HISTORY_SCHEMA_VERSION 3
+#define CHUTES_HISTORY_SCHEMA_VERSION 4
 
 /* A byte range of a message's content that matched a search. */
 typedef struct
@@ -116,6 +116,10 @@ struct _ChutesHistoryJob
   GError                *error;
   guint                  returns_pointer : 1;
   guint                  outside_transaction : 1;   /* opening, migrating */
+  /* Hashes of attachment files the job's deletes may have left unused:
+   * once its transaction is committed, those no row names are removed
+   * (chutes-history-attachments.c). */
+  GPtrArray             *unused_hashes;
 };
 
 ChutesHistoryJob    *_chutes_history_job_new           (GTask                *task,
@@ -296,6 +300,38 @@ _chutes_history_column_role (sqlite3_stmt *stmt,
 /* chutes-history-messages.c */
 /* TRUE when @message was appended (or its append is queued) or loaded. */
 gboolean    _chutes_history_message_is_saved    (ChutesMessage *message);
+
+/* chutes-history-attachments.c (worker thread) */
+typedef struct
+{
+  GPtrArray *attachments;   /* of ChutesAttachment, those that could be read */
+  GString   *problems;      /* sentences about those that could not, or NULL */
+} ChutesLoadedAttachments;
+
+void        _chutes_loaded_attachments_free      (ChutesLoadedAttachments *loaded);
+/* Where the files are: "attachments" beside the database. NULL in memory. */
+char       *_chutes_history_attachments_dir      (sqlite3           *db);
+/* Writes the files of @attachments (of ChutesAttachment) that are not
+ * there yet and their rows for @message_id. */
+gboolean    _chutes_history_attachments_save     (sqlite3           *db,
+                                                  gint64             message_id,
+                                                  GPtrArray         *attachments,
+                                                  GError           **error);
+/* Adds the hashes @sql (a literal, one "?1" bound to @id) selects to
+ * @job's unused_hashes, before the rows naming them are deleted. */
+gboolean    _chutes_history_attachments_collect  (sqlite3           *db,
+                                                  ChutesHistoryJob  *job,
+                                                  const char        *sql,
+                                                  gint64             id,
+                                                  GError           **error);
+/* After the commit: removes the files of @hashes no row names. */
+void        _chutes_history_attachments_sweep    (sqlite3           *db,
+                                                  GPtrArray         *hashes);
+/* The attachments of conversation @conversation_id's messages, their
+ * bytes read: message id (gint64 *) → ChutesLoadedAttachments. */
+GHashTable *_chutes_history_attachments_load     (sqlite3           *db,
+                                                  gint64             conversation_id,
+                                                  GError           **error);
 
 /* chutes-history-search.c */
 /* Registers chutes_match_ranges() on @db. Returns an SQLite result code. */

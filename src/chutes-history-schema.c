@@ -78,11 +78,29 @@ static const char migration_3[] =
   "ALTER TABLE messages ADD COLUMN cache_read_price REAL;"
   "CREATE INDEX messages_by_creation ON messages (created_at);";
 
+/* Version 4: the files attached to messages. Their bytes are files named
+ * by hash beside the database (chutes-history-attachments.c); a row says
+ * which message has which, in what order, under what name. */
+static const char migration_4[] =
+  "CREATE TABLE message_attachments ("
+  "  message_id   INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+  "  position     INTEGER NOT NULL,"
+  "  kind         TEXT NOT NULL,"
+  "  name         TEXT NOT NULL,"
+  "  content_type TEXT NOT NULL,"
+  "  hash         TEXT NOT NULL,"
+  "  width        INTEGER NOT NULL DEFAULT 0,"
+  "  height       INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (message_id, position)"
+  ");"
+  "CREATE INDEX message_attachments_by_hash ON message_attachments (hash);";
+
 static const char * const migrations[] = {
   NULL,
   migration_1,
   migration_2,
   migration_3,
+  migration_4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CHUTES_HISTORY_SCHEMA_VERSION + 1);

@@ -90,6 +90,7 @@ job_free (ChutesHistoryJob *job)
   if (job->result_free != NULL)
     g_clear_pointer (&job->result, job->result_free);
   g_clear_error (&job->error);
+  g_clear_pointer (&job->unused_hashes, g_ptr_array_unref);
   g_clear_object (&job->task);
   g_free (job);
 }
@@ -246,6 +247,16 @@ run_batch (ChutesHistoryWorker *worker,
       exec (worker->db, "ROLLBACK", NULL);
       for (guint i = 0; i < batch->len; i++)
         fail_job (g_ptr_array_index (batch, i), error);
+      return;
+    }
+
+  /* Only now, the deletes being for good, can files go. */
+  for (guint i = 0; i < batch->len; i++)
+    {
+      ChutesHistoryJob *job = g_ptr_array_index (batch, i);
+
+      if (job->error == NULL)
+        _chutes_history_attachments_sweep (worker->db, job->unused_hashes);
     }
 }
 

@@ -1026,3 +1026,29 @@ chutes_test_remove_tree (const char *path)
   else
     g_unlink (path);
 }
+
+ChutesHistory *
+chutes_test_open_history (const char *path)
+{
+  ChutesHistory *history = chutes_history_new (path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  chutes_history_open_async (history, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
+  chutes_history_open_finish (history, result, &error);
+  g_assert_no_error (error);
+
+  return history;
+}
+
+void
+chutes_test_close_history (ChutesHistory **history)
+{
+  chutes_history_close (*history);
+  /* Saves queued by the close complete here; they hold references. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_finalize_object (g_steal_pointer (history));
+}

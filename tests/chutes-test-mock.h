@@ -10,6 +10,7 @@
 
 #include "chutes-account.h"
 #include "chutes-config.h"
+#include "chutes-history.h"
 
 G_BEGIN_DECLS
 
@@ -129,6 +130,11 @@ ChutesAccount  *chutes_test_mock_new_signed_in_account (ChutesTestMock *mock,
 
 /* Removes @path and, if it is a folder, everything below it. */
 void            chutes_test_remove_tree                (const char     *path);
+
+/* A history at @path, opened (the test fails if it cannot be), and the
+ * closing of one: what it queued completes, then it must be finalized. */
+ChutesHistory  *chutes_test_open_history               (const char     *path);
+void            chutes_test_close_history              (ChutesHistory **history);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
 

@@ -70,27 +70,13 @@ drain (ChutesHistory *history)
 static ChutesHistory *
 open_history (const char *path)
 {
-  ChutesHistory *history = chutes_history_new (path);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-
-  chutes_history_open_async (history, NULL, chutes_test_store_result_cb, &slot);
-  result = chutes_test_wait_for_result (&slot);
-  chutes_history_open_finish (history, result, &error);
-  g_assert_no_error (error);
-
-  return history;
+  return chutes_test_open_history (path);
 }
 
 static void
 close_history (ChutesHistory **history)
 {
-  chutes_history_close (*history);
-  /* Saves queued by the close complete here; they hold references. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_finalize_object (g_steal_pointer (history));
+  chutes_test_close_history (history);
 }
 
 static ChutesChatSummary *
@@ -309,7 +295,7 @@ test_open_creates_private_database (Fixture       *fixture,
   mode = sql_text (fixture->path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
 }
 
 /* Conversations */
@@ -996,7 +982,7 @@ test_migration_from_v1 (Fixture       *fixture,
 
   close_history (&fixture->history);
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   columns = sql_text (fixture->path,
                       "SELECT group_concat (name, ',') FROM pragma_table_info ('conversations')");
   g_assert_cmpstr (columns, ==,
@@ -1056,7 +1042,7 @@ test_migration_from_v2_prices (Fixture       *fixture,
   close_history (&fixture->history);
 
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   columns = sql_text (fixture->path,
                       "SELECT group_concat (name, ',') FROM pragma_table_info ('messages')");
   g_assert_true (g_str_has_suffix (columns, ",cached_tokens,input_price,output_price,cache_read_price"));
@@ -1244,7 +1230,7 @@ assert_kept_aside (Fixture    *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (chutes_history_get_conversations (fixture->history)), ==, 1);
 
   version = sql_text (fixture->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
 }
 
 static void
