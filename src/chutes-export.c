@@ -761,8 +761,93 @@ append_text (GString    *out,
 }
 
 char *
+chutes_export_attachment_file_name (guint             message,
+                                    guint             position,
+                                    ChutesAttachment *attachment)
+{
+  const char *name = chutes_attachment_get_name (attachment);
+  const char *type = chutes_attachment_get_content_type (attachment);
+  const char *extension = g_str_equal (type, "image/png") ? ".png"
+                          : g_str_equal (type, "image/jpeg") ? ".jpg" : "";
+  g_autofree char *stem = NULL;
+  const char *dot;
+  GString *out;
+
+  /* Only characters every file system and URL takes as they are. */
+  dot = strrchr (name, '.');
+  stem = g_strndup (name, dot != NULL && dot != name ? (gsize) (dot - name) : strlen (name));
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "%u-%u-", message + 1, position + 1);
+  for (const char *p = stem; *p != '\0' && out->len < 64; p++)
+    g_string_append_c (out, g_ascii_isalnum (*p) || *p == '-' || *p == '_' ? *p : '_');
+  g_string_append (out, extension);
+
+  return g_string_free (out, FALSE);
+}
+
+/* The attachments of a message, after its text: a text file as its name
+ * and its text fenced, an image as a link to its file in @folder (a
+ * relative path), or as a data: URI when @folder is NULL. */
+static void
+append_attachments (GString       *out,
+                    ChutesMessage *message,
+                    guint          index,
+                    const char    *folder)
+{
+  GListModel *attachments = chutes_message_get_attachments (message);
+  guint n = g_list_model_get_n_items (attachments);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ChutesAttachment) attachment = g_list_model_get_item (attachments, i);
+
+      g_string_append_c (out, '\n');
+      if (chutes_attachment_get_kind (attachment) == CHUTES_ATTACHMENT_TEXT)
+        {
+          gsize size;
+          const char *text = g_bytes_get_data (chutes_attachment_get_bytes (attachment), &size);
+          g_autofree char *copy = g_strndup (text, size);
+          g_autofree char *normalized = dup_normalized (copy);
+
+          g_string_append (out, "**");
+          append_literal (out, chutes_attachment_get_name (attachment));
+          g_string_append (out, "**\n\n");
+          append_fenced (out, normalized, "");
+        }
+      else
+        {
+          g_string_append (out, "![");
+          append_literal (out, chutes_attachment_get_name (attachment));
+          g_string_append (out, "](");
+          if (folder != NULL)
+            {
+              g_autofree char *file = chutes_export_attachment_file_name (index, i, attachment);
+              g_autofree char *escaped_folder = g_uri_escape_string (folder, NULL, FALSE);
+
+              g_string_append_printf (out, "%s/%s", escaped_folder, file);
+            }
+          else
+            {
+              g_autofree char *uri = chutes_attachment_dup_data_uri (attachment);
+
+              g_string_append (out, uri);
+            }
+          g_string_append (out, ")\n");
+        }
+    }
+}
+
+char *
 chutes_export_to_markdown (const char *title,
                            GListModel *messages)
+{
+  return chutes_export_to_markdown_with_folder (title, messages, NULL);
+}
+
+char *
+chutes_export_to_markdown_with_folder (const char *title,
+                                       GListModel *messages,
+                                       const char *folder)
 {
   g_autoptr(GString) out = NULL;
   guint n_items;
@@ -808,6 +893,7 @@ chutes_export_to_markdown (const char *title,
         }
 
       append_text (out, content != NULL ? content : "");
+      append_attachments (out, message, i, folder);
 
       if (status == CHUTES_MESSAGE_STATUS_STOPPED ||
           status == CHUTES_MESSAGE_STATUS_FAILED ||
@@ -856,6 +942,45 @@ add_time (JsonBuilder *builder,
     json_builder_add_string_value (builder, text);
   else
     json_builder_add_null_value (builder);
+}
+
+/* "attachments": [{kind, name, content_type, width, height, data}], the
+ * data in base64; only when there are some. */
+static void
+add_attachments (JsonBuilder *builder,
+                 GListModel  *attachments)
+{
+  guint n = g_list_model_get_n_items (attachments);
+
+  if (n == 0)
+    return;
+
+  json_builder_set_member_name (builder, "attachments");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ChutesAttachment) attachment = g_list_model_get_item (attachments, i);
+      gboolean image = chutes_attachment_get_kind (attachment) == CHUTES_ATTACHMENT_IMAGE;
+      gsize size;
+      const guchar *data = g_bytes_get_data (chutes_attachment_get_bytes (attachment), &size);
+      g_autofree char *base64 = g_base64_encode (data, size);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, image ? "image" : "text");
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, chutes_attachment_get_name (attachment));
+      json_builder_set_member_name (builder, "content_type");
+      json_builder_add_string_value (builder, chutes_attachment_get_content_type (attachment));
+      json_builder_set_member_name (builder, "width");
+      json_builder_add_int_value (builder, chutes_attachment_get_width (attachment));
+      json_builder_set_member_name (builder, "height");
+      json_builder_add_int_value (builder, chutes_attachment_get_height (attachment));
+      json_builder_set_member_name (builder, "data");
+      json_builder_add_string_value (builder, base64);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
 }
 
 static void
@@ -921,6 +1046,7 @@ add_message (JsonBuilder   *builder,
     }
 
   add_time (builder, "created", chutes_message_get_created_at (message), FALSE);
+  add_attachments (builder, chutes_message_get_attachments (message));
 
   json_builder_end_object (builder);
 }

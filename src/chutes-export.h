@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "chutes-attachment.h"
+
 G_BEGIN_DECLS
 
 /* A conversation as Markdown, for people:
@@ -45,6 +47,22 @@ G_BEGIN_DECLS
 char *chutes_export_to_markdown (const char *title,
                                  GListModel *messages);
 
+/* The same, where each message's attachments follow its text: a text file
+ * as its name in bold and its text fenced (as above, nothing in it can
+ * close the fence), an image as ![name](@folder/FILE) where FILE is
+ * chutes_export_attachment_file_name() and @folder a folder beside the
+ * document (escaped for a URL); with @folder NULL, the image is its data:
+ * URI instead. chutes_export_to_markdown() is this with NULL. */
+char *chutes_export_to_markdown_with_folder (const char *title,
+                                             GListModel *messages,
+                                             const char *folder);
+
+/* "2-1-screenshot.png": message @message's attachment @position (both from
+ * 0) as a file name safe anywhere. */
+char *chutes_export_attachment_file_name (guint             message,
+                                          guint             position,
+                                          ChutesAttachment *attachment);
+
 /* A conversation as JSON, for programs (UTF-8, pretty-printed):
  *
  *     {
@@ -64,7 +82,12 @@ char *chutes_export_to_markdown (const char *title,
  *                      "completion_tokens": 34 },   each key only when known
  *           "status": "stopped" | "failed",         only when not complete
  *           "error": "…",                           only when there is one
- *           "created": "…"                          only when known
+ *           "created": "…",                         only when known
+ *           "attachments": [                        only when there are some
+ *             { "kind": "image" | "text", "name": "…",
+ *               "content_type": "image/png", "width": 640, "height": 480,
+ *               "data": "…" }                       the bytes, in base64
+ *           ]
  *         }
  *       ]
  *     }
@@ -74,5 +97,22 @@ char *chutes_export_to_json     (const char *title,
                                  const char *model,
                                  gint64      created_at,
                                  GListModel *messages);
+
+/* Writes the conversation to @file as JSON or Markdown, in a worker
+ * thread (the document is made here first). A Markdown export with images
+ * writes them into a folder "NAME-attachments" beside "NAME.md" and links
+ * them; when that folder cannot be made (in a sandbox, only the chosen file
+ * is writable), the images are data: URIs in the document instead. */
+void     chutes_export_write_async  (GFile               *file,
+                                     gboolean             json,
+                                     const char          *title,
+                                     const char          *model,
+                                     gint64               created_at,
+                                     GListModel          *messages,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+gboolean chutes_export_write_finish (GAsyncResult        *result,
+                                     GError             **error);
 
 G_END_DECLS

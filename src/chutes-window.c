@@ -617,7 +617,7 @@ export_written_cb (GObject      *object,
   g_autoptr(ChutesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+  if (!chutes_export_write_finish (result, &error))
     {
       g_autofree char *message = g_strdup_printf (_("Could not export the chat: %s"), error->message);
 
@@ -639,8 +639,6 @@ export_response_cb (GtkNativeDialog *dialog,
   g_autoptr(GFile) file = NULL;
   ChutesChatSummary *summary;
   const char *title = NULL;
-  char *contents;
-  GBytes *bytes;
 
   if (response != GTK_RESPONSE_ACCEPT)
     goto out;
@@ -650,17 +648,11 @@ export_response_cb (GtkNativeDialog *dialog,
   if (summary != NULL)
     title = chutes_chat_summary_get_title (summary);
 
-  if (json)
-    contents = chutes_export_to_json (title, chutes_conversation_get_model (conversation),
-                                      summary ? chutes_chat_summary_get_created_at (summary) : 0,
-                                      chutes_conversation_get_messages (conversation));
-  else
-    contents = chutes_export_to_markdown (title, chutes_conversation_get_messages (conversation));
-
-  bytes = g_bytes_new_take (contents, strlen (contents));
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, export_written_cb, g_object_ref (self));
-  g_bytes_unref (bytes);
+  /* Markdown: images go into a folder beside the file. */
+  chutes_export_write_async (file, json, title, chutes_conversation_get_model (conversation),
+                             summary ? chutes_chat_summary_get_created_at (summary) : 0,
+                             chutes_conversation_get_messages (conversation), NULL,
+                             export_written_cb, g_object_ref (self));
 
 out:
   gtk_native_dialog_destroy (dialog);

@@ -11,6 +11,7 @@
 
 #include "chutes-export.h"
 #include "chutes-message.h"
+#include "chutes-test-mock.h"
 
 #define TITLE "Notes on <b>HTML</b> & `code` # 1 *not bold* [link](x)"
 #define CREATED G_GINT64_CONSTANT (1767225600123456)   /* 2026-01-01T00:00:00.123456Z */
@@ -479,6 +480,143 @@ test_json_unknowns_are_null (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "messages")), ==, 0);
 }
 
+/* A question with a text file and two images, the second pasted. */
+static GListModel *
+conversation_with_attachments (void)
+{
+  GListStore *store = g_list_store_new (CHUTES_TYPE_MESSAGE);
+  g_autoptr(GListStore) files = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+  g_autoptr(ChutesMessage) question = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "What is wrong?");
+  g_autoptr(ChutesMessage) answer = chutes_message_new (CHUTES_MESSAGE_ROLE_ASSISTANT, "A typo.");
+  g_autoptr(GBytes) code = g_bytes_new_static ("x = ```y```\n", 12);
+  g_autoptr(GBytes) png = g_bytes_new_static ("\x89PNG fake", 9);
+  g_autoptr(GBytes) jpeg = g_bytes_new_static ("\xff\xd8 fake", 7);
+  g_autoptr(ChutesAttachment) source = chutes_attachment_new_stored (CHUTES_ATTACHMENT_TEXT, "bug [1].py",
+                                                                    "text/x-python", code, 0, 0);
+  g_autoptr(ChutesAttachment) shot = chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, "my shot.png",
+                                                                  "image/png", png, 640, 480);
+  g_autoptr(ChutesAttachment) pasted = chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, "Pasted image",
+                                                                    "image/jpeg", jpeg, 30, 20);
+
+  g_list_store_append (files, source);
+  g_list_store_append (files, shot);
+  g_list_store_append (files, pasted);
+  chutes_message_set_attachments (question, G_LIST_MODEL (files));
+  g_list_store_append (store, question);
+  g_list_store_append (store, answer);
+
+  return G_LIST_MODEL (store);
+}
+
+static void
+test_markdown_attachments (void)
+{
+  g_autoptr(GListModel) messages = conversation_with_attachments ();
+  g_autofree char *linked = chutes_export_to_markdown_with_folder ("T", messages, "chat 1-attachments");
+  g_autofree char *inline_ = chutes_export_to_markdown ("T", messages);
+
+  g_assert_cmpstr (linked, ==,
+                   "# T\n"
+                   "\n## You\n\n"
+                   "What is wrong?\n"
+                   "\n**bug \\[1\\].py**\n\n"
+                   "~~~\nx = ```y```\n~~~\n"
+                   "\n![my shot.png](chat%201-attachments/1-2-my_shot.png)\n"
+                   "\n![Pasted image](chat%201-attachments/1-3-Pasted_image.jpg)\n"
+                   "\n## Assistant\n\n"
+                   "A typo.\n");
+  /* Without a folder, the images are in the document. */
+  g_assert_nonnull (strstr (inline_, "\n![my shot.png](data:image/png;base64,iVBORyBmYWtl)\n"));
+  g_assert_nonnull (strstr (inline_, "\n![Pasted image](data:image/jpeg;base64,/9ggZmFrZQ==)\n"));
+}
+
+static void
+test_json_attachments (void)
+{
+  g_autoptr(GListModel) messages = conversation_with_attachments ();
+  g_autofree char *json = chutes_export_to_json ("T", NULL, 0, messages);
+  g_autoptr(JsonNode) root = json_from_string (json, NULL);
+  JsonArray *list = json_object_get_array_member (
+    json_array_get_object_element (json_object_get_array_member (json_node_get_object (root), "messages"), 0),
+    "attachments");
+  g_autoptr(JsonNode) expected = json_from_string (
+    "[{\"kind\": \"text\", \"name\": \"bug [1].py\", \"content_type\": \"text/x-python\","
+    "  \"width\": 0, \"height\": 0, \"data\": \"eCA9IGBgYHlgYGAK\"},"
+    " {\"kind\": \"image\", \"name\": \"my shot.png\", \"content_type\": \"image/png\","
+    "  \"width\": 640, \"height\": 480, \"data\": \"iVBORyBmYWtl\"},"
+    " {\"kind\": \"image\", \"name\": \"Pasted image\", \"content_type\": \"image/jpeg\","
+    "  \"width\": 30, \"height\": 20, \"data\": \"/9ggZmFrZQ==\"}]", NULL);
+  g_autoptr(JsonNode) got = json_node_alloc ();
+
+  json_node_init_array (got, list);
+  if (!json_node_equal (got, expected))
+    g_error ("Unexpected attachments: %s", json);
+  /* A message without attachments has no such member. */
+  g_assert_false (json_object_has_member (
+    json_array_get_object_element (json_object_get_array_member (json_node_get_object (root), "messages"), 1),
+    "attachments"));
+}
+
+static gboolean
+write_export (GFile      *file,
+              gboolean    json,
+              GListModel *messages,
+              GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  chutes_export_write_async (file, json, "T", NULL, 0, messages, NULL,
+                             chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
+  return chutes_export_write_finish (result, error);
+}
+
+static void
+test_write_images_beside (void)
+{
+  g_autoptr(GListModel) messages = conversation_with_attachments ();
+  g_autofree char *dir = g_dir_make_tmp ("chutes-export-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "chat 1.md", NULL);
+  g_autofree char *image = g_build_filename (dir, "chat 1-attachments", "1-2-my_shot.png", NULL);
+  g_autofree char *readonly = g_build_filename (dir, "locked", NULL);
+  g_autofree char *locked_md = g_build_filename (readonly, "chat.md", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) locked = g_file_new_for_path (locked_md);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *bytes = NULL;
+  gsize length;
+
+  g_assert_true (write_export (file, FALSE, messages, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "](chat%201-attachments/1-2-my_shot.png)"));
+  g_assert_true (g_file_get_contents (image, &bytes, &length, NULL));
+  g_assert_cmpmem (bytes, length, "\x89PNG fake", 9);
+  g_clear_pointer (&contents, g_free);
+
+  /* Where only the file can be written (a "folder" that is a file is in
+   * the way here), the images go into the document. */
+  g_assert_true (g_file_set_contents (g_build_filename (dir, "in-the-way-attachments", NULL), "", 0, NULL));
+  {
+    g_autofree char *blocked = g_build_filename (dir, "in-the-way.md", NULL);
+    g_autoptr(GFile) blocked_file = g_file_new_for_path (blocked);
+
+    g_assert_true (write_export (blocked_file, FALSE, messages, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (blocked, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "](data:image/png;base64,iVBORyBmYWtl)"));
+    g_clear_pointer (&contents, g_free);
+  }
+
+  /* A file that cannot be written is an error. */
+  g_assert_false (write_export (locked, TRUE, messages, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+
+  chutes_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -490,6 +628,9 @@ main (int   argc,
   g_test_add_func ("/export/markdown/untitled-and-title-stays-one-heading", test_markdown_untitled_and_empty);
   g_test_add_func ("/export/json/every-field-reads-back", test_json_reads_back);
   g_test_add_func ("/export/json/unknown-title-model-and-date", test_json_unknowns_are_null);
+  g_test_add_func ("/export/markdown/attachments-fenced-and-linked", test_markdown_attachments);
+  g_test_add_func ("/export/json/attachments-with-their-data", test_json_attachments);
+  g_test_add_func ("/export/file/images-beside-or-inside", test_write_images_beside);
 
   return g_test_run ();
 }
