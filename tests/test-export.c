@@ -598,11 +598,12 @@ test_write_images_beside (void)
 
   /* Where only the file can be written (a "folder" that is a file is in
    * the way here), the images go into the document. */
-  g_assert_true (g_file_set_contents (g_build_filename (dir, "in-the-way-attachments", NULL), "", 0, NULL));
   {
+    g_autofree char *in_the_way = g_build_filename (dir, "in-the-way-attachments", NULL);
     g_autofree char *blocked = g_build_filename (dir, "in-the-way.md", NULL);
     g_autoptr(GFile) blocked_file = g_file_new_for_path (blocked);
 
+    g_assert_true (g_file_set_contents (in_the_way, "", 0, NULL));
     g_assert_true (write_export (blocked_file, FALSE, messages, &error));
     g_assert_no_error (error);
     g_assert_true (g_file_get_contents (blocked, &contents, NULL, NULL));
