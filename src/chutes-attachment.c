@@ -169,14 +169,42 @@ is_utf8_text (GBytes *bytes)
   return memchr (data, '\0', size) == NULL && g_utf8_validate (data, size, NULL);
 }
 
+/* Beyond this many pixels an image is refused before it is decoded: a few
+ * bytes of PNG can claim a picture of gigabytes. A JPEG is decoded at a
+ * fraction of its size (down to 1/8 a side), so it may be larger. */
+#define MAX_PIXELS      (150 * 1000 * 1000)
+#define MAX_JPEG_PIXELS (G_GINT64_CONSTANT (1000) * 1000 * 1000)
+
+typedef struct
+{
+  int width;       /* as the file says, before any scaling */
+  int height;
+  gboolean refused;
+} SizeCheck;
+
 static void
 on_size_prepared (GdkPixbufLoader *loader,
                   int              width,
                   int              height,
                   gpointer         user_data)
 {
+  SizeCheck *check = user_data;
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  g_autofree char *format_name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  gint64 limit = g_strcmp0 (format_name, "jpeg") == 0 ? MAX_JPEG_PIXELS : MAX_PIXELS;
   int longest = MAX (width, height);
   double scale;
+
+  check->width = width;
+  check->height = height;
+
+  /* A size of 0 makes the decoder stop before it allocates anything. */
+  if ((gint64) width * height > limit)
+    {
+      check->refused = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
 
   if (longest <= CHUTES_ATTACHMENT_MAX_SIDE || width <= 0 || height <= 0)
     return;
@@ -344,16 +372,28 @@ attachment_from_image (GBytes      *bytes,
   gboolean png = FALSE;
   int width = 0, height = 0;
   int longest;
+  SizeCheck check = { 0, };
+  gboolean decoded;
 
-  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), NULL);
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
 
-  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, &local_error) ||
-      !gdk_pixbuf_loader_close (loader, &local_error) ||
-      !(pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)))
+  decoded = gdk_pixbuf_loader_write_bytes (loader, bytes, &local_error) &&
+            gdk_pixbuf_loader_close (loader, &local_error) &&
+            (pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)) != NULL;
+  if (!decoded)
     {
       g_debug ("Decoding %s: %s", name, local_error ? local_error->message : "no image");
       /* Close even after a failed write, or the loader warns when it goes. */
       gdk_pixbuf_loader_close (loader, NULL);
+    }
+  if (check.refused)
+    {
+      *error = attachment_error (_("“%s” is too large an image to attach (%d × %d pixels)"),
+                                 name, check.width, check.height);
+      return NULL;
+    }
+  if (!decoded)
+    {
       *error = attachment_error (_("“%s” is damaged or not an image the app can read"), name);
       return NULL;
     }

@@ -382,6 +382,73 @@ test_gif_first_frame (void)
   assert_colour (result, 0, 0, 0xff, 0, 0);
 }
 
+static guint32
+crc32_of (const guint8 *data,
+          gsize         size)
+{
+  guint32 crc = 0xffffffff;
+
+  for (gsize i = 0; i < size; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+    }
+
+  return ~crc;
+}
+
+static void
+append_chunk (GByteArray   *png,
+              const char   *type,
+              const guint8 *data,
+              guint32       length)
+{
+  guint8 header[8] = { length >> 24, length >> 16, length >> 8, length,
+                       type[0], type[1], type[2], type[3] };
+  guint32 crc;
+  guint8 crc_bytes[4];
+  guint start;
+
+  g_byte_array_append (png, header, 8);
+  start = png->len - 4;
+  g_byte_array_append (png, data, length);
+  crc = crc32_of (png->data + start, length + 4);
+  crc_bytes[0] = crc >> 24;
+  crc_bytes[1] = crc >> 16;
+  crc_bytes[2] = crc >> 8;
+  crc_bytes[3] = crc;
+  g_byte_array_append (png, crc_bytes, 4);
+}
+
+static void
+test_huge_dimensions_refused_undecoded (void)
+{
+  /* A valid PNG claiming 100000 x 100000 pixels (40 GB decoded), with a
+   * little compressed data: refused on what it claims, nothing allocated
+   * (ASan and the machine would notice 40 GB). */
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  static const guint8 ihdr[] = { 0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 6, 0, 0, 0 };
+  static const guint8 idat[] = { 0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01 };
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(ChutesAttachment) attachment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_byte_array_append (png, signature, sizeof signature);
+  append_chunk (png, "IHDR", ihdr, sizeof ihdr);
+  append_chunk (png, "IDAT", idat, sizeof idat);
+  append_chunk (png, "IEND", NULL, 0);
+  bytes = g_bytes_new (png->data, png->len);
+
+  attachment = attach_bytes (bytes, "bomb.png", &error);
+  g_assert_null (attachment);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_ATTACHMENT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "“bomb.png” is too large an image"));
+  g_assert_nonnull (strstr (error->message, "100000 × 100000 pixels"));
+}
+
 static void
 assert_refused (const char *path,
                 const char *says)
@@ -589,6 +656,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attachment/image/webp-read", test_webp_becomes_jpeg);
   g_test_add_func ("/attachment/image/gif-first-frame", test_gif_first_frame);
   g_test_add_func ("/attachment/refused/corrupt-image", test_corrupt_image);
+  g_test_add_func ("/attachment/refused/huge-dimensions-undecoded", test_huge_dimensions_refused_undecoded);
   g_test_add_func ("/attachment/refused/directory", test_directory);
   g_test_add_func ("/attachment/refused/200mb-file-unread", test_huge_file_refused_unread);
   g_test_add_func ("/attachment/refused/unreadable", test_unreadable);
