@@ -1968,6 +1968,58 @@ test_stats_and_unknown_paths (void)
   g_assert_nonnull (strstr (index->body, "Chutes demo server"));
 }
 
+/* A 1x1 PNG. */
+#define ONE_PIXEL_PNG "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+
+static char *
+image_request (const char *model,
+               const char *url)
+{
+  return g_strdup_printf ("{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":["
+                          "{\"type\":\"text\",\"text\":\"What is it?\"},"
+                          "{\"type\":\"image_url\",\"image_url\":{\"url\":\"%s\"}}]}]}",
+                          model, url);
+}
+
+static void
+test_image_parts_checked (void)
+{
+  g_autoptr(ChutesTestMock) mock = chutes_test_mock_start ("--quiet", "--reply-words", "0", NULL);
+  g_autofree char *access = chutes_test_mock_sign_in (mock, NULL, NULL);
+  g_autofree char *good = image_request ("unsloth/gemma-3-27b-it", "data:image/png;base64," ONE_PIXEL_PNG);
+  g_autofree char *text_model = image_request (MODEL, "data:image/png;base64," ONE_PIXEL_PNG);
+  g_autofree char *not_data = image_request ("unsloth/gemma-3-27b-it", "https://example.com/cat.png");
+  g_autofree char *not_image = image_request ("unsloth/gemma-3-27b-it", "data:image/png;base64,aGVsbG8=");
+  g_autofree char *svg = image_request ("unsloth/gemma-3-27b-it", "data:image/svg+xml;base64,PHN2Zy8+");
+  g_autoptr(Reply) ok = NULL;
+  g_autoptr(Reply) refused = NULL;
+  g_autoptr(Reply) remote = NULL;
+  g_autoptr(Reply) garbage = NULL;
+  g_autoptr(Reply) vector = NULL;
+  g_autoptr(JsonObject) last = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  g_autoptr(JsonNode) received = NULL;
+
+  ok = post_json (mock, "/v1/chat/completions", access, good);
+  g_assert_cmpuint (ok->status, ==, 200);
+  g_assert_nonnull (strstr (ok->body, "You said: \\\"What is it?\\\" with 1 image (1x1 image/png). "
+                                      "This conversation has 1 message so far."));
+  /* What arrived, as it arrived. */
+  last = chutes_test_mock_get_last_chat (mock);
+  sent = json_from_string (good, NULL);
+  received = json_node_init_object (json_node_alloc (), last);
+  g_assert_true (json_node_equal (sent, received));
+
+  refused = post_json (mock, "/v1/chat/completions", access, text_model);
+  assert_detail (refused, 400, "Model " MODEL " does not support image input");
+  remote = post_json (mock, "/v1/chat/completions", access, not_data);
+  assert_detail (remote, 400, "messages[0].content[1].image_url.url is not a base64 data URI");
+  garbage = post_json (mock, "/v1/chat/completions", access, not_image);
+  assert_detail (garbage, 400, "is not a base64 data URI of a PNG, JPEG, WebP or GIF image");
+  vector = post_json (mock, "/v1/chat/completions", access, svg);
+  assert_detail (vector, 400, "image_url.url");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2035,6 +2087,7 @@ main (int   argc,
   g_test_add_func ("/mock/process/stops-on-sigterm", test_process_stops_on_sigterm);
   g_test_add_func ("/mock/process/listens-on-loopback-only", test_process_loopback_only);
   g_test_add_func ("/mock/stats-and-unknown-paths", test_stats_and_unknown_paths);
+  g_test_add_func ("/mock/gateway/image-parts-checked-and-described", test_image_parts_checked);
 
   ret = g_test_run ();
 
