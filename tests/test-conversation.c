@@ -714,11 +714,18 @@ test_attachments_sent_and_resent (Fixture       *fixture,
   g_autoptr(JsonArray) parts = NULL;
   g_autoptr(JsonArray) again = NULL;
   g_autofree char *data_uri = chutes_attachment_dup_data_uri (image);
+  g_autofree char *dir = g_dir_make_tmp ("chutes-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
+  g_autoptr(ChutesHistory) history = chutes_test_open_history (path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) saved = NULL;
+  g_autoptr(GError) error = NULL;
   ChutesMessage *question;
   Send send;
 
   chutes_conversation_set_models (fixture->conversation, models);
   chutes_conversation_set_model (fixture->conversation, VISION_MODEL);
+  chutes_conversation_set_history (fixture->conversation, history);
   g_list_store_append (attachments, image);
   g_list_store_append (attachments, notes);
 
@@ -750,6 +757,54 @@ test_attachments_sent_and_resent (Fixture       *fixture,
   g_assert_true (json_node_equal (json_array_get_element (parts, 1), json_array_get_element (again, 1)));
   g_assert_cmpuint (json_array_get_length (again), ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (chutes_conversation_get_messages (fixture->conversation)), ==, 2);
+
+  /* Editing the question replaces its attachments too. */
+  g_list_store_remove (attachments, 0);
+  memset (&send, 0, sizeof send);
+  chutes_conversation_edit_async (fixture->conversation, get_message (fixture, 0), "Only the notes",
+                                  G_LIST_MODEL (attachments), NULL, regenerate_cb, &send);
+  chutes_test_wait_for (&send.done, 30);
+  g_assert_no_error (send.error);
+  {
+    g_autoptr(JsonArray) edited = last_chat_parts (fixture, 0);
+
+    g_assert_cmpuint (json_array_get_length (edited), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (edited, 0), "text"),
+                     ==, "Only the notes\n\nnotes.md\n```\n# Q3\nUp 4%\n```");
+  }
+
+  /* Saved with the conversation: read back from a history opened anew. */
+  chutes_conversation_set_history (fixture->conversation, NULL);
+  chutes_history_close (history);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&history);
+  history = chutes_test_open_history (path);
+  chutes_history_load_messages_async (history, chutes_conversation_get_id (fixture->conversation),
+                                      NULL, history_cb, &result);
+  saved = chutes_history_load_messages_finish (history, wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->len, ==, 2);
+  {
+    GListModel *kept = chutes_message_get_attachments (g_ptr_array_index (saved, 0));
+    g_autoptr(ChutesAttachment) first = g_list_model_get_item (kept, 0);
+
+    g_assert_cmpuint (g_list_model_get_n_items (kept), ==, 1);
+    g_assert_true (g_bytes_equal (chutes_attachment_get_bytes (first), chutes_attachment_get_bytes (notes)));
+  }
+  /* The image went with the question it was attached to; the notes stay. */
+  {
+    const char *hash = chutes_attachment_get_hash (image);
+    char prefix[3] = { hash[0], hash[1], '\0' };
+    g_autofree char *image_file = g_build_filename (dir, "attachments", prefix, hash, NULL);
+    g_autofree char *files = g_build_filename (dir, "attachments", NULL);
+
+    g_assert_false (g_file_test (image_file, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (files, G_FILE_TEST_IS_DIR));
+  }
+  g_clear_object (&result);   /* it holds the history */
+  chutes_test_close_history (&history);
+  chutes_test_remove_tree (dir);
 }
 
 static void
@@ -824,7 +879,7 @@ main (int   argc,
   ADD ("huge-reply-is-cut-shown-and-saved", test_huge_reply_is_cut_and_saved);
   ADD ("each-reply-costs-its-usage-at-the-prices-it-was-sent-at", test_cost_of_replies);
   ADD ("thinking-offered-unless-the-model-list-says-no", test_thinking_offered);
-  ADD ("attachments-sent-as-parts-and-resent-on-regenerate", test_attachments_sent_and_resent);
+  ADD ("attachments-sent-resent-edited-and-saved", test_attachments_sent_and_resent);
   ADD ("attachments-a-model-cannot-take-lose-nothing", test_attachments_refused_lose_nothing);
 
 #undef ADD
