@@ -45,12 +45,14 @@ ALLOWED_FINISH_ARGS = (
 
 # pkg-config names the GNOME runtime provides (GNOME/gnome-build-meta,
 # elements/sdk-platform.bst: gtk, libadwaita, gtksourceview, json-glib,
-# libsecret, libsoup; SQLite with FTS5 and GLib come from freedesktop-sdk).
-# Any other dependency() in meson.build needs a module in the manifest.
+# libsecret, libsoup, gdk-pixbuf (which GTK 4 needs; its WebP loader is
+# elements/sdk/webp-pixbuf-loader.bst); SQLite with FTS5 and GLib come from
+# freedesktop-sdk). Any other dependency() in meson.build needs a module in
+# the manifest.
 RUNTIME_PROVIDES = {
     "glib-2.0", "gio-2.0", "gio-unix-2.0", "gobject-2.0", "gtk4",
     "libadwaita-1", "gtksourceview-5", "json-glib-1.0", "libsecret-1",
-    "libsoup-3.0", "sqlite3",
+    "libsoup-3.0", "sqlite3", "gdk-pixbuf-2.0",
 }
 
 # Top-level properties flatpak-builder knows (flatpak-manifest(5)); any
