@@ -868,13 +868,18 @@ chutes_attachments_check_model (GListModel       *attachments,
       gsize largest_size = g_bytes_get_size (largest->bytes);
       g_autofree char *size_text = g_format_size (largest_size);
       g_autofree char *fits_text = g_format_size (context * BYTES_PER_TOKEN);
+      g_autofree char *tokens = g_strdup_printf ("%" G_GSIZE_FORMAT, largest_size / BYTES_PER_TOKEN);
+      g_autofree char *context_tokens = g_strdup_printf ("%" G_GINT64_FORMAT, context);
 
       g_set_error (error, CHUTES_ERROR, CHUTES_ERROR_ATTACHMENT,
-                   _("“%s” is too long for %s: about %" G_GSIZE_FORMAT " tokens (%s), "
-                     "and the model reads %" G_GINT64_FORMAT " tokens at most "
+                   /* Translators: “file” is too long for model: about 1500
+                    * tokens (6.0 kB), and the model reads 1000 tokens at most
+                    * (about 4.0 kB) ... */
+                   _("“%s” is too long for %s: about %s tokens (%s), "
+                     "and the model reads %s tokens at most "
                      "(about %s) with everything else in the message"),
                    largest->name, chutes_model_info_get_id (model),
-                   largest_size / BYTES_PER_TOKEN, size_text, context, fits_text);
+                   tokens, size_text, context_tokens, fits_text);
       return FALSE;
     }
 
