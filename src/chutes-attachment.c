@@ -179,8 +179,18 @@ typedef struct
 {
   int width;       /* as the file says, before any scaling */
   int height;
+  int covered;     /* rows decoded: the bottom of the lowest area updated */
   gboolean refused;
 } SizeCheck;
+
+static gboolean
+loader_is_jpeg (GdkPixbufLoader *loader)
+{
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  g_autofree char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+
+  return g_strcmp0 (name, "jpeg") == 0;
+}
 
 static void
 on_size_prepared (GdkPixbufLoader *loader,
@@ -189,9 +199,7 @@ on_size_prepared (GdkPixbufLoader *loader,
                   gpointer         user_data)
 {
   SizeCheck *check = user_data;
-  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
-  g_autofree char *format_name = format ? gdk_pixbuf_format_get_name (format) : NULL;
-  gint64 limit = g_strcmp0 (format_name, "jpeg") == 0 ? MAX_JPEG_PIXELS : MAX_PIXELS;
+  gboolean jpeg = loader_is_jpeg (loader);
   int longest = MAX (width, height);
   double scale;
 
@@ -199,23 +207,49 @@ on_size_prepared (GdkPixbufLoader *loader,
   check->height = height;
 
   /* A size of 0 makes the decoder stop before it allocates anything. */
-  if ((gint64) width * height > limit)
+  if ((gint64) width * height > (jpeg ? MAX_JPEG_PIXELS : MAX_PIXELS))
     {
       check->refused = TRUE;
       gdk_pixbuf_loader_set_size (loader, 0, 0);
       return;
     }
 
-  if (longest <= CHUTES_ATTACHMENT_MAX_SIDE || width <= 0 || height <= 0)
+  /* Only a JPEG is decoded at the final size (at a fraction, which saves
+   * the memory and most of the time of a photo); the others are scaled
+   * once decoded, so that the rows decoded can be counted. The long side
+   * stays the long side whatever the EXIF orientation. */
+  if (!jpeg || longest <= CHUTES_ATTACHMENT_MAX_SIDE || width <= 0 || height <= 0)
     return;
 
-  /* Decoding at the final size (JPEG even decodes at a fraction) saves the
-   * memory and most of the time of a huge image. The long side stays the
-   * long side whatever the EXIF orientation. */
   scale = (double) CHUTES_ATTACHMENT_MAX_SIDE / longest;
   gdk_pixbuf_loader_set_size (loader,
                               MAX (1, (int) (width * scale + 0.5)),
                               MAX (1, (int) (height * scale + 0.5)));
+}
+
+/* The pixbuf is allocated, not cleared: rows a truncated file never
+ * reaches would hold whatever the memory held, and would be sent. */
+static void
+on_area_prepared (GdkPixbufLoader *loader,
+                  gpointer         user_data)
+{
+  GdkPixbuf *pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+
+  if (pixbuf != NULL)
+    gdk_pixbuf_fill (pixbuf, 0);
+}
+
+static void
+on_area_updated (GdkPixbufLoader *loader,
+                 int              x,
+                 int              y,
+                 int              width,
+                 int              height,
+                 gpointer         user_data)
+{
+  SizeCheck *check = user_data;
+
+  check->covered = MAX (check->covered, y + height);
 }
 
 static gboolean
@@ -376,16 +410,16 @@ attachment_from_image (GBytes      *bytes,
   gboolean decoded;
 
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
+  g_signal_connect (loader, "area-prepared", G_CALLBACK (on_area_prepared), NULL);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &check);
 
-  decoded = gdk_pixbuf_loader_write_bytes (loader, bytes, &local_error) &&
-            gdk_pixbuf_loader_close (loader, &local_error) &&
-            (pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)) != NULL;
+  /* Closed once whatever happens: a loader warns when it goes unclosed,
+   * and closing twice is a critical. */
+  decoded = gdk_pixbuf_loader_write_bytes (loader, bytes, &local_error);
+  decoded = gdk_pixbuf_loader_close (loader, decoded ? &local_error : NULL) && decoded;
+  decoded = decoded && (pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)) != NULL;
   if (!decoded)
-    {
-      g_debug ("Decoding %s: %s", name, local_error ? local_error->message : "no image");
-      /* Close even after a failed write, or the loader warns when it goes. */
-      gdk_pixbuf_loader_close (loader, NULL);
-    }
+    g_debug ("Decoding %s: %s", name, local_error ? local_error->message : "no image");
   if (check.refused)
     {
       *error = attachment_error (_("“%s” is too large an image to attach (%d × %d pixels)"),
@@ -400,6 +434,17 @@ attachment_from_image (GBytes      *bytes,
 
   format = gdk_pixbuf_loader_get_format (loader);
   format_name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+
+  /* A PNG or WebP cut short decodes "successfully" to its top rows. (A
+   * JPEG's decoder finishes it in grey; a GIF's frame may be smaller than
+   * its picture.) */
+  if ((g_strcmp0 (format_name, "png") == 0 || g_strcmp0 (format_name, "webp") == 0) &&
+      check.covered < gdk_pixbuf_get_height (pixbuf))
+    {
+      g_debug ("Decoding %s: %d of %d rows", name, check.covered, gdk_pixbuf_get_height (pixbuf));
+      *error = attachment_error (_("“%s” is damaged or not an image the app can read"), name);
+      return NULL;
+    }
   if (g_strcmp0 (format_name, "png") != 0 && g_strcmp0 (format_name, "jpeg") != 0 &&
       g_strcmp0 (format_name, "webp") != 0 && g_strcmp0 (format_name, "gif") != 0)
     {

@@ -450,6 +450,28 @@ test_huge_dimensions_refused_undecoded (void)
 }
 
 static void
+test_truncated_image (void)
+{
+  g_autoptr(GdkPixbuf) source = two_halves (300, 200, FALSE);
+  g_autoptr(ChutesAttachment) attachment = NULL;
+  g_autoptr(GBytes) cut = NULL;
+  g_autoptr(GError) error = NULL;
+  char *buffer;
+  gsize size;
+
+  /* Its header is whole, its data stops halfway: the decoder fails when
+   * the loader is closed, not while it is fed. */
+  gdk_pixbuf_save_to_buffer (source, &buffer, &size, "png", &error, "compression", "0", NULL);
+  g_assert_no_error (error);
+  cut = g_bytes_new_take (buffer, size / 2);
+
+  attachment = attach_bytes (cut, "half.png", &error);
+  g_assert_null (attachment);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_ATTACHMENT);
+  g_assert_nonnull (strstr (error->message, "“half.png” is damaged"));
+}
+
+static void
 assert_refused (const char *path,
                 const char *says)
 {
@@ -656,6 +678,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attachment/image/webp-read", test_webp_becomes_jpeg);
   g_test_add_func ("/attachment/image/gif-first-frame", test_gif_first_frame);
   g_test_add_func ("/attachment/refused/corrupt-image", test_corrupt_image);
+  g_test_add_func ("/attachment/refused/truncated-image", test_truncated_image);
   g_test_add_func ("/attachment/refused/huge-dimensions-undecoded", test_huge_dimensions_refused_undecoded);
   g_test_add_func ("/attachment/refused/directory", test_directory);
   g_test_add_func ("/attachment/refused/200mb-file-unread", test_huge_file_refused_unread);
