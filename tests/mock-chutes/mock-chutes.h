@@ -19,6 +19,7 @@ G_BEGIN_DECLS
   X (token_code_failures)      \
   X (token_refreshes)          \
   X (token_refresh_failures)   \
+  X (refresh_reuse)            \
   X (revocations)              \
   X (revocation_failures)      \
   X (introspections)           \
@@ -63,6 +64,7 @@ typedef struct
   gint64         issued_at;   /* µs, real time */
   gint64         expires_at;  /* µs, real time */
   gboolean       revoked;     /* revoked, or (refresh token) already used */
+  gboolean       spent;       /* (refresh token) used for a refresh */
 } MockToken;
 
 /* An authorization code, issued by mock-idp.c, redeemed by mock-token.c. */

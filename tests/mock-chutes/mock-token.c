@@ -299,12 +299,19 @@ grant_refresh_token (MockServer        *self,
                                       MOCK_TOKEN_REFRESH);
   if (refresh == NULL || !g_str_equal (refresh->client_id, client->client_id))
     {
+      const char *presented = g_hash_table_lookup (form, "refresh_token");
+      MockToken *known = presented != NULL ? g_hash_table_lookup (self->tokens, presented) : NULL;
+
+      if (known != NULL && known->kind == MOCK_TOKEN_REFRESH && known->spent)
+        self->stats.refresh_reuse++;
+
       /* Reuse of an old one lands here too: single use, no grace period. */
       oauth_error (msg, "invalid_grant", NULL);
       return;
     }
 
   refresh->revoked = TRUE;
+  refresh->spent = TRUE;
   self->stats.token_refresh_failures--;
   issue_tokens (self, msg, client->client_id, refresh->scope, refresh->username);
 }
