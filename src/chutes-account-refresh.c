@@ -12,6 +12,7 @@
 
 #include "chutes-account-private.h"
 #include "chutes-error.h"
+#include "chutes-refresh-lock.h"
 
 gint64
 chutes_account_refresh_margin (const ChutesTokens *tokens)
@@ -221,14 +222,18 @@ account_end_session (ChutesAccount *self,
 /* The refresh itself. */
 typedef struct
 {
-  ChutesAccount *self;
-  GCancellable  *cancellable;
-  guint          session_serial;
+  ChutesAccount     *self;
+  GCancellable      *cancellable;
+  guint              session_serial;
+  /* Held from before the stored session is read until the new pair is
+   * stored (see account_start_refresh()). */
+  ChutesRefreshLock *lock;
 } Refresh;
 
 static void
 refresh_free (Refresh *refresh)
 {
+  g_clear_pointer (&refresh->lock, chutes_refresh_lock_release);
   g_clear_object (&refresh->self);
   g_clear_object (&refresh->cancellable);
   g_free (refresh);
@@ -330,6 +335,86 @@ on_refreshed (GObject      *source,
                                       on_refreshed_saved, refresh);
 }
 
+static void
+refresh_send (Refresh *refresh)
+{
+  chutes_idp_client_refresh_async (refresh->self->idp, refresh->self->tokens->refresh_token,
+                                   refresh->cancellable, on_refreshed, refresh);
+}
+
+/* Under the lock: when another process (the window, `chutes-desktop
+ * --ask`) refreshed since we read the keyring, our refresh token is spent
+ * and the stored pair is the live one. */
+static void
+on_refresh_stored_read (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  ChutesAccount *self = refresh->self;
+  g_autoptr(ChutesTokens) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stored = chutes_token_store_load_session_finish (CHUTES_TOKEN_STORE (source), result, &error);
+
+  if (refresh_is_stale (refresh))
+    {
+      refresh_free (refresh);
+      return;
+    }
+
+  if (error != NULL)
+    g_debug ("Could not read the stored session before refreshing: %s", error->message);
+
+  if (stored == NULL || stored->refresh_token == NULL ||
+      g_strcmp0 (stored->refresh_token, self->tokens->refresh_token) == 0)
+    {
+      refresh_send (refresh);
+      return;
+    }
+
+  g_debug ("Another process refreshed the session; using its tokens");
+
+  if (stored->username == NULL)
+    stored->username = g_strdup (self->tokens->username);
+  chutes_tokens_free (self->tokens);
+  self->tokens = g_steal_pointer (&stored);
+
+  if (chutes_tokens_expires_within (self->tokens, chutes_account_refresh_margin (self->tokens)))
+    {
+      refresh_send (refresh);
+      return;
+    }
+
+  complete_waiters (account_steal_waiters (self), self->tokens->access_token, NULL);
+  refresh_free (refresh);
+}
+
+static void
+on_refresh_locked (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  ChutesAccount *self = refresh->self;
+  g_autoptr(GError) error = NULL;
+
+  refresh->lock = chutes_refresh_lock_acquire_finish (result, &error);
+
+  if (refresh_is_stale (refresh))
+    {
+      refresh_free (refresh);
+      return;
+    }
+
+  /* Better a refresh that may race than none at all. */
+  if (refresh->lock == NULL)
+    g_debug ("Refreshing without the lock: %s", error->message);
+
+  chutes_token_store_load_session_async (self->store, chutes_account_get_client_id (self),
+                                         refresh->cancellable, on_refresh_stored_read, refresh);
+}
+
 /* Starts the one refresh; the caller has added its waiter. */
 static void
 account_start_refresh (ChutesAccount *self)
@@ -358,8 +443,12 @@ account_start_refresh (ChutesAccount *self)
   refresh->cancellable = g_object_ref (self->refresh_cancellable);
   refresh->session_serial = self->session_serial;
 
-  chutes_idp_client_refresh_async (self->idp, self->tokens->refresh_token,
-                                   refresh->cancellable, on_refreshed, refresh);
+  /* A session in memory only is nobody else's: nothing to share. */
+  if (self->persistent && chutes_account_get_client_id (self) != NULL)
+    chutes_refresh_lock_acquire_async (CHUTES_REFRESH_LOCK_TIMEOUT_MS, refresh->cancellable,
+                                       on_refresh_locked, refresh);
+  else
+    refresh_send (refresh);
 }
 
 void
