@@ -240,20 +240,15 @@ open_data_free (OpenData *data)
   g_free (data);
 }
 
+/* Every conversation, newest first. */
 static gboolean
-open_run (sqlite3           *db,
-          ChutesHistoryJob  *job,
-          GError           **error)
+read_conversation_rows (sqlite3    *db,
+                        GPtrArray **rows_out,
+                        GError    **error)
 {
-  OpenData *data = job->data;
   g_autoptr(ChutesHistoryStatement) stmt = NULL;
+  GPtrArray *rows;
   int rc;
-
-  db = _chutes_history_schema_open (data->path, &data->kept, &data->kept_path, error);
-  if (db == NULL)
-    return FALSE;
-
-  _chutes_history_worker_set_db (data->worker, db);
 
   stmt = _chutes_history_prepare (db,
                                   "SELECT id, title, created_at, updated_at, model"
@@ -263,7 +258,7 @@ open_run (sqlite3           *db,
   if (stmt == NULL)
     return FALSE;
 
-  data->rows = g_ptr_array_new_with_free_func ((GDestroyNotify)conversation_row_free);
+  rows = *rows_out = g_ptr_array_new_with_free_func ((GDestroyNotify)conversation_row_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       ConversationRow *row = g_new0 (ConversationRow, 1);
@@ -273,10 +268,26 @@ open_run (sqlite3           *db,
       row->created_at = sqlite3_column_int64 (stmt, 2);
       row->updated_at = sqlite3_column_int64 (stmt, 3);
       row->model = _chutes_history_column_dup (stmt, 4);
-      g_ptr_array_add (data->rows, row);
+      g_ptr_array_add (rows, row);
     }
 
   return _chutes_history_read_to_end (db, rc, error);
+}
+
+static gboolean
+open_run (sqlite3           *db,
+          ChutesHistoryJob  *job,
+          GError           **error)
+{
+  OpenData *data = job->data;
+
+  db = _chutes_history_schema_open (data->path, &data->kept, &data->kept_path, error);
+  if (db == NULL)
+    return FALSE;
+
+  _chutes_history_worker_set_db (data->worker, db);
+
+  return read_conversation_rows (db, &data->rows, error);
 }
 
 static void
@@ -348,6 +359,99 @@ gboolean
 chutes_history_open_finish (ChutesHistory  *self,
                             GAsyncResult   *result,
                             GError        **error)
+{
+  return _chutes_history_propagate_boolean (self, result, error);
+}
+
+/* Reloading the list, after another process (`chutes-desktop --ask`)
+ * changed the database. The summaries of conversations still there are
+ * kept (updated in place), so whoever shows one keeps it. */
+
+static gboolean
+reload_run (sqlite3           *db,
+            ChutesHistoryJob  *job,
+            GError           **error)
+{
+  return read_conversation_rows (db, (GPtrArray **) &job->data, error);
+}
+
+static void
+reload_done (ChutesHistory    *self,
+             ChutesHistoryJob *job)
+{
+  GPtrArray *rows = job->data;
+  g_autoptr(GHashTable) wanted = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GListModel *list = G_LIST_MODEL (self->conversations);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      ConversationRow *row = g_ptr_array_index (rows, i);
+
+      g_hash_table_add (wanted, &row->id);
+    }
+
+  /* Gone. */
+  for (guint i = g_list_model_get_n_items (list); i > 0; i--)
+    {
+      g_autoptr(ChutesChatSummary) summary = g_list_model_get_item (list, i - 1);
+      gint64 id = chutes_chat_summary_get_id (summary);
+
+      if (!g_hash_table_contains (wanted, &id))
+        _chutes_history_remove_summary (self, id);
+    }
+
+  /* New, changed or moved, each put at its place. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      ConversationRow *row = g_ptr_array_index (rows, i);
+      ChutesChatSummary *summary = chutes_history_lookup_conversation (self, row->id);
+      g_autoptr(ChutesChatSummary) at_i = NULL;
+      guint position;
+
+      if (summary == NULL)
+        {
+          g_autoptr(ChutesChatSummary) added = NULL;
+
+          added = _chutes_chat_summary_new (row->id, row->title, row->created_at,
+                                            row->updated_at, row->model);
+          _chutes_history_add_summary (self, added, i);
+          continue;
+        }
+
+      _chutes_chat_summary_set_title (summary, row->title);
+      _chutes_chat_summary_set_updated_at (summary, row->updated_at);
+      _chutes_chat_summary_set_model (summary, row->model);
+
+      at_i = i < g_list_model_get_n_items (list) ? g_list_model_get_item (list, i) : NULL;
+      if (at_i == summary || !g_list_store_find (self->conversations, summary, &position))
+        continue;
+
+      g_object_ref (summary);
+      g_list_store_remove (self->conversations, position);
+      g_list_store_insert (self->conversations, i, summary);
+      g_object_unref (summary);
+    }
+}
+
+void
+chutes_history_reload_conversations_async (ChutesHistory       *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (CHUTES_IS_HISTORY (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  _chutes_history_queue_job (self, chutes_history_reload_conversations_async, cancellable,
+                             callback, user_data, reload_run, reload_done,
+                             NULL, (GDestroyNotify)g_ptr_array_unref,
+                             CHUTES_HISTORY_JOB_RETURNS_BOOLEAN);
+}
+
+gboolean
+chutes_history_reload_conversations_finish (ChutesHistory  *self,
+                                            GAsyncResult   *result,
+                                            GError        **error)
 {
   return _chutes_history_propagate_boolean (self, result, error);
 }

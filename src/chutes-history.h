@@ -105,6 +105,16 @@ const char         *chutes_history_get_kept_aside_path (ChutesHistory        *se
  * model, touched (a message appended moves one to the top, in a single
  * items-changed that keeps a GtkSingleSelection on it) or deleted. */
 GListModel         *chutes_history_get_conversations   (ChutesHistory        *self);
+/* Reads the list of conversations again, for when another process
+ * (`chutes-desktop --ask`) changed the database: summaries still there are
+ * updated in place and keep their identity. */
+void                chutes_history_reload_conversations_async  (ChutesHistory       *self,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+gboolean            chutes_history_reload_conversations_finish (ChutesHistory       *self,
+                                                                GAsyncResult        *result,
+                                                                GError             **error);
 /* The summary of conversation @id, or NULL. */
 ChutesChatSummary  *chutes_history_lookup_conversation (ChutesHistory        *self,
                                                         gint64                id);
