@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "chutes-application.h"
+#include "chutes-ask.h"
 #include "chutes-error.h"
 #include "chutes-resources.h"
 #include "chutes-http.h"
@@ -265,7 +266,19 @@ quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (self));
 }
 
+/* `chutes-desktop --ask` saved a chat from another process. */
+static void
+history_changed_action (GSimpleAction *action,
+                        GVariant      *param,
+                        gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+
+  chutes_history_reload_conversations_async (self->history, self->cancellable, NULL, NULL);
+}
+
 static const GActionEntry app_actions[] = {
+  { CHUTES_ASK_HISTORY_CHANGED_ACTION, history_changed_action },
   { "sign-in", sign_in_action },
   { "cancel-sign-in", cancel_sign_in_action },
   { "sign-out", sign_out_action },
@@ -543,7 +556,8 @@ chutes_application_handle_local_options (GApplication *application,
       return 0;
     }
 
-  return -1;
+  /* --ask and --list-models: done here, in this process. */
+  return chutes_ask_handle_options (options);
 }
 
 static void
@@ -639,6 +653,8 @@ static const GOptionEntry main_entries[] = {
 static void
 chutes_application_init (ChutesApplication *self)
 {
+  g_autofree char *description = NULL;
+
   /* Exported at registration, which comes before startup: the history is
    * given at startup. */
   self->search_provider = chutes_search_provider_new (NULL);
@@ -649,15 +665,18 @@ chutes_application_init (ChutesApplication *self)
                            G_CALLBACK (launch_search_cb), self, G_CONNECT_SWAPPED);
 
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  chutes_ask_add_options (G_APPLICATION (self));
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Chat with Chutes models under your own account."));
-  g_application_set_option_context_description (G_APPLICATION (self),
+  description = g_strconcat (
     _("Environment:\n"
       "  CHUTES_OAUTH_CLIENT_ID, CHUTES_OAUTH_CLIENT_SECRET   the OAuth app to sign in with\n"
       "  CHUTES_OAUTH_SCOPES          scopes (default: openid profile chutes:invoke)\n"
       "  CHUTES_OAUTH_REDIRECT_URI    the one registered loopback redirect URI to use\n"
       "  CHUTES_IDP_BASE_URL          identity provider (default: https://api.chutes.ai)\n"
-      "  CHUTES_API_BASE_URL          model gateway (default: https://llm.chutes.ai/v1)"));
+      "  CHUTES_API_BASE_URL          model gateway (default: https://llm.chutes.ai/v1)"),
+    "\n\n", chutes_ask_get_help (), NULL);
+  g_application_set_option_context_description (G_APPLICATION (self), description);
 }
 
 ChutesApplication *
