@@ -690,6 +690,7 @@ static void
 test_refresh_race (void)
 {
   Fixture f = { 0 };
+  g_autoptr(ChutesHistory) history = NULL;
 
   fixture_set_up (&f, TRUE, "--access-ttl", "3", NULL);
   /* Each refresh answered late: the others start theirs meanwhile, with
@@ -738,6 +739,12 @@ test_refresh_race (void)
   g_assert_cmpint (chutes_test_mock_get_stat (f.mock, "token_refreshes"), >=, RACE_ROUNDS);
   g_assert_cmpint (chutes_test_mock_get_stat (f.mock, "token_refreshes"), <,
                    RACE_ROUNDS * (RACERS + 1));
+
+  /* The racers wrote the one history at the same moments: nothing lost. */
+  history = open_history (&f);
+  g_assert_cmpuint (g_list_model_get_n_items (chutes_history_get_conversations (history)), ==,
+                    RACE_ROUNDS * RACERS);
+  chutes_history_close (history);
 
   fixture_tear_down (&f);
 }

@@ -451,6 +451,102 @@ test_conversations_newest_first (Fixture       *fixture,
   g_assert_cmpstr (titles, ==, "First,Second <renamed> & more");
 }
 
+/* Another process (`chutes-desktop --ask`) writes to the same database:
+ * both write at once without failing, and a reload shows what the other
+ * wrote, keeping the summaries (and a sidebar's selection) it already had. */
+static void
+test_conversations_reload_from_another_writer (Fixture       *fixture,
+                                               gconstpointer  data)
+{
+  g_autoptr(ChutesHistory) other = NULL;
+  g_autoptr(ChutesHistory) fresh = NULL;
+  g_autoptr(GtkSingleSelection) selection = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *titles = NULL;
+  g_autofree char *fresh_titles = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  ChutesChatSummary *kept, *moved, *mine, *theirs;
+  GAsyncResult *slots[40] = { NULL };
+  GAsyncResult *slot = NULL;
+  gint64 kept_id, moved_id, gone_id;
+
+  fixture->history = open_history (fixture->path);
+  kept_id = chutes_chat_summary_get_id (create_conversation (fixture->history, "Kept"));
+  moved_id = chutes_chat_summary_get_id (create_conversation (fixture->history, "Moved"));
+  gone_id = chutes_chat_summary_get_id (create_conversation (fixture->history, "Gone"));
+
+  other = open_history (fixture->path);
+  kept = chutes_history_lookup_conversation (other, kept_id);
+  moved = chutes_history_lookup_conversation (other, moved_id);
+  g_assert_nonnull (kept);
+  g_assert_nonnull (moved);
+  selection = gtk_single_selection_new (g_object_ref (chutes_history_get_conversations (other)));
+  gtk_single_selection_set_selected (selection, 2);
+  g_assert_true (gtk_single_selection_get_selected_item (selection) == (gpointer) kept);
+
+  /* Both write at once, each on its own connection. */
+  mine = create_conversation (fixture->history, "Mine");
+  theirs = create_conversation (other, "Theirs");
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      ChutesHistory *writer = i % 2 == 0 ? fixture->history : other;
+      ChutesChatSummary *into = i % 2 == 0 ? mine : theirs;
+      g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "at once");
+
+      chutes_history_append_message_async (writer, chutes_chat_summary_get_id (into), message,
+                                           NULL, chutes_test_store_result_cb, &slots[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      g_autoptr(GAsyncResult) done = chutes_test_wait_for_result (&slots[i]);
+
+      g_assert_true (chutes_history_append_message_finish (i % 2 == 0 ? fixture->history : other,
+                                                           done, &error));
+      g_assert_no_error (error);
+    }
+
+  /* The first one renames, touches and deletes. */
+  chutes_history_rename_conversation_async (fixture->history, kept_id, "Kept, renamed", NULL,
+                                            chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
+  g_assert_true (chutes_history_rename_conversation_finish (fixture->history, result, &error));
+  g_clear_object (&result);
+  g_object_unref (append_message (fixture->history, moved_id, CHUTES_MESSAGE_ROLE_USER, "Up"));
+  chutes_history_delete_conversation_async (fixture->history, gone_id, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
+  g_assert_true (chutes_history_delete_conversation_finish (fixture->history, result, &error));
+  g_clear_object (&result);
+
+  chutes_history_reload_conversations_async (other, NULL, chutes_test_store_result_cb, &slot);
+  result = chutes_test_wait_for_result (&slot);
+  g_assert_true (chutes_history_reload_conversations_finish (other, result, &error));
+  g_assert_no_error (error);
+
+  /* As a fresh start would list them, with the same objects as before. */
+  fresh = open_history (fixture->path);
+  fresh_titles = summary_titles (fresh);
+  titles = summary_titles (other);
+  g_assert_cmpstr (titles, ==, fresh_titles);
+  g_assert_nonnull (strstr (titles, "Mine"));
+  g_assert_null (strstr (titles, "Gone"));
+  g_assert_true (chutes_history_lookup_conversation (other, kept_id) == kept);
+  g_assert_true (chutes_history_lookup_conversation (other, moved_id) == moved);
+  g_assert_cmpstr (chutes_chat_summary_get_title (kept), ==, "Kept, renamed");
+  g_assert_true (gtk_single_selection_get_selected_item (selection) == (gpointer) kept);
+  g_assert_cmpuint (g_list_model_get_n_items (chutes_history_get_conversations (other)), ==, 4);
+
+  /* Every message of both writers is there. */
+  messages = load_messages (fresh, chutes_chat_summary_get_id (theirs));
+  g_assert_cmpuint (messages->len, ==, G_N_ELEMENTS (slots) / 2);
+
+  g_clear_object (&selection);
+  g_clear_object (&result);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  close_history (&fresh);
+  close_history (&other);
+}
+
 /* Reads the settings of conversation @id; NULL and @error when that fails. */
 static ChutesChatSettings *
 get_settings (ChutesHistory  *history,
@@ -1855,6 +1951,8 @@ main (int   argc,
   ADD_TEST ("/history/open/closed-history-refuses-work", test_closed_history_refuses_work);
   ADD_TEST ("/history/conversations/newest-first-with-notifications", test_conversations_newest_first);
   ADD_TEST ("/history/conversations/settings-round-trip", test_settings_round_trip);
+  ADD_TEST ("/history/conversations/reload-shows-another-writer-and-keeps-summaries",
+            test_conversations_reload_from_another_writer);
   g_test_add_func ("/history/conversations/title-from-first-message", test_title_from_text);
   ADD_TEST ("/history/messages/every-field-round-trips", test_messages_fields_round_trip);
   ADD_TEST ("/history/messages/ten-thousand-load-in-order", test_messages_ten_thousand_in_order);
