@@ -411,12 +411,12 @@ wait_timeout_cb (gpointer user_data)
 static void
 ask_save (Ask *ask)
 {
-  if (ask->history == NULL || ask->conversation == NULL)
+  if (ask->history == NULL)
     return;
 
   /* The first question creates the conversation in the history, and its
    * messages are queued once that is done: wait for it (bounded). */
-  if (chutes_conversation_get_id (ask->conversation) == 0)
+  if (ask->sent && chutes_conversation_get_id (ask->conversation) == 0)
     {
       gulong handler = g_signal_connect_swapped (ask->conversation, "notify::id",
                                                  G_CALLBACK (wait_for_id_cb), ask);
