@@ -104,6 +104,41 @@ typedef struct
   gboolean            sent;
 } Ask;
 
+static gboolean
+drain_timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Drops the account, then lets what it still has in flight (the tokens
+ * still to be revoked, which restoring reads from the keyring) finish
+ * before the process goes: bounded in time. */
+static void
+drain_account (ChutesAccount **account)
+{
+  gpointer weak = *account;
+  gboolean timed_out = FALSE;
+  guint timeout;
+
+  if (weak == NULL)
+    return;
+
+  g_object_add_weak_pointer (G_OBJECT (weak), &weak);
+  g_clear_object (account);
+  if (weak == NULL)
+    return;
+
+  timeout = g_timeout_add_seconds (5, drain_timeout_cb, &timed_out);
+  while (weak != NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (weak != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (weak), &weak);
+  if (!timed_out)
+    g_source_remove (timeout);
+}
+
 static void
 ask_clear (Ask *ask)
 {
@@ -116,7 +151,7 @@ ask_clear (Ask *ask)
     chutes_history_close (ask->history);
   g_clear_object (&ask->history);
   g_clear_object (&ask->gateway);
-  g_clear_object (&ask->account);
+  drain_account (&ask->account);
   g_clear_object (&ask->store);
   g_clear_object (&ask->idp);
   g_clear_object (&ask->config);
@@ -520,6 +555,15 @@ ask_send (Ask *ask)
   g_signal_connect_swapped (ask->reply, "notify::reasoning", G_CALLBACK (reply_reasoning_cb), ask);
 }
 
+static gboolean
+models_have (GListModel *models,
+             const char *id)
+{
+  g_autoptr(ChutesModelInfo) info = chutes_model_info_find (models, id);
+
+  return info != NULL;
+}
+
 /* The model: --model, else the conversation's (with --continue), else the
  * one the window starts new chats with. It must be in the list. */
 static gboolean
@@ -531,7 +575,7 @@ ask_pick_model (Ask        *ask,
 
   if (ask->model != NULL)
     {
-      if (chutes_model_info_find (ask->models, ask->model) == NULL)
+      if (!models_have (ask->models, ask->model))
         {
           g_autofree char *message = NULL;
 
@@ -544,11 +588,11 @@ ask_pick_model (Ask        *ask,
       return TRUE;
     }
 
-  if (conversation_model != NULL && chutes_model_info_find (ask->models, conversation_model))
+  if (models_have (ask->models, conversation_model))
     ask->model = g_strdup (conversation_model);
-  else if (chutes_model_info_find (ask->models, preferred))
+  else if (models_have (ask->models, preferred))
     ask->model = g_steal_pointer (&preferred);
-  else if (chutes_model_info_find (ask->models, last))
+  else if (models_have (ask->models, last))
     ask->model = g_steal_pointer (&last);
   else if (g_list_model_get_n_items (ask->models) > 0)
     {

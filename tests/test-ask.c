@@ -220,10 +220,12 @@ open_history (Fixture *f)
   g_autofree char *path = g_build_filename (f->data_home, APP_ID, "history.db", NULL);
   ChutesHistory *history = chutes_history_new (path);
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
   g_autoptr(GError) error = NULL;
 
   chutes_history_open_async (history, NULL, chutes_test_store_result_cb, &result);
-  chutes_history_open_finish (history, chutes_test_wait_for_result (&result), &error);
+  done = chutes_test_wait_for_result (&result);
+  chutes_history_open_finish (history, done, &error);
   g_assert_no_error (error);
 
   return history;
@@ -234,12 +236,13 @@ load_messages (ChutesHistory *history,
                gint64         id)
 {
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *messages;
 
   chutes_history_load_messages_async (history, id, NULL, chutes_test_store_result_cb, &result);
-  messages = chutes_history_load_messages_finish (history, chutes_test_wait_for_result (&result),
-                                                  &error);
+  done = chutes_test_wait_for_result (&result);
+  messages = chutes_history_load_messages_finish (history, done, &error);
   g_assert_no_error (error);
 
   return messages;
@@ -592,6 +595,7 @@ test_plain_output_no_secrets (void)
   g_auto(Run) run = { 0 };
   g_autoptr(ChutesTokenStore) store = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
   g_autoptr(ChutesTokens) tokens = NULL;
   g_autoptr(GError) error = NULL;
   const char *debug_env[] = { "G_MESSAGES_DEBUG", "all", NULL };
@@ -615,8 +619,8 @@ test_plain_output_no_secrets (void)
   store = chutes_token_store_new (chutes_config_get_idp_base_url (f.config));
   chutes_token_store_load_session_async (store, chutes_config_get_client_id (f.config), NULL,
                                          chutes_test_store_result_cb, &result);
-  tokens = chutes_token_store_load_session_finish (store, chutes_test_wait_for_result (&result),
-                                                   &error);
+  done = chutes_test_wait_for_result (&result);
+  tokens = chutes_token_store_load_session_finish (store, done, &error);
   g_assert_no_error (error);
   g_assert_nonnull (tokens);
 
