@@ -388,13 +388,30 @@ reasoning_close (Ask *ask)
   ask->reasoning_open = FALSE;
 }
 
+/* The length of @text, which only grows while the reply streams and of
+ * which @printed bytes were printed: only the new part is measured, so a
+ * long reply costs no more per delta than a short one. */
+static gsize
+grown_length (const char *text,
+              gsize       printed)
+{
+  if (text == NULL)
+    return 0;
+
+  return printed + strlen (text + printed);
+}
+
 static void
 reply_reasoning_cb (Ask *ask)
 {
   const char *reasoning = chutes_message_get_reasoning (ask->reply);
-  gsize length = reasoning != NULL ? strlen (reasoning) : 0;
+  gsize length;
 
-  if (!ask->show_reasoning || length <= ask->reasoning_printed || ask->printed_any)
+  if (!ask->show_reasoning || ask->printed_any)
+    return;
+
+  length = grown_length (reasoning, ask->reasoning_printed);
+  if (length <= ask->reasoning_printed)
     return;
 
   if (!ask->reasoning_open)
@@ -411,7 +428,7 @@ static void
 reply_content_cb (Ask *ask)
 {
   const char *content = chutes_message_get_content (ask->reply);
-  gsize length = content != NULL ? strlen (content) : 0;
+  gsize length = grown_length (content, ask->content_printed);
 
   if (length <= ask->content_printed)
     return;
