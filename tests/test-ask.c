@@ -90,10 +90,12 @@ fixture_tear_down (Fixture *f)
 
 /* The program ------------------------------------------------------------ */
 
+/* Runs @program (NULL: chutes-desktop) with @argv_tail. */
 static GSubprocess *
-spawn (Fixture            *f,
-       const char * const *extra_env,
-       const char * const *argv_tail)
+spawn_program (Fixture            *f,
+               const char         *program,
+               const char * const *extra_env,
+               const char * const *argv_tail)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -107,7 +109,7 @@ spawn (Fixture            *f,
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i += 2)
     g_subprocess_launcher_setenv (launcher, extra_env[i], extra_env[i + 1], TRUE);
 
-  g_ptr_array_add (argv, (char *) g_getenv ("CHUTES_DESKTOP"));
+  g_ptr_array_add (argv, (char *) (program != NULL ? program : g_getenv ("CHUTES_DESKTOP")));
   for (guint i = 0; argv_tail[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) argv_tail[i]);
   g_ptr_array_add (argv, NULL);
@@ -116,6 +118,14 @@ spawn (Fixture            *f,
   g_assert_no_error (error);
 
   return process;
+}
+
+static GSubprocess *
+spawn (Fixture            *f,
+       const char * const *extra_env,
+       const char * const *argv_tail)
+{
+  return spawn_program (f, NULL, extra_env, argv_tail);
 }
 
 static int
@@ -131,13 +141,14 @@ exit_status_of (GSubprocess *process)
  * input (NULL: an empty pipe, as from </dev/null) and @extra_env (pairs,
  * NULL-terminated), to its end. */
 static void
-run_full (Fixture            *f,
-          Run                *run,
-          const char         *input,
-          const char * const *extra_env,
-          const char * const *args)
+run_program (Fixture            *f,
+             Run                *run,
+             const char         *program,
+             const char         *input,
+             const char * const *extra_env,
+             const char * const *args)
 {
-  g_autoptr(GSubprocess) process = spawn (f, extra_env, args);
+  g_autoptr(GSubprocess) process = spawn_program (f, program, extra_env, args);
   g_autoptr(GError) error = NULL;
 
   g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL,
@@ -146,6 +157,16 @@ run_full (Fixture            *f,
   g_test_message ("stdout: %s\nstderr: %s", run->out, run->err);
   run->status = exit_status_of (process);
   g_test_message ("exit status %d", run->status);
+}
+
+static void
+run_full (Fixture            *f,
+          Run                *run,
+          const char         *input,
+          const char * const *extra_env,
+          const char * const *args)
+{
+  run_program (f, run, NULL, input, extra_env, args);
 }
 
 #define RUN(f, run, ...) \
@@ -638,6 +659,52 @@ test_plain_output_no_secrets (void)
   fixture_tear_down (&f);
 }
 
+/* On a terminal (script(1) gives it one): a heading and aligned columns,
+ * and text from the network cannot reach the terminal as control
+ * characters. */
+static void
+test_terminal_output (void)
+{
+  Fixture f = { 0 };
+  g_auto(Run) models = { 0 };
+  g_auto(Run) reply = { 0 };
+  g_autofree char *quoted = g_shell_quote (g_getenv ("CHUTES_DESKTOP"));
+  g_autofree char *list = g_strconcat (quoted, " --list-models", NULL);
+  g_autofree char *ask = g_strconcat (quoted, " --ask \"$(printf 'bell\\aescape\\033[31mred')\"",
+                                      NULL);
+  g_auto(GStrv) lines = NULL;
+  const char *vision;
+
+  if (!g_file_test ("/usr/bin/script", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("script(1) (util-linux) is missing");
+      return;
+    }
+
+  fixture_set_up (&f, TRUE, NULL);
+
+  run_program (&f, &models, "/usr/bin/script", NULL, NULL,
+               (const char * const []) { "-qec", list, "/dev/null", NULL });
+  g_assert_cmpint (models.status, ==, CHUTES_ASK_EXIT_OK);
+  lines = g_strsplit (models.out, "\r\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "MODEL "));
+  g_assert_nonnull (strstr (lines[0], "CAPABILITIES"));
+  g_assert_null (strchr (models.out, '\t'));
+  /* The capabilities start in the same column on every line. */
+  vision = strstr (lines[5], "vision");
+  g_assert_nonnull (vision);
+  g_assert_cmpint (vision - lines[5], ==, strstr (lines[0], "CAPABILITIES") - lines[0]);
+
+  run_program (&f, &reply, "/usr/bin/script", NULL, NULL,
+               (const char * const []) { "-qec", ask, "/dev/null", NULL });
+  g_assert_cmpint (reply.status, ==, CHUTES_ASK_EXIT_OK);
+  g_assert_true (g_str_has_prefix (reply.out, "You said: \"bell\357\277\275escape\357\277\275[31mred\"."));
+  g_assert_null (strchr (reply.out, '\a'));
+  g_assert_null (strchr (reply.out, '\033'));
+
+  fixture_tear_down (&f);
+}
+
 /* The refresh race ------------------------------------------------------------------ */
 
 typedef struct
@@ -771,6 +838,8 @@ main (int    argc,
   g_test_add_func ("/ask/exit/ctrl-c-keeps-what-arrived", test_interrupted);
   g_test_add_func ("/ask/output/plain-when-piped-and-no-token-even-in-debug",
                    test_plain_output_no_secrets);
+  g_test_add_func ("/ask/output/terminal-gets-columns-and-no-control-characters",
+                   test_terminal_output);
   g_test_add_func ("/ask/refresh/window-and-asks-never-reuse-a-refresh-token",
                    test_refresh_race);
 
