@@ -21,7 +21,10 @@ test_pkgs="xvfb xauth dbus dbus-x11 at-spi2-core python3 python3-pyatspi xdotool
   fonts-droid-fallback
   bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3
   libcmark-dev python3-authlib python3-flask
-  clang libclang-rt-14-dev"
+  clang libclang-rt-14-dev
+  xclip python3-gi gir1.2-gtk-4.0"
+# xclip, python3-gi, gir1.2-gtk-4.0: ui-attachments puts an image on the
+# clipboard, makes its test files, and drags a file from a GTK window.
 # The fonts tests measure and draw text with, and only those (tests/fonts/):
 # fonts-droid-fallback adds CJK glyphs (7 MB) for the Japanese screenshot test.
 # bubblewrap ... fuse3: ui-flatpak-sandbox, the app in a Flatpak-like sandbox

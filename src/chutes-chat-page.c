@@ -8,6 +8,8 @@
 
 #include <glib/gi18n.h>
 
+#include "chutes-attachment.h"
+#include "chutes-attachment-strip.h"
 #include "chutes-chat-page.h"
 #include "chutes-chat-settings-popover.h"
 #include "chutes-message-row.h"
@@ -52,8 +54,13 @@ struct _ChutesChatPage
   GtkLabel           *announcement_label;
   GtkRevealer        *edit_revealer;
   GtkMenuButton      *settings_button;
+  ChutesAttachmentStrip *attachment_strip;
+  GtkLabel           *attachment_error_label;
+  GtkWidget          *drop_hint;
 
   ChutesMessage      *editing;
+  /* The last attachment that could not be read, until the next one is. */
+  char               *load_error;
 
   guint               follow_tick;
   guint               show_more_id;
@@ -101,8 +108,12 @@ chutes_chat_page_update_actions (ChutesChatPage *self)
   gboolean busy = self->conversation && chutes_conversation_get_busy (self->conversation);
   gboolean has_model = self->conversation && chutes_conversation_get_model (self->conversation);
   gboolean empty = chutes_chat_page_composer_is_empty (self);
+  gboolean attached = g_list_model_get_n_items (chutes_attachment_strip_get_attachments (self->attachment_strip)) > 0;
+  gboolean loading = chutes_attachment_strip_get_loading (self->attachment_strip);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send", !busy && has_model && !empty);
+  /* A message may be images alone; it waits for what is still loading. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send",
+                                 !busy && has_model && (!empty || attached) && !loading);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.stop", busy);
   gtk_stack_set_visible_child_name (self->send_stack, busy ? "stop" : "send");
   gtk_widget_set_visible (GTK_WIDGET (self->placeholder_label), empty);
@@ -283,6 +294,376 @@ chutes_chat_page_announce_finished (ChutesChatPage *self,
   chutes_chat_page_announce (self, text);
 }
 
+/* Attachments ------------------------------------------------------------- */
+
+static char *
+chutes_chat_page_dup_composer_text (ChutesChatPage *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+}
+
+/* Whether the model of the chat can take the attachments with @text. */
+static gboolean
+chutes_chat_page_check_attachments (ChutesChatPage  *self,
+                                    const char      *text,
+                                    GError         **error)
+{
+  GListModel *attachments = chutes_attachment_strip_get_attachments (self->attachment_strip);
+  ChutesModelInfo *model;
+
+  if (g_list_model_get_n_items (attachments) == 0 || self->conversation == NULL)
+    return TRUE;
+
+  model = chutes_model_info_find (self->models, chutes_conversation_get_model (self->conversation));
+  return chutes_attachments_check_model (attachments, text, model, error);
+}
+
+/* The sentence under the strip: why the attachments cannot go to this
+ * model, else the last one that could not be read. Said once when it
+ * changes. */
+static void
+chutes_chat_page_update_attachment_notice (ChutesChatPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = chutes_chat_page_dup_composer_text (self);
+  const char *notice = NULL;
+
+  if (!chutes_chat_page_check_attachments (self, text, &error))
+    notice = error->message;
+  else
+    notice = self->load_error;
+
+  if (notice != NULL && g_strcmp0 (notice, gtk_label_get_text (self->attachment_error_label)) != 0)
+    chutes_chat_page_announce (self, notice);
+
+  gtk_label_set_text (self->attachment_error_label, notice != NULL ? notice : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->attachment_error_label), notice != NULL);
+}
+
+static void
+attachments_changed_cb (ChutesChatPage *self,
+                        guint           position,
+                        guint           removed,
+                        guint           added)
+{
+  /* One that could be read, or one fewer: the old failure is old news. */
+  if (added > 0 || removed > 0)
+    g_clear_pointer (&self->load_error, g_free);
+
+  chutes_chat_page_update_attachment_notice (self);
+  chutes_chat_page_update_actions (self);
+}
+
+static void
+attachment_failed_cb (ChutesChatPage *self,
+                      const char     *message)
+{
+  g_free (self->load_error);
+  self->load_error = g_strdup (message);
+  chutes_chat_page_update_attachment_notice (self);
+}
+
+void
+chutes_chat_page_attach_files (ChutesChatPage  *self,
+                               GFile          **files,
+                               guint            n_files)
+{
+  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
+  g_return_if_fail (files != NULL || n_files == 0);
+
+  for (guint i = 0; i < n_files; i++)
+    chutes_attachment_strip_add_file (self->attachment_strip, files[i]);
+}
+
+static void
+chutes_chat_page_attach_file_list (ChutesChatPage *self,
+                                   GSList         *files)
+{
+  for (GSList *l = files; l != NULL; l = l->next)
+    chutes_attachment_strip_add_file (self->attachment_strip, l->data);
+}
+
+static void
+chooser_response_cb (GtkNativeDialog *chooser,
+                     int              response,
+                     ChutesChatPage  *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+
+          chutes_attachment_strip_add_file (self->attachment_strip, file);
+        }
+    }
+
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+/* The file chooser portal inside Flatpak, GTK's own dialog outside. */
+static void
+attach_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  ChutesChatPage *self = CHUTES_CHAT_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Attach Files"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Attach"), NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (chooser_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Pasting: an image or files on the clipboard are attached, text is
+ * pasted as text. */
+
+static const char * const image_mime_types[] = {
+  "image/png", "image/jpeg", "image/webp", "image/gif", NULL
+};
+
+typedef struct
+{
+  ChutesChatPage *self;
+  char           *mime_type;
+} PasteData;
+
+static void
+paste_data_free (PasteData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->mime_type);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PasteData, paste_data_free)
+
+static void
+paste_splice_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(PasteData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *name = NULL;
+  const char *extension;
+
+  if (g_output_stream_splice_finish (G_OUTPUT_STREAM (object), result, &error) < 0)
+    {
+      g_debug ("Could not read the pasted image: %s", error->message);
+      attachment_failed_cb (data->self, _("Could not read the pasted image."));
+      return;
+    }
+
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (object));
+  extension = strchr (data->mime_type, '/') + 1;
+  if (g_str_equal (extension, "jpeg"))
+    extension = "jpg";
+  /* Translators: the name of an image pasted from the clipboard; %s is its extension, "png" */
+  name = g_strdup_printf (_("Pasted image.%s"), extension);
+  chutes_attachment_strip_add_bytes (data->self->attachment_strip, bytes, name, data->mime_type);
+}
+
+static void
+paste_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(PasteData) data = user_data;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GOutputStream) memory = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *mime_type = NULL;
+
+  stream = gdk_clipboard_read_finish (GDK_CLIPBOARD (object), result, &mime_type, &error);
+  if (stream == NULL)
+    {
+      g_debug ("Could not paste an image: %s", error->message);
+      attachment_failed_cb (data->self, _("Could not read the pasted image."));
+      return;
+    }
+
+  data->mime_type = g_strdup (mime_type);
+  memory = g_memory_output_stream_new_resizable ();
+  g_output_stream_splice_async (memory, stream,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, paste_splice_cb, g_steal_pointer (&data));
+}
+
+static void
+paste_texture_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ChutesChatPage) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, &error);
+  if (texture == NULL)
+    {
+      g_debug ("Could not paste an image: %s", error->message);
+      attachment_failed_cb (self, _("Could not read the pasted image."));
+      return;
+    }
+
+  chutes_attachment_strip_add_texture (self->attachment_strip, texture, _("Pasted image.png"));
+}
+
+/* Files copied in a file manager are attached; a list of web addresses
+ * (no local file among them) is pasted as the text it is. */
+static void
+paste_files_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ChutesChatPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+  GSList *files = NULL;
+  gboolean local = FALSE;
+
+  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
+  if (value != NULL && G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    local |= g_file_is_native (l->data);
+
+  if (local)
+    chutes_chat_page_attach_file_list (self, files);
+  else
+    gtk_text_buffer_paste_clipboard (gtk_text_view_get_buffer (self->composer),
+                                     GDK_CLIPBOARD (object), NULL, TRUE);
+
+  g_slist_free (files);
+}
+
+static gboolean
+formats_contain_image (GdkContentFormats *formats)
+{
+  for (guint i = 0; image_mime_types[i] != NULL; i++)
+    if (gdk_content_formats_contain_mime_type (formats, image_mime_types[i]))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+composer_paste_cb (ChutesChatPage *self,
+                   GtkTextView    *composer)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (composer));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  /* An image from a browser also comes as HTML: the image it is. */
+  if (formats_contain_image (formats))
+    {
+      PasteData *data = g_new0 (PasteData, 1);
+
+      data->self = g_object_ref (self);
+      gdk_clipboard_read_async (clipboard, (const char **) image_mime_types, G_PRIORITY_DEFAULT,
+                                NULL, paste_read_cb, data);
+    }
+  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
+    gdk_clipboard_read_texture_async (clipboard, NULL, paste_texture_cb, g_object_ref (self));
+  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST) ||
+           gdk_content_formats_contain_mime_type (formats, "text/uri-list"))
+    gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
+                                    paste_files_cb, g_object_ref (self));
+  else
+    return;
+
+  g_signal_stop_emission_by_name (composer, "paste-clipboard");
+}
+
+/* Dropping files or an image anywhere on the page. */
+
+static GdkDragAction
+drop_enter_cb (ChutesChatPage *self,
+               double          x,
+               double          y,
+               GtkDropTarget  *target)
+{
+  gtk_widget_set_visible (self->drop_hint, TRUE);
+  return GDK_ACTION_COPY;
+}
+
+static void
+drop_leave_cb (ChutesChatPage *self,
+               GtkDropTarget  *target)
+{
+  gtk_widget_set_visible (self->drop_hint, FALSE);
+}
+
+static gboolean
+drop_cb (ChutesChatPage *self,
+         const GValue   *value,
+         double          x,
+         double          y,
+         GtkDropTarget  *target)
+{
+  gtk_widget_set_visible (self->drop_hint, FALSE);
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      chutes_chat_page_attach_file_list (self, files);
+      g_slist_free (files);
+    }
+  else if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    /* Translators: the name of an image dropped on the chat (not a file) */
+    chutes_attachment_strip_add_texture (self->attachment_strip, g_value_get_object (value),
+                                         _("Dropped image.png"));
+  else
+    return FALSE;
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+  return TRUE;
+}
+
+static void
+chutes_chat_page_init_attachments (ChutesChatPage *self)
+{
+  GtkDropTarget *target;
+  GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
+
+  g_signal_connect_object (chutes_attachment_strip_get_attachments (self->attachment_strip),
+                           "items-changed", G_CALLBACK (attachments_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->attachment_strip, "notify::loading",
+                           G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->attachment_strip, "load-failed",
+                           G_CALLBACK (attachment_failed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->composer, "paste-clipboard",
+                           G_CALLBACK (composer_paste_cb), self, G_CONNECT_SWAPPED);
+
+  /* Before the composer's own target, which would take a file as text. */
+  target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (target), GTK_PHASE_CAPTURE);
+  g_signal_connect_object (target, "enter", G_CALLBACK (drop_enter_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "leave", G_CALLBACK (drop_leave_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+}
+
 static void
 window_active_cb (ChutesChatPage *self,
                   GParamSpec     *pspec,
@@ -316,22 +697,35 @@ send_action (GtkWidget  *widget,
              GVariant   *param)
 {
   ChutesChatPage *self = CHUTES_CHAT_PAGE (widget);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
-  GtkTextIter start, end;
   g_autofree char *text = NULL;
+  g_autoptr(GListModel) attachments = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (self->conversation == NULL ||
       chutes_conversation_get_busy (self->conversation) ||
-      chutes_conversation_get_model (self->conversation) == NULL)
+      chutes_conversation_get_model (self->conversation) == NULL ||
+      chutes_attachment_strip_get_loading (self->attachment_strip))
     return;
 
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  g_strstrip (text);
-  if (*text == '\0')
+  text = chutes_chat_page_dup_composer_text (self);
+  attachments = chutes_attachment_strip_dup_attachments (self->attachment_strip);
+  if (*text == '\0' && g_list_model_get_n_items (attachments) == 0)
     return;
 
-  gtk_text_buffer_set_text (buffer, "", 0);
+  /* Refused before anything is sent: the text and the attachments stay. */
+  if (!chutes_chat_page_check_attachments (self, text, &error))
+    {
+      gtk_label_set_text (self->attachment_error_label, "");
+      chutes_chat_page_update_attachment_notice (self);
+      gtk_widget_error_bell (widget);
+      return;
+    }
+
+  if (g_list_model_get_n_items (attachments) == 0)
+    g_clear_object (&attachments);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
+  chutes_attachment_strip_clear (self->attachment_strip);
   self->stick_to_bottom = TRUE;
   chutes_chat_page_follow (self);
 
@@ -341,12 +735,13 @@ send_action (GtkWidget  *widget,
 
       gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
       gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
-      chutes_conversation_edit_async (self->conversation, editing, text, NULL, NULL,
+      chutes_conversation_edit_async (self->conversation, editing, text, attachments, NULL,
                                       send_cb, g_object_ref (self));
       return;
     }
 
-  chutes_conversation_send_async (self->conversation, text, NULL, NULL, send_cb, g_object_ref (self));
+  chutes_conversation_send_async (self->conversation, text, attachments, NULL,
+                                  send_cb, g_object_ref (self));
 }
 
 static void
@@ -361,6 +756,7 @@ cancel_edit_action (GtkWidget  *widget,
 
   g_clear_object (&self->editing);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
+  chutes_attachment_strip_clear (self->attachment_strip);
   gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
   gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
 }
@@ -428,6 +824,8 @@ row_action_cb (ChutesMessageRow *row,
 
       g_set_object (&self->editing, message);
       gtk_text_buffer_set_text (buffer, chutes_message_get_content (message), -1);
+      chutes_attachment_strip_set_attachments (self->attachment_strip,
+                                               chutes_message_get_attachments (message));
       gtk_revealer_set_reveal_child (self->edit_revealer, TRUE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-edit", TRUE);
       gtk_widget_grab_focus (GTK_WIDGET (self->composer));
@@ -648,6 +1046,7 @@ model_selected_cb (ChutesChatPage *self)
   chutes_conversation_set_model (self->conversation, model_id);
   g_settings_set_string (self->settings, "last-model", model_id);
   chutes_chat_page_update_actions (self);
+  chutes_chat_page_update_attachment_notice (self);
 }
 
 /* A loaded conversation brings its model: show it in the picker. */
@@ -806,6 +1205,7 @@ account_state_cb (ChutesChatPage *self,
       gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
       chutes_conversation_clear (self->conversation);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
+      chutes_attachment_strip_clear (self->attachment_strip);
     }
 }
 
@@ -835,6 +1235,7 @@ chutes_chat_page_dispose (GObject *object)
   g_clear_object (&self->conversation);
   g_clear_object (&self->models);
   g_clear_object (&self->editing);
+  g_clear_pointer (&self->load_error, g_free);
   g_clear_object (&self->account);
   g_clear_object (&self->gateway);
   g_clear_object (&self->history);
@@ -975,6 +1376,7 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   widget_class->grab_focus = chutes_chat_page_grab_focus;
 
   g_type_ensure (CHUTES_TYPE_MODEL_PICKER);
+  g_type_ensure (CHUTES_TYPE_ATTACHMENT_STRIP);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-chat-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, scroller);
@@ -989,10 +1391,14 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, announcement_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, edit_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attachment_strip);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attachment_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, drop_hint);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "chat.cancel-edit", NULL, cancel_edit_action);
+  gtk_widget_class_install_action (widget_class, "chat.attach", NULL, attach_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "chat.stop", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -1046,6 +1452,8 @@ chutes_chat_page_init (ChutesChatPage *self)
                            G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adjustment, "value-changed",
                            G_CALLBACK (adjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
+
+  chutes_chat_page_init_attachments (self);
 
   chutes_chat_page_update_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-edit", FALSE);

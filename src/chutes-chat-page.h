@@ -38,4 +38,10 @@ void                chutes_chat_page_open_chat        (ChutesChatPage    *self,
                                                        gint64             conversation_id,
                                                        gint64             message_id);
 
+/* Attaches @files to the message being written (read off the main thread;
+ * those that cannot be attached say why under the composer). */
+void                chutes_chat_page_attach_files     (ChutesChatPage    *self,
+                                                       GFile            **files,
+                                                       guint              n_files);
+
 G_END_DECLS
