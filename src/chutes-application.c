@@ -460,6 +460,22 @@ chutes_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* chutes-desktop FILE...: a new chat with the files attached, also when
+ * the app already runs (GApplication hands them to that instance). */
+static void
+chutes_application_open (GApplication  *application,
+                         GFile        **files,
+                         int            n_files,
+                         const char    *hint)
+{
+  GtkWindow *window;
+
+  g_application_activate (application);
+  window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  if (CHUTES_IS_WINDOW (window))
+    chutes_window_open_files (CHUTES_WINDOW (window), files, n_files);
+}
+
 /* The Shell's search provider --------------------------------------------- */
 
 static GtkWindow *
@@ -624,6 +640,7 @@ chutes_application_class_init (ChutesApplicationClass *klass)
 
   app_class->startup = chutes_application_startup;
   app_class->activate = chutes_application_activate;
+  app_class->open = chutes_application_open;
   app_class->shutdown = chutes_application_shutdown;
   app_class->handle_local_options = chutes_application_handle_local_options;
   app_class->dbus_register = chutes_application_dbus_register;
@@ -684,7 +701,7 @@ chutes_application_new (void)
 {
   return g_object_new (CHUTES_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/ai/chutes/Desktop",
                        NULL);
 }

@@ -54,6 +54,10 @@ struct _ChutesWindow
   ChutesSidebar        *sidebar;
   GtkToggleButton      *sidebar_button;
 
+  /* Files given on the command line before anyone signed in (of GFile):
+   * attached to a new chat once the chat page shows. */
+  GPtrArray            *pending_files;
+
   /* A deletion that can still be undone from its toast. */
   gint64                deleting_id;
   AdwToast             *delete_toast;
@@ -221,6 +225,19 @@ chutes_window_update_export (ChutesWindow *self)
 static void chutes_window_ensure_chat_view (ChutesWindow *self);
 
 static void
+chutes_window_attach_pending_files (ChutesWindow *self)
+{
+  g_autoptr(GPtrArray) files = g_steal_pointer (&self->pending_files);
+
+  if (files == NULL || files->len == 0)
+    return;
+
+  chutes_chat_page_new_chat (self->chat_page);
+  chutes_chat_page_attach_files (self->chat_page, (GFile **) files->pdata, files->len);
+  gtk_widget_grab_focus (GTK_WIDGET (self->chat_page));
+}
+
+static void
 client_chosen_cb (ChutesWindow *self,
                   const char   *client_id,
                   const char   *client_secret)
@@ -245,7 +262,10 @@ chutes_window_update (ChutesWindow *self)
     }
 
   if (g_str_equal (page, "chat"))
-    chutes_window_ensure_chat_view (self);
+    {
+      chutes_window_ensure_chat_view (self);
+      chutes_window_attach_pending_files (self);
+    }
 
   /* The widgets that follow the page and the account are bound to them in
    * chutes-window.ui; here go the decisions: the page, the actions. */
@@ -999,6 +1019,7 @@ chutes_window_finalize (GObject *object)
   g_clear_object (&self->account);
   g_clear_object (&self->gateway);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->pending_files, g_ptr_array_unref);
 
   G_OBJECT_CLASS (chutes_window_parent_class)->finalize (object);
 }
@@ -1121,4 +1142,25 @@ chutes_window_get_visible_page (ChutesWindow *self)
   g_return_val_if_fail (CHUTES_IS_WINDOW (self), NULL);
 
   return gtk_stack_get_visible_child_name (self->stack);
+}
+
+void
+chutes_window_open_files (ChutesWindow  *self,
+                          GFile        **files,
+                          guint          n_files)
+{
+  g_return_if_fail (CHUTES_IS_WINDOW (self));
+  g_return_if_fail (files != NULL || n_files == 0);
+
+  if (self->pending_files == NULL)
+    self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n_files; i++)
+    g_ptr_array_add (self->pending_files, g_object_ref (files[i]));
+
+  /* Signed in: now; otherwise once the chat page shows. */
+  if (g_str_equal (chutes_window_pick_page (self), "chat"))
+    {
+      chutes_window_ensure_chat_view (self);
+      chutes_window_attach_pending_files (self);
+    }
 }

@@ -23,4 +23,10 @@ G_DECLARE_FINAL_TYPE (ChutesWindow, chutes_window, CHUTES, WINDOW, AdwApplicatio
  * or "chat". */
 const char   *chutes_window_get_visible_page  (ChutesWindow *self);
 
+/* Opens a new chat with @files attached, now or, when nobody is signed
+ * in yet, once the chat page shows. */
+void          chutes_window_open_files        (ChutesWindow  *self,
+                                               GFile        **files,
+                                               guint          n_files);
+
 G_END_DECLS
