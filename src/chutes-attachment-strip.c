@@ -20,7 +20,7 @@ typedef struct
   ChutesAttachment      *attachment;
   GCancellable          *cancellable;
   GtkWidget             *tile;        /* owned by the strip's box */
-  GtkPicture            *picture;     /* of an image, once loaded */
+  GtkImage              *thumbnail;   /* of an image, once loaded */
   char                  *name;
 } Entry;
 
@@ -234,18 +234,17 @@ chutes_attachment_strip_new_spinner (Entry *entry)
   return spinner;
 }
 
+/* A square: the middle of the image, scaled (chutes_attachment_strip_show_loaded). */
 static GtkWidget *
 chutes_attachment_strip_new_thumbnail (Entry *entry)
 {
-  GtkWidget *picture = gtk_picture_new ();
+  GtkWidget *picture = gtk_image_new ();
   int width = chutes_attachment_get_width (entry->attachment);
   int height = chutes_attachment_get_height (entry->attachment);
   /* Translators: tooltip of an attached image: its name, width and height in pixels */
   g_autofree char *tooltip = g_strdup_printf (_("%s (%d × %d)"), entry->name, width, height);
 
-  gtk_picture_set_alternative_text (GTK_PICTURE (picture), entry->name);
-  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
-  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_COVER);
+  gtk_image_set_pixel_size (GTK_IMAGE (picture), THUMBNAIL_SIZE);
   gtk_widget_set_tooltip_text (picture, tooltip);
   gtk_widget_set_overflow (picture, GTK_OVERFLOW_HIDDEN);
   gtk_widget_add_css_class (picture, "chutes-attachment-thumbnail");
@@ -253,7 +252,7 @@ chutes_attachment_strip_new_thumbnail (Entry *entry)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, entry->name,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip,
                                   -1);
-  entry->picture = GTK_PICTURE (picture);
+  entry->thumbnail = GTK_IMAGE (picture);
 
   return picture;
 }
@@ -298,15 +297,31 @@ decode_thumbnail_thread (GTask        *task,
                          GCancellable *cancellable)
 {
   g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (task_data);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
   g_autoptr(GError) error = NULL;
-  GdkPixbuf *pixbuf;
+  int side = THUMBNAIL_SIZE * 2;
+  int width, height, short_side;
+  GdkPixbuf *square;
 
-  pixbuf = gdk_pixbuf_new_from_stream_at_scale (stream, THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2,
-                                                TRUE, cancellable, &error);
+  pixbuf = gdk_pixbuf_new_from_stream (stream, cancellable, &error);
   if (pixbuf == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, pixbuf, g_object_unref);
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* The middle square, as GNOME's image thumbnails show it. */
+  width = gdk_pixbuf_get_width (pixbuf);
+  height = gdk_pixbuf_get_height (pixbuf);
+  short_side = MAX (1, MIN (width, height));
+  square = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, side, side);
+  gdk_pixbuf_fill (square, 0);
+  gdk_pixbuf_composite (pixbuf, square, 0, 0, side, side,
+                        -(width - short_side) / 2.0 * side / short_side,
+                        -(height - short_side) / 2.0 * side / short_side,
+                        (double) side / short_side, (double) side / short_side,
+                        GDK_INTERP_BILINEAR, 255);
+  g_task_return_pointer (task, square, g_object_unref);
 }
 
 static void
@@ -330,7 +345,7 @@ decode_thumbnail_cb (GObject      *object,
     }
 
   texture = gdk_texture_new_for_pixbuf (pixbuf);
-  gtk_picture_set_paintable (entry->picture, GDK_PAINTABLE (texture));
+  gtk_image_set_from_paintable (entry->thumbnail, GDK_PAINTABLE (texture));
 }
 
 static void
@@ -374,6 +389,7 @@ chutes_attachment_strip_add_entry (ChutesAttachmentStrip *self,
   entry->name = g_strdup (name);
   entry->tile = gtk_overlay_new ();
   gtk_widget_add_css_class (entry->tile, "chutes-attachment-tile");
+  gtk_widget_set_overflow (entry->tile, GTK_OVERFLOW_HIDDEN);
   gtk_overlay_add_overlay (GTK_OVERLAY (entry->tile), chutes_attachment_strip_new_remove_button (entry));
 
   controller = gtk_event_controller_key_new ();

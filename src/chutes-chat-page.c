@@ -57,6 +57,7 @@ struct _ChutesChatPage
   ChutesAttachmentStrip *attachment_strip;
   GtkLabel           *attachment_error_label;
   GtkWidget          *drop_hint;
+  GtkWidget          *attach_button;
 
   ChutesMessage      *editing;
   /* The last attachment that could not be read, until the next one is. */
@@ -322,20 +323,21 @@ chutes_chat_page_check_attachments (ChutesChatPage  *self,
   return chutes_attachments_check_model (attachments, text, model, error);
 }
 
-/* The sentence under the strip: why the attachments cannot go to this
- * model, else the last one that could not be read. Said once when it
- * changes. */
+/* The sentences under the strip: why the attachments cannot go to this
+ * model, and the last one that could not be read. Said once when they
+ * change. */
 static void
 chutes_chat_page_update_attachment_notice (ChutesChatPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = chutes_chat_page_dup_composer_text (self);
-  const char *notice = NULL;
+  g_autofree char *both = NULL;
+  const char *notice = self->load_error;
 
   if (!chutes_chat_page_check_attachments (self, text, &error))
-    notice = error->message;
-  else
-    notice = self->load_error;
+    notice = self->load_error != NULL
+      ? (both = g_strconcat (error->message, "\n", self->load_error, NULL))
+      : error->message;
 
   if (notice != NULL && g_strcmp0 (notice, gtk_label_get_text (self->attachment_error_label)) != 0)
     chutes_chat_page_announce (self, notice);
@@ -884,14 +886,64 @@ chutes_chat_page_focus_newest_message (ChutesChatPage *self)
 }
 
 static gboolean
+is_shift_tab (guint           keyval,
+              GdkModifierType state)
+{
+  return keyval == GDK_KEY_ISO_Left_Tab || (keyval == GDK_KEY_Tab && (state & GDK_SHIFT_MASK));
+}
+
+/* Shift+Tab from the Attach button goes to the attachments above it, and
+ * from the first of them (or from the button when there are none) up to
+ * the newest message. */
+static gboolean
+attach_key_pressed_cb (ChutesChatPage        *self,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEventControllerKey *controller)
+{
+  if (!is_shift_tab (keyval, state))
+    return GDK_EVENT_PROPAGATE;
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->attachment_strip)) &&
+      gtk_widget_child_focus (GTK_WIDGET (self->attachment_strip), GTK_DIR_TAB_BACKWARD))
+    return GDK_EVENT_STOP;
+
+  return chutes_chat_page_focus_newest_message (self) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+strip_key_pressed_cb (ChutesChatPage        *self,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      GtkEventControllerKey *controller)
+{
+  GtkWidget *strip = GTK_WIDGET (self->attachment_strip);
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (strip));
+
+  if (!is_shift_tab (keyval, state) || focus == NULL)
+    return GDK_EVENT_PROPAGATE;
+
+  /* Anything before the focus inside the strip takes it first. */
+  if (gtk_widget_child_focus (strip, GTK_DIR_TAB_BACKWARD) &&
+      gtk_root_get_focus (gtk_widget_get_root (strip)) != focus)
+    return GDK_EVENT_STOP;
+
+  return chutes_chat_page_focus_newest_message (self) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
 composer_key_pressed_cb (ChutesChatPage  *self,
                          guint            keyval,
                          guint            keycode,
                          GdkModifierType  state,
                          GtkEventControllerKey *controller)
 {
-  if (keyval == GDK_KEY_ISO_Left_Tab || (keyval == GDK_KEY_Tab && (state & GDK_SHIFT_MASK)))
-    return chutes_chat_page_focus_newest_message (self) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+  /* Shift+Tab goes left, to the Attach button (once: GTK would move on
+   * from there too). */
+  if (is_shift_tab (keyval, state))
+    return gtk_widget_grab_focus (self->attach_button) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
 
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
     return GDK_EVENT_PROPAGATE;
@@ -1394,6 +1446,7 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attachment_strip);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attachment_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, drop_hint);
+  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attach_button);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
@@ -1435,6 +1488,16 @@ chutes_chat_page_init (ChutesChatPage *self)
   g_signal_connect_object (controller, "key-pressed",
                            G_CALLBACK (composer_key_pressed_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->composer), controller);
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "key-pressed",
+                           G_CALLBACK (attach_key_pressed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->attach_button), controller);
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect_object (controller, "key-pressed",
+                           G_CALLBACK (strip_key_pressed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->attachment_strip), controller);
 #if !GTK_CHECK_VERSION (4, 14, 0)
   g_signal_connect_object (self->composer, "notify::has-focus",
                            G_CALLBACK (composer_focus_cb), self, G_CONNECT_SWAPPED);
