@@ -57,7 +57,6 @@ struct _ChutesChatPage
   ChutesAttachmentStrip *attachment_strip;
   GtkLabel           *attachment_error_label;
   GtkWidget          *drop_hint;
-  GtkWidget          *attach_button;
 
   ChutesMessage      *editing;
   /* The last attachment that could not be read, until the next one is. */
@@ -892,24 +891,17 @@ is_shift_tab (guint           keyval,
   return keyval == GDK_KEY_ISO_Left_Tab || (keyval == GDK_KEY_Tab && (state & GDK_SHIFT_MASK));
 }
 
-/* Shift+Tab from the Attach button goes to the attachments above it, and
- * from the first of them (or from the button when there are none) up to
- * the newest message. */
+/* Shift+Tab from the composer goes up to the attachments above it, and
+ * from the first of them (or from the composer when there are none) up
+ * to the newest message. */
 static gboolean
-attach_key_pressed_cb (ChutesChatPage        *self,
-                       guint                  keyval,
-                       guint                  keycode,
-                       GdkModifierType        state,
-                       GtkEventControllerKey *controller)
+chutes_chat_page_focus_above_composer (ChutesChatPage *self)
 {
-  if (!is_shift_tab (keyval, state))
-    return GDK_EVENT_PROPAGATE;
-
   if (gtk_widget_get_visible (GTK_WIDGET (self->attachment_strip)) &&
       gtk_widget_child_focus (GTK_WIDGET (self->attachment_strip), GTK_DIR_TAB_BACKWARD))
-    return GDK_EVENT_STOP;
+    return TRUE;
 
-  return chutes_chat_page_focus_newest_message (self) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+  return chutes_chat_page_focus_newest_message (self);
 }
 
 static gboolean
@@ -940,10 +932,8 @@ composer_key_pressed_cb (ChutesChatPage  *self,
                          GdkModifierType  state,
                          GtkEventControllerKey *controller)
 {
-  /* Shift+Tab goes left, to the Attach button (once: GTK would move on
-   * from there too). */
   if (is_shift_tab (keyval, state))
-    return gtk_widget_grab_focus (self->attach_button) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+    return chutes_chat_page_focus_above_composer (self) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
 
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
     return GDK_EVENT_PROPAGATE;
@@ -1446,7 +1436,6 @@ chutes_chat_page_class_init (ChutesChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attachment_strip);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attachment_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, drop_hint);
-  gtk_widget_class_bind_template_child (widget_class, ChutesChatPage, attach_button);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
@@ -1488,12 +1477,6 @@ chutes_chat_page_init (ChutesChatPage *self)
   g_signal_connect_object (controller, "key-pressed",
                            G_CALLBACK (composer_key_pressed_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->composer), controller);
-  controller = gtk_event_controller_key_new ();
-  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
-  g_signal_connect_object (controller, "key-pressed",
-                           G_CALLBACK (attach_key_pressed_cb), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self->attach_button), controller);
-
   controller = gtk_event_controller_key_new ();
   g_signal_connect_object (controller, "key-pressed",
                            G_CALLBACK (strip_key_pressed_cb), self, G_CONNECT_SWAPPED);
