@@ -136,8 +136,11 @@ def main():
         pick_model("gemma", VISION_MODEL)
 
     def paste_image_and_send_it_to_a_vision_model():
+        # -quiet: in the foreground, so that it ends with the test (in the
+        # background it would keep meson's output pipes open).
         clipboard.append(subprocess.Popen(
-            ["xclip", "-selection", "clipboard", "-t", "image/png", "-i", paths["pasted"]],
+            ["xclip", "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", paths["pasted"]],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent))
         wait_for("the image on the clipboard", lambda: "image/png" in subprocess.run(
             ["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
