@@ -176,6 +176,16 @@ def main():
         if not texts or "What is in this picture?" not in texts[0]:
             raise AssertionError("the typed text is not in the request: %r" % texts)
 
+    def edit_puts_the_attachments_back():
+        s.press(s.wait_find("the Edit and Resend button", role="push button", name="Edit and Resend"))
+        wait_for("the question in the composer",
+                 lambda: composer_text() == "What is in this picture?", timeout=10)
+        attached("Pasted image.png")
+        s.press(s.wait_find("the Cancel Editing button", role="push button", name="Cancel Editing"))
+        wait_for("the strip to empty", lambda: remove_button("Pasted image.png") is None, timeout=10)
+        if composer_text():
+            raise AssertionError("the composer kept %r after cancelling" % composer_text())
+
     def file_chooser():
         """The chooser's X window (GTK's own dialog: no portal in the test session)."""
         out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Attach Files$"],
@@ -303,6 +313,7 @@ def main():
 
     tap.add("/attachments/sign-in", sign_in)
     tap.add("/attachments/paste-image-send-to-vision-model", paste_image_and_send_it_to_a_vision_model)
+    tap.add("/attachments/edit-puts-attachments-back", edit_puts_the_attachments_back)
     tap.add("/attachments/file-chooser-text-file-and-image", attach_with_the_file_chooser)
     tap.add("/attachments/text-only-model-refuses-images", text_only_model_refuses_the_image)
     tap.add("/attachments/remove-by-keyboard", remove_by_keyboard)
