@@ -514,6 +514,7 @@ paste_texture_cb (GObject      *object,
   g_autoptr(ChutesChatPage) self = user_data;
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup_printf (_("Pasted image.%s"), "png");
 
   texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, &error);
   if (texture == NULL)
@@ -523,7 +524,7 @@ paste_texture_cb (GObject      *object,
       return;
     }
 
-  chutes_attachment_strip_add_texture (self->attachment_strip, texture, _("Pasted image.png"));
+  chutes_attachment_strip_add_texture (self->attachment_strip, texture, name);
 }
 
 /* Files copied in a file manager are attached; a list of web addresses
