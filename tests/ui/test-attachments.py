@@ -244,17 +244,22 @@ def main():
     def dark_and_narrow_screenshots():
         choose(paths["photo"])
         attached("photo.png")
-        pick_model("gemma", VISION_MODEL)
         s.quit_app()
         s.env["ADW_DEBUG_COLOR_SCHEME"] = "prefer-dark"
         s.start_app(paths["photo"], paths["code"])
         attached("photo.png")
         attached("hello.py")
+        pick_model("gemma", VISION_MODEL)
+        wait_for("no sentence with a vision model",
+                 lambda: s.find(role="label", contains=REFUSAL) is None, timeout=10)
+        s.type("What does this code draw?")
         s.screenshot("composer-dark")
         s.resize(360, 640)
         time.sleep(0.5)
         s.screenshot("composer-narrow-dark")
         s.resize(1000, 760)
+        click_composer()
+        s.key("ctrl+a", "BackSpace")
         for name in ("photo.png", "hello.py"):
             s.press(remove_button(name))
         wait_for("the strip to empty", lambda: remove_button("hello.py") is None, timeout=10)
