@@ -313,7 +313,7 @@ chutes_chat_page_check_attachments (ChutesChatPage  *self,
                                     GError         **error)
 {
   GListModel *attachments = chutes_attachment_strip_get_attachments (self->attachment_strip);
-  ChutesModelInfo *model;
+  g_autoptr(ChutesModelInfo) model = NULL;
 
   if (g_list_model_get_n_items (attachments) == 0 || self->conversation == NULL)
     return TRUE;
