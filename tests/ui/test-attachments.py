@@ -316,6 +316,16 @@ def main():
         if "Keep this text" not in composer_text():
             raise AssertionError("the typed text went away: %r" % composer_text())
 
+    def files_given_while_signed_out_wait_for_sign_in():
+        s.action("sign-out")
+        sign_in_button = s.wait_find("the sign-in page", role="push button", name="Sign in with Chutes")
+        if remove_button("opened.png") is not None:
+            raise AssertionError("signing out kept the attachments")
+        subprocess.run([os.environ["CHUTES_APP"], paths["photo"]], env=s.env, timeout=30, check=True)
+        s.press(sign_in_button)
+        s.wait_find("the chat composer", timeout=30, role="text", name="Message")
+        attached("photo.png")
+
     tap.add("/attachments/sign-in", sign_in)
     tap.add("/attachments/paste-image-send-to-vision-model", paste_image_and_send_it_to_a_vision_model)
     tap.add("/attachments/edit-puts-attachments-back", edit_puts_the_attachments_back)
@@ -326,6 +336,7 @@ def main():
     tap.add("/attachments/drop-a-file", drop_a_file)
     tap.add("/attachments/command-line-to-running-instance", command_line_to_the_running_instance)
     tap.add("/attachments/corrupt-image-named-text-stays", corrupt_image_is_named_and_the_text_stays)
+    tap.add("/attachments/files-given-signed-out-wait-for-sign-in", files_given_while_signed_out_wait_for_sign_in)
     try:
         return tap.run_and_close()
     finally:
