@@ -440,6 +440,7 @@ static const char * const image_mime_types[] = {
 typedef struct
 {
   ChutesChatPage *self;
+  GdkClipboard   *clipboard;
   char           *mime_type;
 } PasteData;
 
@@ -447,8 +448,47 @@ static void
 paste_data_free (PasteData *data)
 {
   g_object_unref (data->self);
+  g_object_unref (data->clipboard);
   g_free (data->mime_type);
   g_free (data);
+}
+
+/* Files copied in a file manager are attached; a list of web addresses
+ * (no local file among them) is pasted as the text it is. */
+static void
+chutes_chat_page_paste_files (ChutesChatPage *self,
+                              GdkClipboard   *clipboard,
+                              GSList         *files)
+{
+  gboolean local = FALSE;
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    local |= g_file_is_native (l->data);
+
+  if (local)
+    chutes_chat_page_attach_file_list (self, files);
+  else
+    gtk_text_buffer_paste_clipboard (gtk_text_view_get_buffer (self->composer),
+                                     clipboard, NULL, TRUE);
+}
+
+/* A text/uri-list read as it is: GTK 4.8 may hand it to the file
+ * transfer portal, which refuses lists that did not come through it. */
+static void
+chutes_chat_page_paste_uri_list (ChutesChatPage *self,
+                                 GdkClipboard   *clipboard,
+                                 GBytes         *bytes)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_auto(GStrv) uris = g_uri_list_extract_uris (text);
+  GSList *files = NULL;
+
+  for (guint i = 0; uris[i] != NULL; i++)
+    files = g_slist_prepend (files, g_file_new_for_uri (uris[i]));
+  files = g_slist_reverse (files);
+
+  chutes_chat_page_paste_files (self, clipboard, files);
+  g_slist_free_full (files, g_object_unref);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PasteData, paste_data_free)
@@ -466,12 +506,18 @@ paste_splice_cb (GObject      *object,
 
   if (g_output_stream_splice_finish (G_OUTPUT_STREAM (object), result, &error) < 0)
     {
-      g_debug ("Could not read the pasted image: %s", error->message);
+      g_debug ("Could not read the pasted %s: %s", data->mime_type, error->message);
       attachment_failed_cb (data->self, _("Could not read the pasted image."));
       return;
     }
 
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (object));
+  if (g_str_equal (data->mime_type, "text/uri-list"))
+    {
+      chutes_chat_page_paste_uri_list (data->self, data->clipboard, bytes);
+      return;
+    }
+
   extension = strchr (data->mime_type, '/') + 1;
   if (g_str_equal (extension, "jpeg"))
     extension = "jpg";
@@ -527,8 +573,7 @@ paste_texture_cb (GObject      *object,
   chutes_attachment_strip_add_texture (self->attachment_strip, texture, name);
 }
 
-/* Files copied in a file manager are attached; a list of web addresses
- * (no local file among them) is pasted as the text it is. */
+/* Files from this process or the portal. */
 static void
 paste_files_cb (GObject      *object,
                 GAsyncResult *result,
@@ -538,21 +583,14 @@ paste_files_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   const GValue *value;
   GSList *files = NULL;
-  gboolean local = FALSE;
 
   value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
+  if (value == NULL)
+    g_debug ("Could not read the files on the clipboard: %s", error->message);
   if (value != NULL && G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     files = gdk_file_list_get_files (g_value_get_boxed (value));
 
-  for (GSList *l = files; l != NULL; l = l->next)
-    local |= g_file_is_native (l->data);
-
-  if (local)
-    chutes_chat_page_attach_file_list (self, files);
-  else
-    gtk_text_buffer_paste_clipboard (gtk_text_view_get_buffer (self->composer),
-                                     GDK_CLIPBOARD (object), NULL, TRUE);
-
+  chutes_chat_page_paste_files (self, GDK_CLIPBOARD (object), files);
   g_slist_free (files);
 }
 
@@ -573,19 +611,22 @@ composer_paste_cb (ChutesChatPage *self,
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (composer));
   GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
 
+  static const char * const uri_list[] = { "text/uri-list", NULL };
   /* An image from a browser also comes as HTML: the image it is. */
-  if (formats_contain_image (formats))
+  gboolean image = formats_contain_image (formats);
+
+  if (image || gdk_content_formats_contain_mime_type (formats, "text/uri-list"))
     {
       PasteData *data = g_new0 (PasteData, 1);
 
       data->self = g_object_ref (self);
-      gdk_clipboard_read_async (clipboard, (const char **) image_mime_types, G_PRIORITY_DEFAULT,
-                                NULL, paste_read_cb, data);
+      data->clipboard = g_object_ref (clipboard);
+      gdk_clipboard_read_async (clipboard, (const char **) (image ? image_mime_types : uri_list),
+                                G_PRIORITY_DEFAULT, NULL, paste_read_cb, data);
     }
   else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
     gdk_clipboard_read_texture_async (clipboard, NULL, paste_texture_cb, g_object_ref (self));
-  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST) ||
-           gdk_content_formats_contain_mime_type (formats, "text/uri-list"))
+  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
     gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
                                     paste_files_cb, g_object_ref (self));
   else

@@ -316,6 +316,27 @@ def main():
         if "Keep this text" not in composer_text():
             raise AssertionError("the typed text went away: %r" % composer_text())
 
+    def paste_copied_files():
+        # As a file manager copies them: a URI list, and no image.
+        for proc in clipboard:
+            proc.terminate()
+            proc.wait(10)
+        clipboard.append(subprocess.Popen(
+            ["xclip", "-quiet", "-selection", "clipboard", "-t", "text/uri-list"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent))
+        clipboard[-1].stdin.write(("file://%s\r\n" % paths["code"]).encode())
+        clipboard[-1].stdin.close()
+        wait_for("the file on the clipboard", lambda: "text/uri-list" in subprocess.run(
+            ["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
+            capture_output=True, text=True, timeout=10).stdout, timeout=10)
+        before = composer_text()
+        click_composer()
+        s.key("ctrl+v")
+        attached("hello.py")
+        if composer_text() != before:
+            raise AssertionError("pasting files also pasted text: %r" % composer_text())
+
     def files_given_while_signed_out_wait_for_sign_in():
         s.action("sign-out")
         sign_in_button = s.wait_find("the sign-in page", role="push button", name="Sign in with Chutes")
@@ -336,6 +357,7 @@ def main():
     tap.add("/attachments/drop-a-file", drop_a_file)
     tap.add("/attachments/command-line-to-running-instance", command_line_to_the_running_instance)
     tap.add("/attachments/corrupt-image-named-text-stays", corrupt_image_is_named_and_the_text_stays)
+    tap.add("/attachments/paste-copied-files", paste_copied_files)
     tap.add("/attachments/files-given-signed-out-wait-for-sign-in", files_given_while_signed_out_wait_for_sign_in)
     try:
         return tap.run_and_close()
