@@ -89,17 +89,23 @@ static GParamSpec *properties[N_PROPS];
 static void chutes_chat_page_load_models (ChutesChatPage *self);
 static void chutes_chat_page_follow      (ChutesChatPage *self);
 
-static gboolean
-chutes_chat_page_composer_is_empty (ChutesChatPage *self)
+/* What the composer holds, without the spaces around it. */
+static char *
+chutes_chat_page_dup_composer_text (ChutesChatPage *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
   GtkTextIter start, end;
-  g_autofree char *text = NULL;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+}
 
-  return *g_strstrip (text) == '\0';
+static gboolean
+chutes_chat_page_composer_is_empty (ChutesChatPage *self)
+{
+  g_autofree char *text = chutes_chat_page_dup_composer_text (self);
+
+  return *text == '\0';
 }
 
 static void
@@ -295,16 +301,6 @@ chutes_chat_page_announce_finished (ChutesChatPage *self,
 }
 
 /* Attachments ------------------------------------------------------------- */
-
-static char *
-chutes_chat_page_dup_composer_text (ChutesChatPage *self)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
-}
 
 /* Whether the model of the chat can take the attachments with @text. */
 static gboolean
@@ -608,10 +604,9 @@ static void
 composer_paste_cb (ChutesChatPage *self,
                    GtkTextView    *composer)
 {
+  static const char * const uri_list[] = { "text/uri-list", NULL };
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (composer));
   GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
-
-  static const char * const uri_list[] = { "text/uri-list", NULL };
   /* An image from a browser also comes as HTML: the image it is. */
   gboolean image = formats_contain_image (formats);
 
