@@ -632,13 +632,23 @@ composer_paste_cb (ChutesChatPage *self,
 
 /* Dropping files or an image anywhere on the page. */
 
+/* The hint takes the place of the empty chat's status, rather than
+ * covering part of it. */
+static void
+chutes_chat_page_show_drop_hint (ChutesChatPage *self,
+                                 gboolean        shown)
+{
+  gtk_widget_set_visible (self->drop_hint, shown);
+  gtk_widget_set_opacity (GTK_WIDGET (self->empty_status), shown ? 0.0 : 1.0);
+}
+
 static GdkDragAction
 drop_enter_cb (ChutesChatPage *self,
                double          x,
                double          y,
                GtkDropTarget  *target)
 {
-  gtk_widget_set_visible (self->drop_hint, TRUE);
+  chutes_chat_page_show_drop_hint (self, TRUE);
   return GDK_ACTION_COPY;
 }
 
@@ -646,7 +656,7 @@ static void
 drop_leave_cb (ChutesChatPage *self,
                GtkDropTarget  *target)
 {
-  gtk_widget_set_visible (self->drop_hint, FALSE);
+  chutes_chat_page_show_drop_hint (self, FALSE);
 }
 
 static gboolean
@@ -656,7 +666,7 @@ drop_cb (ChutesChatPage *self,
          double          y,
          GtkDropTarget  *target)
 {
-  gtk_widget_set_visible (self->drop_hint, FALSE);
+  chutes_chat_page_show_drop_hint (self, FALSE);
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
