@@ -11,6 +11,7 @@
 #include "chutes-culling-box.h"
 #include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
+#include "chutes-message-attachments.h"
 #include "chutes-message-row.h"
 
 typedef struct
@@ -42,6 +43,7 @@ struct _ChutesMessageRow
   GtkImage      *status_icon;
   GtkLabel      *status_label;
   GtkExpander   *thinking_expander;
+  GtkWidget     *attachments;
   TextParts      reasoning;
   TextParts      plain_tail;         /* a reply's text past MARKDOWN_MAX */
   gsize          markdown_fed;       /* bytes given to the Markdown view */
@@ -941,6 +943,7 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
 
   g_type_ensure (CHUTES_TYPE_MARKDOWN_VIEW);
   g_type_ensure (CHUTES_TYPE_CULLING_BOX);
+  g_type_ensure (CHUTES_TYPE_MESSAGE_ATTACHMENTS);
   parked_quark = g_quark_from_static_string ("chutes-message-row-parked");
 
   gtk_widget_class_set_template_from_resource (widget_class, "/ai/chutes/Desktop/chutes-message-row.ui");
@@ -953,6 +956,7 @@ chutes_message_row_class_init (ChutesMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, thinking_expander);
+  gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, attachments);
   gtk_widget_class_bind_template_child_full (widget_class, "reasoning_box", FALSE,
                                             G_STRUCT_OFFSET (ChutesMessageRow, reasoning.box));
   gtk_widget_class_bind_template_child (widget_class, ChutesMessageRow, usage_label);
@@ -1052,6 +1056,10 @@ chutes_message_row_set_message (ChutesMessageRow *self,
   self->markdown_fed = 0;
   self->markdown_end = 0;
 
+  /* Its images and files; none while unbound, so that a recycled row
+   * keeps no thumbnails of the message it showed. */
+  chutes_message_attachments_set_model (CHUTES_MESSAGE_ATTACHMENTS (self->attachments),
+                                        message ? chutes_message_get_attachments (message) : NULL);
   chutes_message_row_update_author (self);
   chutes_message_row_update_content (self);
   chutes_message_row_update_status (self);
