@@ -9,9 +9,12 @@
 
 #include <adwaita.h>
 
+#include "chutes-attachment.h"
 #include "chutes-culling-box.h"
+#include "chutes-image-viewer.h"
 #include "chutes-markdown-text.h"
 #include "chutes-markdown-view.h"
+#include "chutes-message-attachments.h"
 #include "chutes-message-row.h"
 #include "chutes-resources.h"
 #include "chutes-test-mock.h"
@@ -463,6 +466,231 @@ test_long_reasoning_when_opened (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A PNG of @width × @height pixels of one colour. */
+static ChutesAttachment *
+image_attachment_new (const char *name,
+                      int         width,
+                      int         height)
+{
+  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 3);
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+
+  for (gsize i = 0; i < (gsize) width * height * 3; i += 3)
+    {
+      pixels[i] = 0x35;
+      pixels[i + 1] = 0x84;
+      pixels[i + 2] = 0xe4;
+    }
+  data = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 3);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8, data, (gsize) width * 3);
+  png = gdk_texture_save_to_png_bytes (texture);
+
+  return chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, name, "image/png", png, width, height);
+}
+
+static ChutesAttachment *
+text_attachment_new (const char *name,
+                     const char *text)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+  return chutes_attachment_new_stored (CHUTES_ATTACHMENT_TEXT, name, "text/markdown", bytes, 0, 0);
+}
+
+static void
+collect_with_class (GtkWidget  *widget,
+                    const char *css_class,
+                    GPtrArray  *found)
+{
+  if (gtk_widget_has_css_class (widget, css_class) && gtk_widget_is_drawable (widget))
+    g_ptr_array_add (found, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_with_class (child, css_class, found);
+}
+
+/* The widgets under @widget with @css_class that a person sees. */
+static GPtrArray *
+find_with_class (GtkWidget  *widget,
+                 const char *css_class)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  collect_with_class (widget, css_class, found);
+
+  return found;
+}
+
+static void
+assert_accessible_label (GtkWidget  *widget,
+                         const char *label)
+{
+  g_autofree char *wrong = NULL;
+
+  wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  if (wrong != NULL)
+    g_error ("Accessible name: %s", wrong);
+}
+
+/* The viewer a thumbnail or chip opened (a button activated from the
+ * keyboard is clicked once it was shown pressed), waited for until it
+ * shows what it holds. */
+static ChutesImageViewer *
+find_viewer (void)
+{
+  gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+          GtkStack *stack;
+
+          if (!CHUTES_IS_IMAGE_VIEWER (window) || !gtk_widget_get_visible (GTK_WIDGET (window)))
+            continue;
+
+          stack = GTK_STACK (chutes_test_find_widget (GTK_WIDGET (window), GTK_TYPE_STACK));
+          if (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "loading") != 0)
+            return CHUTES_IMAGE_VIEWER (window);
+        }
+
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+wait_for_thumbnails (GtkWidget *row)
+{
+  ChutesMessageAttachments *attachments =
+    CHUTES_MESSAGE_ATTACHMENTS (chutes_test_find_widget (row, CHUTES_TYPE_MESSAGE_ATTACHMENTS));
+  gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (chutes_message_attachments_get_loading (attachments))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  chutes_test_settle (row);
+}
+
+/* A sent message with two images and a text file shows two thumbnails
+ * (at most 240 px, their aspect kept) and a chip, each named for a
+ * screen reader and opened from the keyboard: the image at full size,
+ * the text as it is; bound to a message without any, the row shows
+ * none, and keeps nothing of the old one alive. */
+static void
+test_attachments_shown_and_opened (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "What is in these?");
+  g_autoptr(ChutesMessage) plain = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "And now?");
+  const char *notes = "# Notes\n<b>not bold</b> & more\n";
+  g_autoptr(ChutesAttachment) wide = image_attachment_new ("wide <photo>.png", 600, 400);
+  g_autoptr(ChutesAttachment) tall = image_attachment_new ("tall.png", 90, 400);
+  g_autoptr(ChutesAttachment) text = text_attachment_new ("notes.md", notes);
+  g_autoptr(GPtrArray) thumbnails = NULL;
+  g_autoptr(GPtrArray) chips = NULL;
+  g_autofree char *shown = NULL;
+  ChutesImageViewer *viewer;
+  GtkWidget *picture;
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *viewer_text = NULL;
+
+  g_list_store_append (G_LIST_STORE (chutes_message_get_attachments (message)), wide);
+  g_list_store_append (G_LIST_STORE (chutes_message_get_attachments (message)), tall);
+  g_list_store_append (G_LIST_STORE (chutes_message_get_attachments (message)), text);
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  catch_up (row);
+  wait_for_thumbnails (row);
+
+  thumbnails = find_with_class (row, "chutes-thumbnail");
+  chips = find_with_class (row, "chutes-attachment-chip");
+  g_assert_cmpuint (thumbnails->len, ==, 2);
+  g_assert_cmpuint (chips->len, ==, 1);
+  assert_accessible_label (thumbnails->pdata[0], "Open wide <photo>.png");
+  assert_accessible_label (thumbnails->pdata[1], "Open tall.png");
+  assert_accessible_label (chips->pdata[0], "Open notes.md");
+  /* The chip names the file, literally, and says its size. */
+  shown = shown_text (chips->pdata[0]);
+  g_assert_cmpstr (shown, ==, "notes.md31 bytes");
+
+  /* Decoded, at most 240 px on the long side, the aspect kept. */
+  picture = chutes_test_find_widget (thumbnails->pdata[0], GTK_TYPE_PICTURE);
+  g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+  g_assert_cmpint (gtk_widget_get_width (picture), ==, 240);
+  g_assert_cmpint (gtk_widget_get_height (picture), ==, 160);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (gtk_picture_get_paintable (GTK_PICTURE (picture))), <=, 480);
+  picture = chutes_test_find_widget (thumbnails->pdata[1], GTK_TYPE_PICTURE);
+  g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+  g_assert_cmpint (gtk_widget_get_width (picture), ==, 54);
+  g_assert_cmpint (gtk_widget_get_height (picture), ==, 240);
+
+  /* From the keyboard: the image at full size, in a window of its own
+   * above the chat, its name and size in the title. */
+  g_assert_true (gtk_widget_get_focusable (thumbnails->pdata[0]));
+  g_assert_true (gtk_widget_activate (thumbnails->pdata[0]));
+  viewer = find_viewer ();
+  g_assert_nonnull (viewer);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (viewer)) == GTK_WINDOW (window));
+  g_assert_true (chutes_image_viewer_get_attachment (viewer) == wide);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (viewer)), ==, "wide <photo>.png");
+  {
+    AdwWindowTitle *title = ADW_WINDOW_TITLE (chutes_test_find_widget (GTK_WIDGET (viewer), ADW_TYPE_WINDOW_TITLE));
+
+    g_assert_cmpstr (adw_window_title_get_title (title), ==, "wide <photo>.png");
+    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "600 × 400 · "));
+  }
+  g_assert_nonnull (chutes_image_viewer_get_texture (viewer));
+  g_assert_cmpint (gdk_texture_get_width (chutes_image_viewer_get_texture (viewer)), ==, 600);
+  g_assert_cmpint (gdk_texture_get_height (chutes_image_viewer_get_texture (viewer)), ==, 400);
+  gtk_window_destroy (GTK_WINDOW (viewer));
+
+  /* The text file's text, as it is, read-only. */
+  g_assert_true (gtk_widget_activate (chips->pdata[0]));
+  viewer = find_viewer ();
+  g_assert_nonnull (viewer);
+  g_assert_true (chutes_image_viewer_get_attachment (viewer) == text);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (chutes_test_find_widget (GTK_WIDGET (viewer), GTK_TYPE_TEXT_VIEW)));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  viewer_text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_cmpstr (viewer_text, ==, notes);
+  g_assert_false (gtk_text_view_get_editable (GTK_TEXT_VIEW (chutes_test_find_widget (GTK_WIDGET (viewer), GTK_TYPE_TEXT_VIEW))));
+  gtk_window_destroy (GTK_WINDOW (viewer));
+
+  /* Recycled for a message without attachments: none shown. */
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), plain);
+  catch_up (row);
+  chutes_test_settle (row);
+  g_clear_pointer (&thumbnails, g_ptr_array_unref);
+  g_clear_pointer (&chips, g_ptr_array_unref);
+  thumbnails = find_with_class (row, "chutes-thumbnail");
+  chips = find_with_class (row, "chutes-attachment-chip");
+  g_assert_cmpuint (thumbnails->len, ==, 0);
+  g_assert_cmpuint (chips->len, ==, 0);
+  g_assert_false (gtk_widget_get_visible (chutes_test_find_widget (row, CHUTES_TYPE_MESSAGE_ATTACHMENTS)));
+  g_clear_pointer (&shown, g_free);
+  shown = shown_text (row);
+  g_assert_null (strstr (shown, "notes.md"));
+
+  /* Nothing of the old message is held by the row. */
+  g_assert_finalize_object (g_steal_pointer (&message));
+  g_assert_finalize_object (g_steal_pointer (&wide));
+  g_assert_finalize_object (g_steal_pointer (&tall));
+  g_assert_finalize_object (g_steal_pointer (&text));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -481,6 +709,7 @@ main (int   argc,
   g_test_add_func ("/message-row/long-reasoning-laid-out-when-opened", test_long_reasoning_when_opened);
   g_test_add_func ("/message-row/footer-shows-tokens-and-cost", test_footer_shows_cost);
   g_test_add_func ("/message-row/whole-reply-at-once-fits-its-row", test_whole_reply_at_once_fits_its_row);
+  g_test_add_func ("/message-row/attachments-shown-and-opened", test_attachments_shown_and_opened);
 
   return chutes_test_check_live_objects (g_test_run ());
 }
