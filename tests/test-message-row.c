@@ -606,9 +606,14 @@ test_attachments_shown_and_opened (void)
   GtkTextIter start, end;
   g_autofree char *viewer_text = NULL;
 
-  g_list_store_append (G_LIST_STORE (chutes_message_get_attachments (message)), wide);
-  g_list_store_append (G_LIST_STORE (chutes_message_get_attachments (message)), tall);
-  g_list_store_append (G_LIST_STORE (chutes_message_get_attachments (message)), text);
+  {
+    g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+
+    g_list_store_append (store, wide);
+    g_list_store_append (store, tall);
+    g_list_store_append (store, text);
+    chutes_message_set_attachments (message, G_LIST_MODEL (store));
+  }
   chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
   catch_up (row);
   wait_for_thumbnails (row);
