@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Takes the screenshots the metainfo shows, from the real app driven
 against the mock Chutes server: the sign-in page, a chat with a formatted
-reply, and the same chat in a narrow window.
+reply, and the same chat in a narrow window; then a question sent to a
+vision model with an image and a code file attached (light, dark, narrow)
+and the image viewer.
 
 Run it through build-aux/take-screenshots.sh, which provides the X display,
 the private D-Bus session and the unlocked keyring it needs:
@@ -78,6 +80,82 @@ def translator():
                                languages=[lang]).gettext
 
 
+VISION_MODEL = "unsloth/gemma-3-27b-it"
+CODE = """#include <stdio.h>
+
+int
+main (void)
+{
+  for (int i = 1; i <= 15; i++)
+    printf ("%d\\n", i % 15 == 0 ? -1 : i);
+  return 0;
+}
+"""
+
+
+def attachments_scene(s, outdir, _):
+    """A question with a photo and a code file, its reply with the cost in
+    its footer, in light and dark and a narrow window, and the viewer."""
+    files = os.path.join(s.home, "files")
+    os.makedirs(files, exist_ok=True)
+    photo = os.path.join(files, "harbour.jpg")
+    code = os.path.join(files, "count.c")
+    # A photo-like picture, the same each time.
+    subprocess.run(["convert", "-seed", "7", "-size", "1200x800", "plasma:#3584e4-#f6d32d",
+                    "-blur", "0x2", "-quality", "90", photo], check=True, timeout=60)
+    with open(code, "w", encoding="utf-8") as f:
+        f.write(CODE)
+    conversation = lambda: s.find(role="list", name=_("Conversation"))  # noqa: E731
+
+    s.key("ctrl+k")
+    s.wait_find("the model list", role="list", name=_("Models"))
+    s.type("gemma")
+    time.sleep(0.5)
+    s.key("Return")
+    wait_for("the vision model", lambda: s.find(name=_("Model: %s") % VISION_MODEL), timeout=10)
+
+    for dark in (False, True):
+        s.quit_app()
+        if dark:
+            s.env["ADW_DEBUG_COLOR_SCHEME"] = "prefer-dark"
+        # The command line opens a new chat with the files attached.
+        s.start_app(photo, code)
+        s.resize(*WIDE)
+        for name in ("harbour.jpg", "count.c"):
+            wait_for(name + " attached",
+                     lambda n=name: s.find(role="push button", name=_("Remove %s") % n), timeout=30)
+        s.type("What does this program print, and where was the photo taken?")
+        s.key("Return")
+        wait_for("the reply", lambda: s.find(role="push button", name=_("Send"))
+                 and s.find(contains="$", within=conversation()), timeout=60)
+        wait_for("the thumbnail", lambda: s.find(role="push button", name=_("Open %s") % "harbour.jpg",
+                                                 within=conversation()), timeout=10)
+        suffix = "-dark" if dark else ""
+        shoot(s, outdir, "attachments" + suffix)
+        s.resize(*NARROW)
+        shoot(s, outdir, "attachments-narrow" + suffix)
+        s.resize(*WIDE)
+        shoot_viewer(s, outdir, "viewer" + suffix, conversation, _)
+
+
+def shoot_viewer(s, outdir, name, conversation, _):
+    """The photo opened from its thumbnail, then closed with Escape."""
+    def viewers():
+        return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^harbour\\.jpg$"],
+                              capture_output=True, text=True).stdout.split()
+
+    s.press(s.find(role="push button", name=_("Open %s") % "harbour.jpg", within=conversation()))
+    viewer = wait_for("the viewer", viewers, timeout=20)[-1]
+    main_window = s.wid
+    s.wid = viewer
+    try:
+        shoot(s, outdir, name)
+        s.key("Escape")
+        wait_for("the viewer to close", lambda: not viewers(), timeout=10)
+    finally:
+        s.wid = main_window
+
+
 def main():
     _ = translator()
     if len(sys.argv) != 2:
@@ -117,6 +195,8 @@ def main():
 
         s.resize(*NARROW)
         shoot(s, outdir, "narrow")
+
+        attachments_scene(s, outdir, _)
         s.quit_app()
     finally:
         s.close()
