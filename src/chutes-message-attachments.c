@@ -206,12 +206,21 @@ thumbnail_decoded_cb (GObject      *object,
   texture = g_task_propagate_pointer (G_TASK (result), &error);
   if (texture == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      GtkWidget *button = gtk_widget_get_parent (GTK_WIDGET (picture));
+
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && GTK_IS_BUTTON (button))
         {
           /* Bytes from the history that no longer decode: an icon in
-           * the frame, the viewer says why. */
+           * the frame; the viewer says why. */
+          GtkWidget *icon = gtk_image_new_from_icon_name ("image-missing-symbolic");
+          int width, height;
+
           g_debug ("A thumbnail could not be made: %s", error->message);
-          gtk_widget_add_css_class (GTK_WIDGET (picture), "broken");
+          gtk_widget_get_size_request (GTK_WIDGET (picture), &width, &height);
+          gtk_widget_set_size_request (icon, width, height);
+          gtk_image_set_icon_size (GTK_IMAGE (icon), GTK_ICON_SIZE_LARGE);
+          gtk_widget_add_css_class (icon, "dim-label");
+          gtk_button_set_child (GTK_BUTTON (button), icon);
         }
       return;
     }

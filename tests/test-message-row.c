@@ -696,6 +696,43 @@ test_attachments_shown_and_opened (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* An image whose bytes no longer decode (a damaged history) shows an
+ * icon in its frame, and the viewer says it cannot be shown. */
+static void
+test_broken_image_says_so (void)
+{
+  g_autoptr(ChutesMessage) message = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "Look");
+  g_autoptr(GBytes) junk = g_bytes_new_static ("\x89PNG\r\n\x1a\nnot really", 18);
+  g_autoptr(ChutesAttachment) broken = chutes_attachment_new_stored (CHUTES_ATTACHMENT_IMAGE, "broken.png",
+                                                                     "image/png", junk, 100, 100);
+  g_autoptr(GListStore) store = g_list_store_new (CHUTES_TYPE_ATTACHMENT);
+  g_autoptr(GPtrArray) thumbnails = NULL;
+  ChutesImageViewer *viewer;
+  GtkStack *stack;
+  GtkWidget *row;
+  GtkWidget *window = show_row (&row);
+
+  g_list_store_append (store, broken);
+  chutes_message_set_attachments (message, G_LIST_MODEL (store));
+  chutes_message_row_set_message (CHUTES_MESSAGE_ROW (row), message);
+  catch_up (row);
+  wait_for_thumbnails (row);
+
+  thumbnails = find_with_class (row, "chutes-thumbnail");
+  g_assert_cmpuint (thumbnails->len, ==, 1);
+  g_assert_null (chutes_test_find_widget (thumbnails->pdata[0], GTK_TYPE_PICTURE));
+  g_assert_nonnull (chutes_test_find_widget (thumbnails->pdata[0], GTK_TYPE_IMAGE));
+
+  g_assert_true (gtk_widget_activate (thumbnails->pdata[0]));
+  viewer = find_viewer ();
+  stack = GTK_STACK (chutes_test_find_widget (GTK_WIDGET (viewer), GTK_TYPE_STACK));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "error");
+  g_assert_null (chutes_image_viewer_get_texture (viewer));
+  gtk_window_destroy (GTK_WINDOW (viewer));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -715,6 +752,7 @@ main (int   argc,
   g_test_add_func ("/message-row/footer-shows-tokens-and-cost", test_footer_shows_cost);
   g_test_add_func ("/message-row/whole-reply-at-once-fits-its-row", test_whole_reply_at_once_fits_its_row);
   g_test_add_func ("/message-row/attachments-shown-and-opened", test_attachments_shown_and_opened);
+  g_test_add_func ("/message-row/broken-image-says-so", test_broken_image_says_so);
 
   return chutes_test_check_live_objects (g_test_run ());
 }
