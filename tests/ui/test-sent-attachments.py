@@ -20,6 +20,8 @@ import gi
 gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf  # noqa: E402
 
+import pyatspi  # noqa: E402
+
 from uitest import Session, Tap, setup_signals, wait_for  # noqa: E402
 
 VISION_MODEL = "unsloth/gemma-3-27b-it"
@@ -60,23 +62,36 @@ def main():
     def opens(name):
         return s.find(role="push button", name="Open " + name, within=conversation())
 
-    def sent_image_and_file_shown():
-        s.start_app()
-        s.press(s.wait_find("the sign-in button", role="push button", name="Sign in with Chutes"))
-        s.wait_find("the chat", timeout=30, role="text", name="Message")
+    def click(node):
+        x, y, w, h = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        subprocess.run(["xdotool", "windowfocus", "--sync", s.wid], check=True, timeout=10)
+        subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync", str(x + w // 2),
+                        str(y + h // 2), "click", "1"], check=True, timeout=10)
+
+    def pick_vision_model():
         s.key("ctrl+k")
         s.wait_find("the model list", role="list", name="Models")
         s.type("gemma")
         time.sleep(0.5)
         s.key("Return")
+        wait_for("the picker to close", lambda: s.find(role="list", name="Models") is None, timeout=10)
         wait_for("the picker to show the vision model", lambda: s.find(name="Model: " + VISION_MODEL),
                  timeout=10)
+        composer = s.wait_find("the composer", role="text", name="Message")
+        click(composer)
+        wait_for("the composer to have the focus", lambda: s.focused(composer), timeout=10)
+
+    def sent_image_and_file_shown():
+        s.start_app()
+        s.press(s.wait_find("the sign-in button", role="push button", name="Sign in with Chutes"))
+        s.wait_find("the chat", timeout=30, role="text", name="Message")
         s.quit_app()
         # The command line opens a new chat with the files attached.
         s.start_app(photo, code)
         for name in ("photo.png", "hello.py"):
             wait_for(name + " attached", lambda n=name: s.find(role="push button", name="Remove " + n),
                      timeout=20)
+        pick_vision_model()
         s.type("What is in this picture?")
         s.key("Return")
         wait_for("the reply", lambda: idle() and s.find(contains='You said: "What is in this picture?'),
