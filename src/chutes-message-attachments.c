@@ -335,7 +335,7 @@ thumbnail_new (ChutesMessageAttachments *self,
 static GtkWidget *
 chip_new (ChutesAttachment *attachment)
 {
-  GtkWidget *button = open_button_new (attachment, "chutes-attachment-chip");
+  GtkWidget *button = open_button_new (attachment, "chutes-file-chip");
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   const char *content_type = chutes_attachment_get_content_type (attachment);

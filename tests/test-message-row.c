@@ -619,7 +619,7 @@ test_attachments_shown_and_opened (void)
   wait_for_thumbnails (row);
 
   thumbnails = find_with_class (row, "chutes-thumbnail");
-  chips = find_with_class (row, "chutes-attachment-chip");
+  chips = find_with_class (row, "chutes-file-chip");
   g_assert_cmpuint (thumbnails->len, ==, 2);
   g_assert_cmpuint (chips->len, ==, 1);
   assert_accessible_label (thumbnails->pdata[0], "Open wide <photo>.png");
@@ -679,7 +679,7 @@ test_attachments_shown_and_opened (void)
   g_clear_pointer (&thumbnails, g_ptr_array_unref);
   g_clear_pointer (&chips, g_ptr_array_unref);
   thumbnails = find_with_class (row, "chutes-thumbnail");
-  chips = find_with_class (row, "chutes-attachment-chip");
+  chips = find_with_class (row, "chutes-file-chip");
   g_assert_cmpuint (thumbnails->len, ==, 0);
   g_assert_cmpuint (chips->len, ==, 0);
   g_assert_false (gtk_widget_get_visible (chutes_test_find_widget (row, CHUTES_TYPE_MESSAGE_ATTACHMENTS)));
