@@ -22,6 +22,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "ui"))
 
+import pyatspi  # noqa: E402
+
 from uitest import Session, wait_for  # noqa: E402
 
 MAX_BYTES = 300 * 1024
@@ -93,6 +95,24 @@ main (void)
 """
 
 
+def pick_vision_model(s, _):
+    """The vision model from the picker, then the focus back in the
+    composer (the model picked is not kept across a restart)."""
+    s.key("ctrl+k")
+    s.wait_find("the model list", role="list", name=_("Models"))
+    s.type("gemma")
+    time.sleep(0.5)
+    s.key("Return")
+    wait_for("the picker to close", lambda: s.find(role="list", name=_("Models")) is None, timeout=10)
+    wait_for("the vision model", lambda: s.find(name=_("Model: %s") % VISION_MODEL), timeout=10)
+    composer = s.wait_find("the composer", role="text", name=_("Message"))
+    x, y, w, h = composer.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync", str(x + w // 2),
+                    str(y + h // 2), "click", "1"], check=True, timeout=10)
+    wait_for("the composer to have the focus", lambda: s.focused(composer), timeout=10)
+    subprocess.run(["xdotool", "mousemove", "1270", "890"], check=True, timeout=10)
+
+
 def attachments_scene(s, outdir, _):
     """A question with a photo and a code file, its reply with the cost in
     its footer, in light and dark and a narrow window, and the viewer."""
@@ -107,13 +127,6 @@ def attachments_scene(s, outdir, _):
         f.write(CODE)
     conversation = lambda: s.find(role="list", name=_("Conversation"))  # noqa: E731
 
-    s.key("ctrl+k")
-    s.wait_find("the model list", role="list", name=_("Models"))
-    s.type("gemma")
-    time.sleep(0.5)
-    s.key("Return")
-    wait_for("the vision model", lambda: s.find(name=_("Model: %s") % VISION_MODEL), timeout=10)
-
     for dark in (False, True):
         s.quit_app()
         if dark:
@@ -124,6 +137,7 @@ def attachments_scene(s, outdir, _):
         for name in ("harbour.jpg", "count.c"):
             wait_for(name + " attached",
                      lambda n=name: s.find(role="push button", name=_("Remove %s") % n), timeout=30)
+        pick_vision_model(s, _)
         s.type("What does this program print, and where was the photo taken?")
         s.key("Return")
         wait_for("the reply", lambda: s.find(role="push button", name=_("Send"))

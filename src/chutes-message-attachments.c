@@ -487,6 +487,9 @@ chutes_message_attachments_init (ChutesMessageAttachments *self)
   gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow), 8);
   gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow), 6);
   gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow), 6);
+  /* As wide as its children side by side, at most the bubble's width:
+   * a flow box given more spreads them over it. */
+  gtk_widget_set_halign (self->flow, GTK_ALIGN_START);
   gtk_widget_set_parent (self->flow, GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
