@@ -14,7 +14,6 @@ struct _ChutesMessageAttachments
   GtkWidget     parent_instance;
 
   GListModel   *model;
-  GtkWidget    *flow;
   /* Cancelled when the row is bound to another message: a thumbnail
    * decoded for the old one is dropped. */
   GCancellable *cancellable;
@@ -381,8 +380,8 @@ chutes_message_attachments_rebuild (ChutesMessageAttachments *self)
   self->cancellable = g_cancellable_new ();
   self->loading = 0;
 
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (self->flow));)
-    gtk_flow_box_remove (GTK_FLOW_BOX (self->flow), child);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
+    gtk_widget_unparent (child);
 
   for (guint i = 0; i < n_items; i++)
     {
@@ -394,12 +393,115 @@ chutes_message_attachments_rebuild (ChutesMessageAttachments *self)
       else
         widget = chip_new (attachment);
 
-      gtk_flow_box_append (GTK_FLOW_BOX (self->flow), widget);
-      /* The button takes the focus, not the box's child around it. */
-      gtk_widget_set_focusable (gtk_widget_get_parent (widget), FALSE);
+      gtk_widget_insert_before (widget, GTK_WIDGET (self), NULL);
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self), n_items > 0);
+}
+
+/* The thumbnails and chips side by side from the start, as many as fit
+ * on a line, then on the next (a flow box spreads them over its width
+ * and, aligned to the start, wraps them at another width than it was
+ * measured for). Each at its natural size, at most the width there is. */
+#define SPACING 6
+
+/* Walks the children as they are laid out at @width, allocating each
+ * its place when @allocate. Returns the height they take. */
+static int
+lay_out (ChutesMessageAttachments *self,
+         int                       width,
+         gboolean                  allocate)
+{
+  int x = 0, y = 0, line_height = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int child_width, child_height;
+
+      if (!gtk_widget_should_layout (child))
+        continue;
+
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &child_width, NULL, NULL);
+      child_width = MIN (child_width, width);
+      gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, child_width, NULL, &child_height, NULL, NULL);
+
+      if (x > 0 && x + child_width > width)
+        {
+          x = 0;
+          y += line_height + SPACING;
+          line_height = 0;
+        }
+
+      if (allocate)
+        gtk_widget_size_allocate (child,
+                                  &(GtkAllocation) { x, y, child_width, child_height },
+                                  -1);
+      x += child_width + SPACING;
+      line_height = MAX (line_height, child_height);
+    }
+
+  return y + line_height;
+}
+
+/* Their height depends on how many lines they take. */
+static GtkSizeRequestMode
+chutes_message_attachments_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+chutes_message_attachments_measure (GtkWidget      *widget,
+                                    GtkOrientation  orientation,
+                                    int             for_size,
+                                    int            *minimum,
+                                    int            *natural,
+                                    int            *minimum_baseline,
+                                    int            *natural_baseline)
+{
+  ChutesMessageAttachments *self = CHUTES_MESSAGE_ATTACHMENTS (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      int widest = 0, line = 0;
+
+      for (GtkWidget *child = gtk_widget_get_first_child (widget);
+           child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          int child_minimum, child_natural;
+
+          if (!gtk_widget_should_layout (child))
+            continue;
+          gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &child_minimum, &child_natural, NULL, NULL);
+          widest = MAX (widest, child_minimum);
+          line += (line > 0 ? SPACING : 0) + child_natural;
+        }
+
+      *minimum = widest;
+      *natural = line;
+    }
+  else
+    {
+      int width = for_size;
+      int ignored;
+
+      if (width < 0)
+        chutes_message_attachments_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1,
+                                            &ignored, &width, NULL, NULL);
+      *minimum = *natural = lay_out (self, width, FALSE);
+    }
+}
+
+static void
+chutes_message_attachments_size_allocate (GtkWidget *widget,
+                                          int        width,
+                                          int        height,
+                                          int        baseline)
+{
+  lay_out (CHUTES_MESSAGE_ATTACHMENTS (widget), width, TRUE);
 }
 
 static void
@@ -412,7 +514,8 @@ chutes_message_attachments_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
-  g_clear_pointer (&self->flow, gtk_widget_unparent);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self)));)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (chutes_message_attachments_parent_class)->dispose (object);
 }
@@ -474,23 +577,15 @@ chutes_message_attachments_class_init (ChutesMessageAttachmentsClass *klass)
 
   attachment_quark = g_quark_from_static_string ("chutes-message-attachment");
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->get_request_mode = chutes_message_attachments_get_request_mode;
+  widget_class->measure = chutes_message_attachments_measure;
+  widget_class->size_allocate = chutes_message_attachments_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "messageattachments");
 }
 
 static void
 chutes_message_attachments_init (ChutesMessageAttachments *self)
 {
-  self->flow = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->flow), GTK_SELECTION_NONE);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->flow), FALSE);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow), 8);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow), 6);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow), 6);
-  /* As wide as its children side by side, at most the bubble's width:
-   * a flow box given more spreads them over it. */
-  gtk_widget_set_halign (self->flow, GTK_ALIGN_START);
-  gtk_widget_set_parent (self->flow, GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
 }

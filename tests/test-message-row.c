@@ -581,6 +581,33 @@ wait_for_thumbnails (GtkWidget *row)
   chutes_test_settle (row);
 }
 
+/* Whether every thumbnail and chip under @row is above the message's
+ * text, none over it, and within the row's width. */
+static void
+assert_above_text (GtkWidget *row,
+                   GPtrArray *buttons)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GtkWidget *text = NULL;
+  graphene_rect_t text_bounds;
+
+  collect_labels (row, labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), "What is in these?") == 0)
+      text = labels->pdata[i];
+  g_assert_nonnull (text);
+  g_assert_true (gtk_widget_compute_bounds (text, row, &text_bounds));
+
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      graphene_rect_t bounds;
+
+      g_assert_true (gtk_widget_compute_bounds (buttons->pdata[i], row, &bounds));
+      g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, text_bounds.origin.y);
+      g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (row));
+    }
+}
+
 /* A sent message with two images and a text file shows two thumbnails
  * (at most 240 px, their aspect kept) and a chip, each named for a
  * screen reader and opened from the keyboard: the image at full size,
@@ -639,6 +666,27 @@ test_attachments_shown_and_opened (void)
   g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
   g_assert_cmpint (gtk_widget_get_width (picture), ==, 54);
   g_assert_cmpint (gtk_widget_get_height (picture), ==, 240);
+
+  /* Side by side, above the text; in a narrow window, on two lines,
+   * still above it. */
+  {
+    g_autoptr(GPtrArray) all = find_with_class (row, "chutes-thumbnail");
+    graphene_rect_t first, chip;
+
+    g_ptr_array_add (all, chips->pdata[0]);
+    assert_above_text (row, all);
+    g_assert_true (gtk_widget_compute_bounds (all->pdata[0], row, &first));
+    g_assert_true (gtk_widget_compute_bounds (chips->pdata[0], row, &chip));
+    g_assert_cmpfloat (chip.origin.y, ==, first.origin.y);
+
+    gtk_window_set_default_size (GTK_WINDOW (window), 360, 500);
+    chutes_test_settle (row);
+    assert_above_text (row, all);
+    g_assert_true (gtk_widget_compute_bounds (chips->pdata[0], row, &chip));
+    g_assert_cmpfloat (chip.origin.y, >, first.origin.y);
+    gtk_window_set_default_size (GTK_WINDOW (window), 600, 500);
+    chutes_test_settle (row);
+  }
 
   /* From the keyboard: the image at full size, in a window of its own
    * above the chat, its name and size in the title. */
