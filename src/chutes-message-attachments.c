@@ -160,11 +160,15 @@ thumbnail_decode_thread (GTask        *task,
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb),
                     GINT_TO_POINTER (job->max_side));
 
-  if (!gdk_pixbuf_loader_write_bytes (loader, job->bytes, &error) ||
-      !gdk_pixbuf_loader_close (loader, &error))
+  if (!gdk_pixbuf_loader_write_bytes (loader, job->bytes, &error))
     {
       /* The loader must be closed, even when writing failed. */
       gdk_pixbuf_loader_close (loader, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!gdk_pixbuf_loader_close (loader, &error))
+    {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
