@@ -379,6 +379,14 @@ chutes_message_attachments_rebuild (ChutesMessageAttachments *self)
 {
   guint n_items = self->model ? g_list_model_get_n_items (self->model) : 0;
 
+  /* Most messages have none: a row bound to one after another costs
+   * nothing more. */
+  if (n_items == 0 && gtk_widget_get_first_child (GTK_WIDGET (self)) == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+      return;
+    }
+
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
