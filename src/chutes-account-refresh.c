@@ -315,6 +315,8 @@ on_refreshed (GObject      *source,
 
   if (tokens->username == NULL)
     tokens->username = g_strdup (self->tokens->username);
+  if (tokens->user_id == NULL)
+    tokens->user_id = g_strdup (self->tokens->user_id);
 
   /* In memory at once, so a sign-out from now on revokes the new pair;
    * handed out only once it is in the keyring. */

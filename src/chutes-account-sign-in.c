@@ -10,7 +10,10 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "chutes-account-private.h"
+#include "chutes-error.h"
 
 typedef struct
 {
@@ -231,6 +234,30 @@ account_handle_flow_result (GTask  *task,
 
   if (sign_in_was_signed_out (task, FALSE))
     return;
+
+  /* One account of several is stored under who signed in, and stays
+   * that person. */
+  if (chutes_token_store_is_per_account (self->store))
+    {
+      const char *user_id = sign_in->tokens->user_id;
+      const char *account = chutes_token_store_get_account (self->store);
+
+      if (user_id == NULL || *user_id == '\0'
+          || (account != NULL && g_strcmp0 (account, user_id) != 0))
+        {
+          chutes_account_discard_async (self, g_steal_pointer (&sign_in->tokens), FALSE,
+                                        NULL, NULL, NULL);
+          account_return_from_sign_in (self, sign_in);
+          g_task_return_new_error (task, CHUTES_ERROR, CHUTES_ERROR_PROTOCOL, "%s",
+                                   user_id == NULL || *user_id == '\0'
+                                     ? _("Chutes did not say who signed in. Try again.")
+                                     : _("You signed in as someone else than this account. "
+                                         "Sign in to it, or add the other one as a new account."));
+          return;
+        }
+
+      chutes_token_store_set_account (self->store, user_id);
+    }
 
   /* Saved before we become signed in. From here on the sign-in is no
    * longer cancellable: the keyring call is bounded by its own timeout.

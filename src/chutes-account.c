@@ -397,6 +397,36 @@ chutes_account_get_username (ChutesAccount *self)
   return self->username;
 }
 
+const char *
+chutes_account_get_user_id (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+
+  if (!chutes_token_store_is_per_account (self->store))
+    return NULL;
+
+  return chutes_token_store_get_account (self->store);
+}
+
+ChutesTokenStore *
+chutes_account_get_token_store (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+
+  return self->store;
+}
+
+ChutesTokens *
+chutes_account_dup_tokens (ChutesAccount *self)
+{
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (self), NULL);
+
+  if (self->state != CHUTES_ACCOUNT_STATE_SIGNED_IN || self->tokens == NULL)
+    return NULL;
+
+  return chutes_tokens_copy (self->tokens);
+}
+
 gboolean
 chutes_account_get_persistent (ChutesAccount *self)
 {

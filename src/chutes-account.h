@@ -58,6 +58,14 @@ ChutesAccount     *chutes_account_new                       (ChutesIdpClient    
 
 ChutesAccountState chutes_account_get_state                 (ChutesAccount       *self);
 const char        *chutes_account_get_username              (ChutesAccount       *self);
+/* The user ID ("sub") the session is stored under, when the account's
+ * store is per-account (see chutes_token_store_new_for_account()); NULL
+ * before its first sign-in and for a single-account store. */
+const char        *chutes_account_get_user_id               (ChutesAccount       *self);
+ChutesTokenStore  *chutes_account_get_token_store           (ChutesAccount       *self);
+/* The session's tokens (a copy; free with chutes_tokens_free()), NULL when
+ * signed out. For moving a session to another store. */
+ChutesTokens      *chutes_account_dup_tokens                (ChutesAccount       *self);
 gboolean           chutes_account_get_persistent            (ChutesAccount       *self);
 const char        *chutes_account_get_keyring_problem       (ChutesAccount       *self);
 const char        *chutes_account_get_authorize_uri         (ChutesAccount       *self);

@@ -566,7 +566,12 @@ userinfo_reply_cb (GObject      *source,
       return;
     }
 
-  g_task_return_pointer (task, g_strdup (username), g_free);
+  /* The username first, then the user ID ("sub", may be missing). */
+  g_task_return_pointer (task,
+                         g_strdupv ((char *[]) { (char *) username,
+                                                 (char *) chutes_idp_client_get_string (object, "sub"),
+                                                 NULL }),
+                         (GDestroyNotify) g_strfreev);
 }
 
 void
@@ -599,10 +604,31 @@ chutes_idp_client_userinfo_finish (ChutesIdpClient  *self,
                                    GAsyncResult     *result,
                                    GError          **error)
 {
+  return chutes_idp_client_userinfo_full_finish (self, result, NULL, error);
+}
+
+char *
+chutes_idp_client_userinfo_full_finish (ChutesIdpClient  *self,
+                                        GAsyncResult     *result,
+                                        char            **user_id,
+                                        GError          **error)
+{
+  g_auto(GStrv) info = NULL;
+
   g_return_val_if_fail (CHUTES_IS_IDP_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (user_id != NULL)
+    *user_id = NULL;
+
+  info = g_task_propagate_pointer (G_TASK (result), error);
+  if (info == NULL)
+    return NULL;
+
+  if (user_id != NULL)
+    *user_id = g_strdup (info[1]);
+
+  return g_strdup (info[0]);
 }
 
 /* Authorize URL ----------------------------------------------------------- */

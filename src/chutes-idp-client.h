@@ -76,6 +76,12 @@ void             chutes_idp_client_userinfo_async      (ChutesIdpClient      *se
 char            *chutes_idp_client_userinfo_finish     (ChutesIdpClient      *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
+/* The same, and the user ID ("sub"; NULL when the reply has none) in
+ * @user_id. */
+char            *chutes_idp_client_userinfo_full_finish (ChutesIdpClient     *self,
+                                                        GAsyncResult         *result,
+                                                        char                **user_id,
+                                                        GError              **error);
 
 /* POST /idp/apps with a cpk_ API key (used for this call only, never kept):
  * registers @name with @redirect_uris and @scopes. CHUTES_ERROR_CONFLICT on

@@ -139,8 +139,10 @@ username_received_cb (GObject      *source,
   Run *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *username = NULL;
+  g_autofree char *user_id = NULL;
 
-  username = chutes_idp_client_userinfo_finish (CHUTES_IDP_CLIENT (source), result, &error);
+  username = chutes_idp_client_userinfo_full_finish (CHUTES_IDP_CLIENT (source), result,
+                                                     &user_id, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -156,6 +158,8 @@ username_received_cb (GObject      *source,
 
   g_free (run->tokens->username);
   run->tokens->username = g_steal_pointer (&username);
+  g_free (run->tokens->user_id);
+  run->tokens->user_id = g_steal_pointer (&user_id);
   finish_run (task, NULL);
 }
 

@@ -20,6 +20,7 @@ G_BEGIN_DECLS
       { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING }, \
       { "idp", SECRET_SCHEMA_ATTRIBUTE_STRING }, \
       { "client-id", SECRET_SCHEMA_ATTRIBUTE_STRING }, \
+      { "account", SECRET_SCHEMA_ATTRIBUTE_STRING }, \
       { NULL, 0 }, \
     } \
   }
@@ -35,6 +36,7 @@ typedef enum
   CHUTES_KEYRING_LOOKUP_CLIENT_SECRET,
   CHUTES_KEYRING_LOOKUP_REVOCATIONS,
   CHUTES_KEYRING_CLEAR,
+  CHUTES_KEYRING_LIST_ACCOUNTS,
 } ChutesKeyringOperation;
 
 typedef struct

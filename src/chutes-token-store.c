@@ -19,6 +19,12 @@
 #define KIND_SESSION       "session"
 #define KIND_CLIENT_SECRET "client-secret"
 #define KIND_REVOCATIONS   "pending-revocation"
+/* The same, for one account of several (attribute "account": its user
+ * ID). Kinds of their own: libsecret matches items whose attributes
+ * include those asked for, so a lookup of a single-account item (no
+ * "account") would find these too. */
+#define KIND_ACCOUNT_SESSION     "account-session"
+#define KIND_ACCOUNT_REVOCATIONS "account-revocation"
 
 static const SecretSchema item_schema = CHUTES_TOKEN_STORE_SCHEMA (SECRET_SCHEMA_NONE);
 
@@ -28,6 +34,12 @@ struct _ChutesTokenStore
 
   char    *idp_base_url;
   guint    timeout;
+
+  /* Sessions and pending revocations are those of the account @account
+   * (NULL until known: a sign-in in progress), else the single-account
+   * items of older versions. */
+  gboolean per_account;
+  char    *account;
 };
 
 G_DEFINE_FINAL_TYPE (ChutesTokenStore, chutes_token_store, G_TYPE_OBJECT)
@@ -135,7 +147,16 @@ keyring_task_new (ChutesTokenStore       *self,
   call->operation = operation;
   call->cancellable = g_cancellable_new ();
   call->attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_hash_table_insert (call->attributes, (gpointer) "kind", g_strdup (kind));
+  if (self->per_account && g_strcmp0 (kind, KIND_SESSION) == 0)
+    kind = KIND_ACCOUNT_SESSION;
+  else if (self->per_account && g_strcmp0 (kind, KIND_REVOCATIONS) == 0)
+    kind = KIND_ACCOUNT_REVOCATIONS;
+  if (kind != NULL)
+    g_hash_table_insert (call->attributes, (gpointer) "kind", g_strdup (kind));
+  /* An account not known yet has nothing stored: "" matches no item. */
+  if (g_strcmp0 (kind, KIND_ACCOUNT_SESSION) == 0 || g_strcmp0 (kind, KIND_ACCOUNT_REVOCATIONS) == 0)
+    g_hash_table_insert (call->attributes, (gpointer) "account",
+                         g_strdup (self->account != NULL ? self->account : ""));
   g_hash_table_insert (call->attributes, (gpointer) "idp", g_strdup (self->idp_base_url));
   g_hash_table_insert (call->attributes, (gpointer) "client-id", g_strdup (client_id));
   g_task_set_task_data (task, call, (GDestroyNotify) keyring_call_free);
@@ -201,6 +222,11 @@ session_to_json (const ChutesTokens *tokens)
     json_builder_add_string_value (builder, tokens->username);
   else
     json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "user_id");
+  if (tokens->user_id != NULL)
+    json_builder_add_string_value (builder, tokens->user_id);
+  else
+    json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "scope");
   if (tokens->scope != NULL)
     json_builder_add_string_value (builder, tokens->scope);
@@ -251,6 +277,7 @@ session_from_json (const char *json)
   const char *refresh_token = NULL;
   const char *username = NULL;
   const char *scope = NULL;
+  const char *user_id = NULL;
   ChutesTokens *tokens = NULL;
 
   /* What the keyring holds came from us, but anything may have written it. */
@@ -266,6 +293,7 @@ session_from_json (const char *json)
       get_optional_string (object, "refresh_token", &refresh_token) &&
       get_optional_string (object, "username", &username) &&
       get_optional_string (object, "scope", &scope) &&
+      get_optional_string (object, "user_id", &user_id) &&
       access_token != NULL && *access_token != '\0' &&
       expires_node != NULL && JSON_NODE_HOLDS_VALUE (expires_node) &&
       json_node_get_value_type (expires_node) == G_TYPE_INT64)
@@ -277,6 +305,8 @@ session_from_json (const char *json)
                                 username);
 
   /* Absent in sessions stored by older versions: unknown. */
+  if (tokens != NULL)
+    tokens->user_id = g_strdup (user_id);
   if (tokens != NULL)
     tokens->issued_at = (issued_node != NULL && JSON_NODE_HOLDS_VALUE (issued_node)
                          && json_node_get_value_type (issued_node) == G_TYPE_INT64)
@@ -600,6 +630,53 @@ on_revocations_looked_up (GObject      *source,
   secret_password_free (secret);
 }
 
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+on_accounts_searched (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GList *items;
+
+  if (chutes_token_store_task_abandoned (task))
+    return;
+
+  items = secret_password_search_finish (result, &error);
+  if (error != NULL)
+    {
+      chutes_token_store_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (const GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (l->data);
+      const char *kind = g_hash_table_lookup (attributes, "kind");
+      const char *account = g_hash_table_lookup (attributes, "account");
+
+      if ((g_strcmp0 (kind, KIND_ACCOUNT_SESSION) == 0
+           || g_strcmp0 (kind, KIND_ACCOUNT_REVOCATIONS) == 0)
+          && account != NULL && *account != '\0'
+          && !g_ptr_array_find_with_equal_func (ids, account, g_str_equal, NULL))
+        g_ptr_array_add (ids, g_strdup (account));
+    }
+  g_list_free_full (items, g_object_unref);
+
+  g_ptr_array_sort (ids, compare_ids);
+  g_ptr_array_add (ids, NULL);
+  g_task_return_pointer (task, g_ptr_array_free (g_steal_pointer (&ids), FALSE),
+                         (GDestroyNotify) g_strfreev);
+}
+
 static void
 keyring_call_run (GTask *task)
 {
@@ -633,6 +710,11 @@ keyring_call_run (GTask *task)
     case CHUTES_KEYRING_CLEAR:
       secret_password_clearv (&item_schema, call->attributes,
                               call->cancellable, on_password_cleared, task);
+      break;
+
+    case CHUTES_KEYRING_LIST_ACCOUNTS:
+      secret_password_searchv (&item_schema, call->attributes, SECRET_SEARCH_ALL,
+                               call->cancellable, on_accounts_searched, task);
       break;
 
     default:
@@ -987,7 +1069,64 @@ chutes_token_store_clear_client_secret_finish (ChutesTokenStore  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+void
+chutes_token_store_list_accounts_async (ChutesTokenStore    *self,
+                                        const char          *client_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = keyring_task_new (self, CHUTES_KEYRING_LIST_ACCOUNTS, NULL, client_id,
+                           cancellable, callback, user_data,
+                           chutes_token_store_list_accounts_async);
+  if (task != NULL)
+    keyring_task_start (task);
+}
+
+char **
+chutes_token_store_list_accounts_finish (ChutesTokenStore  *self,
+                                         GAsyncResult      *result,
+                                         GError           **error)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* The object itself. */
+void
+chutes_token_store_set_account (ChutesTokenStore *self,
+                                const char       *user_id)
+{
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (self));
+  g_return_if_fail (self->per_account);
+
+  chutes_set_str (&self->account, user_id);
+}
+
+const char *
+chutes_token_store_get_account (ChutesTokenStore *self)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), NULL);
+
+  return self->account;
+}
+
+gboolean
+chutes_token_store_is_per_account (ChutesTokenStore *self)
+{
+  g_return_val_if_fail (CHUTES_IS_TOKEN_STORE (self), FALSE);
+
+  return self->per_account;
+}
+
 void
 chutes_token_store_set_timeout (ChutesTokenStore *self,
                                 guint             seconds)
@@ -1028,6 +1167,7 @@ chutes_token_store_finalize (GObject *object)
   ChutesTokenStore *self = CHUTES_TOKEN_STORE (object);
 
   g_clear_pointer (&self->idp_base_url, g_free);
+  g_clear_pointer (&self->account, g_free);
 
   G_OBJECT_CLASS (chutes_token_store_parent_class)->finalize (object);
 }
@@ -1116,4 +1256,19 @@ chutes_token_store_new (const char *idp_base_url)
   return g_object_new (CHUTES_TYPE_TOKEN_STORE,
                        "idp-base-url", idp_base_url,
                        NULL);
+}
+
+ChutesTokenStore *
+chutes_token_store_new_for_account (const char *idp_base_url,
+                                    const char *user_id)
+{
+  ChutesTokenStore *self;
+
+  g_return_val_if_fail (idp_base_url != NULL, NULL);
+
+  self = chutes_token_store_new (idp_base_url);
+  self->per_account = TRUE;
+  self->account = g_strdup (user_id);
+
+  return self;
 }

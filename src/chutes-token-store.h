@@ -46,6 +46,34 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesRevocation, chutes_revocation_free)
  * is ever written anywhere else. */
 ChutesTokenStore *chutes_token_store_new                   (const char        *idp_base_url);
 
+/* A store for one account of several: its session and pending revocations
+ * are items of their own kinds ("account-session", "account-revocation")
+ * with the attribute "account" set to @user_id ("sub" from
+ * /idp/userinfo); the client secret is shared with every store. @user_id
+ * may be NULL until known (a sign-in in progress): then nothing is found
+ * and the account must be set before saving. A store made with
+ * chutes_token_store_new() reads and writes the items of a single-account
+ * install (no "account", kinds "session" and "pending-revocation") and
+ * never touches those of an account. */
+ChutesTokenStore *chutes_token_store_new_for_account       (const char        *idp_base_url,
+                                                            const char        *user_id);
+gboolean          chutes_token_store_is_per_account        (ChutesTokenStore  *self);
+/* Only for a per-account store. */
+void              chutes_token_store_set_account           (ChutesTokenStore  *self,
+                                                            const char        *user_id);
+const char       *chutes_token_store_get_account           (ChutesTokenStore  *self);
+
+/* The user IDs (sorted, NULL-terminated) of the accounts of @client_id with
+ * a session or pending revocations in the keyring. */
+void              chutes_token_store_list_accounts_async   (ChutesTokenStore  *self,
+                                                            const char        *client_id,
+                                                            GCancellable      *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer           user_data);
+char            **chutes_token_store_list_accounts_finish  (ChutesTokenStore  *self,
+                                                            GAsyncResult      *result,
+                                                            GError           **error);
+
 /* "timeout" in seconds for each keyring call (default
  * CHUTES_TOKEN_STORE_DEFAULT_TIMEOUT); a call that takes longer is
  * cancelled and reported as CHUTES_ERROR_KEYRING_LOCKED. */

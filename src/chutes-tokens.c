@@ -55,6 +55,7 @@ chutes_tokens_copy (const ChutesTokens *tokens)
                             tokens->scope,
                             tokens->username);
   copy->issued_at = tokens->issued_at;
+  copy->user_id = g_strdup (tokens->user_id);
 
   return copy;
 }
@@ -69,6 +70,7 @@ chutes_tokens_free (ChutesTokens *tokens)
   chutes_secret_free (tokens->refresh_token);
   g_free (tokens->scope);
   g_free (tokens->username);
+  g_free (tokens->user_id);
   g_free (tokens);
 }
 

@@ -21,6 +21,7 @@ typedef struct
                            * unknown (a session stored by an older version) */
   char   *scope;          /* may be NULL */
   char   *username;       /* from /idp/userinfo, may be NULL */
+  char   *user_id;        /* "sub" from /idp/userinfo, may be NULL */
 } ChutesTokens;
 
 GType         chutes_tokens_get_type      (void) G_GNUC_CONST;

@@ -117,7 +117,7 @@ parse_count (const char *text,
 
 /* POST /_mock/control: fail=NAME [count=N]; fail= clears all; also
  * stream-delay-ms, token-delay-ms, reply-words, expire-tokens=1,
- * reset-stats=1, and huge-* (mock-stream.c). */
+ * reset-stats=1, user=NAME (who signs in next), and huge-* (mock-stream.c). */
 static void
 mock_control (MockServer        *self,
               SoupServerMessage *msg)
@@ -156,6 +156,11 @@ mock_control (MockServer        *self,
           if (!parse_count (value, 0, 100000, &number))
             detail = g_strdup_printf ("%s must be a number", key);
         }
+      else if (g_str_equal (key, "user"))
+        {
+          if (*value == '\0' || strlen (value) > 64)
+            detail = g_strdup ("user must be a name of 1 to 64 bytes");
+        }
       else if (g_str_has_prefix (key, "huge-"))
         {
           if (!mock_stream_control (self, key, value, FALSE, &detail) && detail == NULL)
@@ -185,6 +190,11 @@ mock_control (MockServer        *self,
                    *value != '\0' ? value : "all cleared", count);
     }
 
+  if ((value = g_hash_table_lookup (form, "user")) != NULL)
+    {
+      g_free (self->username);
+      self->username = g_strdup (value);
+    }
   if ((value = g_hash_table_lookup (form, "stream-delay-ms")) != NULL)
     self->stream_delay_ms = g_ascii_strtoull (value, NULL, 10);
   if ((value = g_hash_table_lookup (form, "token-delay-ms")) != NULL)
