@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "chutes-account-private.h"
 #include "chutes-accounts-private.h"
@@ -92,13 +93,77 @@ on_history_opened (GObject      *source,
     g_warning ("Chat history is not available: %s", error->message);
 }
 
+/* The folder under accounts/ whose history.db changed last, or NULL. */
+static char *
+last_used_dir (ChutesAccounts *self)
+{
+  g_autofree char *accounts_dir = g_build_filename (self->data_dir, "accounts", NULL);
+  g_autoptr(GDir) dir = g_dir_open (accounts_dir, 0, NULL);
+  g_autofree char *best = NULL;
+  gint64 best_time = G_MININT64;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (accounts_dir, name, "history.db", NULL);
+      GStatBuf buf;
+
+      if (g_stat (path, &buf) == 0 && (gint64) buf.st_mtime > best_time)
+        {
+          best_time = buf.st_mtime;
+          g_free (best);
+          best = g_strdup (name);
+        }
+    }
+
+  return g_steal_pointer (&best);
+}
+
+static ChutesHistory *
+history_for_dir (ChutesAccounts *self,
+                 const char     *dir)
+{
+  g_autofree char *path = NULL;
+  ChutesHistory *history;
+
+  if ((history = g_hash_table_lookup (self->histories, dir)) != NULL)
+    return history;
+
+  path = g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+  history = chutes_history_new (path);
+  g_hash_table_insert (self->histories, g_strdup (dir), history);
+  chutes_history_open_async (history, self->cancellable, on_history_opened, NULL);
+
+  return history;
+}
+
+ChutesHistory *
+chutes_accounts_get_search_history (ChutesAccounts *self)
+{
+  g_autofree char *remembered = NULL;
+  g_autofree char *dir = NULL;
+  ChutesHistory *history;
+
+  g_return_val_if_fail (CHUTES_IS_ACCOUNTS (self), NULL);
+
+  if ((history = chutes_accounts_get_active_history (self)) != NULL)
+    return history;
+
+  if (self->settings != NULL)
+    remembered = g_settings_get_string (self->settings, "active-account");
+  if (remembered != NULL && *remembered != '\0')
+    dir = chutes_accounts_dir_name (remembered);
+  else
+    dir = last_used_dir (self);
+
+  return dir != NULL ? history_for_dir (self, dir) : NULL;
+}
+
 ChutesHistory *
 chutes_accounts_get_history (ChutesAccounts *self,
                              ChutesAccount  *account)
 {
   g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-  ChutesHistory *history;
 
   g_return_val_if_fail (CHUTES_IS_ACCOUNTS (self), NULL);
   g_return_val_if_fail (CHUTES_IS_ACCOUNT (account), NULL);
@@ -106,15 +171,7 @@ chutes_accounts_get_history (ChutesAccounts *self,
   if ((dir = account_dir_name (self, account)) == NULL)
     return NULL;
 
-  if ((history = g_hash_table_lookup (self->histories, dir)) != NULL)
-    return history;
-
-  path = g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
-  history = chutes_history_new (path);
-  g_hash_table_insert (self->histories, g_steal_pointer (&dir), history);
-  chutes_history_open_async (history, self->cancellable, on_history_opened, NULL);
-
-  return history;
+  return history_for_dir (self, dir);
 }
 
 ChutesHistory *
@@ -534,9 +591,6 @@ chutes_accounts_restore_async (ChutesAccounts      *self,
 
   self->restoring = TRUE;
 
-  /* Before anything opens them. */
-  chutes_accounts_move_legacy_files (self);
-
   /* The account of nobody, active for now, learns whether the keyring
    * works. */
   chutes_account_restore_async (self->active, NULL, NULL, NULL);
@@ -707,8 +761,8 @@ chutes_accounts_dispose (GObject *object)
   g_clear_object (&self->before_add);
   g_clear_object (&self->legacy);
   g_clear_object (&self->active);
-  if (self->model != NULL)
-    g_list_store_remove_all (self->model);
+  /* Dropped, not emptied: nobody hears of it while we go. */
+  g_clear_object (&self->model);
   if (self->kept != NULL)
     g_ptr_array_set_size (self->kept, 0);
   if (self->histories != NULL)
@@ -722,7 +776,6 @@ chutes_accounts_finalize (GObject *object)
 {
   ChutesAccounts *self = CHUTES_ACCOUNTS (object);
 
-  g_clear_object (&self->model);
   g_clear_pointer (&self->kept, g_ptr_array_unref);
   g_clear_pointer (&self->histories, g_hash_table_unref);
   g_clear_object (&self->cancellable);
@@ -804,6 +857,9 @@ chutes_accounts_new (ChutesIdpClient *idp,
   self->data_dir = data_dir != NULL ? g_strdup (data_dir)
                                     : g_build_filename (g_get_user_data_dir (), APP_ID, NULL);
   self->active = chutes_accounts_new_account (self, NULL);
+
+  /* Before anything can open them. */
+  chutes_accounts_move_legacy_files (self);
 
   return self;
 }

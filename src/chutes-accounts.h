@@ -40,6 +40,10 @@ ChutesHistory  *chutes_accounts_get_active_history  (ChutesAccounts      *self);
  * account of nobody yet. */
 ChutesHistory  *chutes_accounts_get_history         (ChutesAccounts      *self,
                                                      ChutesAccount       *account);
+/* What the Shell's search looks in: the active history, else (nobody
+ * signed in, or not yet: a start by D-Bus, no keyring) that of the account
+ * active last (remembered, or whose history changed last). */
+ChutesHistory  *chutes_accounts_get_search_history  (ChutesAccounts      *self);
 /* The signed-in account with @user_id, or NULL. */
 ChutesAccount  *chutes_accounts_find                (ChutesAccounts      *self,
                                                      const char          *user_id);

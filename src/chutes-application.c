@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "chutes-accounts.h"
 #include "chutes-application.h"
 #include "chutes-ask.h"
 #include "chutes-error.h"
@@ -24,10 +25,10 @@ struct _ChutesApplication
   SoupSession      *session;
   ChutesConfig     *config;
   ChutesIdpClient  *idp;
-  ChutesTokenStore *store;
-  ChutesAccount    *account;
+  ChutesTokenStore *store;     /* the shared client secret */
+  ChutesAccounts   *accounts;
+  GSignalGroup     *account_signals;  /* of the active account */
   ChutesGateway    *gateway;
-  ChutesHistory    *history;
   ChutesSearchProvider *search_provider;
 
   GCancellable     *cancellable;
@@ -75,8 +76,9 @@ chutes_application_set_keyring_problem (ChutesApplication *self,
 static void
 chutes_application_update_actions (ChutesApplication *self)
 {
-  ChutesAccountState state = chutes_account_get_state (self->account);
+  ChutesAccountState state = chutes_account_get_state (chutes_accounts_get_active (self->accounts));
   gboolean has_client = chutes_config_has_client (self->config);
+  gboolean others = g_list_model_get_n_items (chutes_accounts_get_model (self->accounts)) > 0;
   struct {
     const char *name;
     gboolean    enabled;
@@ -85,7 +87,9 @@ chutes_application_update_actions (ChutesApplication *self)
     { "cancel-sign-in", state == CHUTES_ACCOUNT_STATE_SIGNING_IN },
     { "sign-out", state == CHUTES_ACCOUNT_STATE_SIGNED_IN },
     { "change-client", self->ready && has_client && state == CHUTES_ACCOUNT_STATE_SIGNED_OUT &&
-                       !chutes_config_client_from_environment (self->config) },
+                       !others && !chutes_config_client_from_environment (self->config) },
+    { "add-account", self->ready && has_client && state != CHUTES_ACCOUNT_STATE_SIGNING_IN },
+    { "switch-account", self->ready && state != CHUTES_ACCOUNT_STATE_SIGNING_IN },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
@@ -137,7 +141,7 @@ sign_in_action (GSimpleAction *action,
   ChutesApplication *self = user_data;
 
   chutes_application_set_sign_in_error (self, NULL);
-  chutes_account_sign_in_async (self->account,
+  chutes_account_sign_in_async (chutes_accounts_get_active (self->accounts),
                                 NULL,
                                 sign_in_cb,
                                 g_object_ref (self));
@@ -150,7 +154,7 @@ cancel_sign_in_action (GSimpleAction *action,
 {
   ChutesApplication *self = user_data;
 
-  chutes_account_cancel_sign_in (self->account);
+  chutes_account_cancel_sign_in (chutes_accounts_get_active (self->accounts));
 }
 
 /* Signing out ends with the session removed from the keyring (after the
@@ -165,7 +169,7 @@ sign_out_cb (GObject      *object,
   g_autoptr(ChutesApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!chutes_account_sign_out_finish (CHUTES_ACCOUNT (object), result, &error))
+  if (!chutes_accounts_sign_out_finish (CHUTES_ACCOUNTS (object), result, &error))
     g_debug ("Sign-out finished with: %s", error->message);
 
   self->signing_out--;
@@ -174,17 +178,67 @@ sign_out_cb (GObject      *object,
     g_application_quit (G_APPLICATION (self));
 }
 
+static void revocation_failed_cb (ChutesApplication *self,
+                                  const char        *message);
+
 static void
 sign_out_action (GSimpleAction *action,
                  GVariant      *param,
                  gpointer       user_data)
 {
   ChutesApplication *self = user_data;
+  ChutesAccount *account = chutes_accounts_get_active (self->accounts);
 
   chutes_application_set_sign_in_error (self, NULL);
   self->signing_out++;
   g_application_hold (G_APPLICATION (self));
-  chutes_account_sign_out_async (self->account, NULL, sign_out_cb, g_object_ref (self));
+
+  /* Heard even once another account (or nobody) is shown. */
+  g_signal_connect_object (account, "revocation-failed",
+                           G_CALLBACK (revocation_failed_cb), self, G_CONNECT_SWAPPED);
+  chutes_accounts_sign_out_async (self->accounts, account, NULL, sign_out_cb, g_object_ref (self));
+}
+
+static void
+add_account_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ChutesApplication) self = user_data;
+  g_autoptr(ChutesAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+
+  account = chutes_accounts_add_finish (CHUTES_ACCOUNTS (object), result, &error);
+  if (account == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_debug ("Adding an account failed: %s", error->message);
+      chutes_application_set_sign_in_error (self, error->message);
+    }
+}
+
+static void
+add_account_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+
+  chutes_application_set_sign_in_error (self, NULL);
+  chutes_accounts_add_async (self->accounts, NULL, add_account_cb, g_object_ref (self));
+}
+
+/* The state is the active account's user ID ("" for nobody yet). */
+static void
+switch_account_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       user_data)
+{
+  ChutesApplication *self = user_data;
+  ChutesAccount *account;
+
+  account = chutes_accounts_find (self->accounts, g_variant_get_string (param, NULL));
+  if (account != NULL)
+    chutes_accounts_set_active (self->accounts, account);
 }
 
 static void
@@ -244,7 +298,7 @@ quit_action (GSimpleAction *action,
 {
   ChutesApplication *self = user_data;
 
-  chutes_account_cancel_sign_in (self->account);
+  chutes_account_cancel_sign_in (chutes_accounts_get_active (self->accounts));
 
   /* Closed, not destroyed: each window saves its size and finishes what
    * it owes (a deletion whose Undo is no longer offered). Closing removes
@@ -283,6 +337,8 @@ static const GActionEntry app_actions[] = {
   { "cancel-sign-in", cancel_sign_in_action },
   { "sign-out", sign_out_action },
   { "change-client", change_client_action },
+  { "add-account", add_account_action },
+  { "switch-account", switch_account_action, "s", "''", NULL },
   { "about", about_action },
   { "quit", quit_action },
 };
@@ -290,9 +346,24 @@ static const GActionEntry app_actions[] = {
 static void
 account_notify_cb (ChutesApplication *self)
 {
+  ChutesAccount *active = chutes_accounts_get_active (self->accounts);
+  const char *user_id = chutes_account_get_user_id (active);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "switch-account");
+
   chutes_application_update_actions (self);
-  chutes_application_set_keyring_problem (self,
-                                          chutes_account_get_keyring_problem (self->account));
+  chutes_application_set_keyring_problem (self, chutes_account_get_keyring_problem (active));
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_string (user_id != NULL ? user_id : ""));
+}
+
+/* Another account is shown: its signals, its history for the search. */
+static void
+active_account_cb (ChutesApplication *self)
+{
+  g_signal_group_set_target (self->account_signals, chutes_accounts_get_active (self->accounts));
+  chutes_search_provider_set_history (self->search_provider,
+                                      chutes_accounts_get_search_history (self->accounts));
+  account_notify_cb (self);
 }
 
 static void
@@ -320,7 +391,7 @@ restore_cb (GObject      *object,
   g_autoptr(ChutesApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!chutes_account_restore_finish (CHUTES_ACCOUNT (object), result, &error))
+  if (!chutes_accounts_restore_finish (CHUTES_ACCOUNTS (object), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -356,7 +427,8 @@ load_client_secret_cb (GObject      *object,
       chutes_secret_free (secret);
     }
 
-  chutes_account_restore_async (self->account, self->cancellable, restore_cb, g_object_ref (self));
+  chutes_accounts_restore_async (self->accounts, self->cancellable, restore_cb,
+                                   g_object_ref (self));
 }
 
 /* At start: the client secret (unless the environment gave it), then the
@@ -371,20 +443,8 @@ chutes_application_load (ChutesApplication *self)
     chutes_token_store_load_client_secret_async (self->store, client_id, self->cancellable,
                                                  load_client_secret_cb, g_object_ref (self));
   else
-    chutes_account_restore_async (self->account, self->cancellable, restore_cb, g_object_ref (self));
-}
-
-static void
-history_open_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  G_GNUC_UNUSED g_autoptr(ChutesApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!chutes_history_open_finish (CHUTES_HISTORY (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Chat history is not available: %s", error->message);
+    chutes_accounts_restore_async (self->accounts, self->cancellable, restore_cb,
+                                   g_object_ref (self));
 }
 
 static void
@@ -406,29 +466,32 @@ chutes_application_startup (GApplication *application)
   self->config = chutes_config_new (self->settings);
   self->idp = chutes_idp_client_new (self->session, self->config);
   self->store = chutes_token_store_new (chutes_config_get_idp_base_url (self->config));
-  self->account = chutes_account_new (self->idp, self->store);
+  self->accounts = chutes_accounts_new (self->idp, self->settings, NULL);
   self->gateway = chutes_gateway_new (self->session, self->config);
-  self->history = chutes_history_new (NULL);
   self->cancellable = g_cancellable_new ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 
-  g_signal_connect_object (self->account, "notify", G_CALLBACK (account_notify_cb), self,
+  self->account_signals = g_signal_group_new (CHUTES_TYPE_ACCOUNT);
+  g_signal_group_connect_swapped (self->account_signals, "notify",
+                                  G_CALLBACK (account_notify_cb), self);
+  g_signal_group_connect_swapped (self->account_signals, "session-ended",
+                                  G_CALLBACK (session_ended_cb), self);
+  g_signal_connect_object (self->accounts, "notify::active",
+                           G_CALLBACK (active_account_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->accounts, "notify::active-history",
+                           G_CALLBACK (active_account_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chutes_accounts_get_model (self->accounts), "items-changed",
+                           G_CALLBACK (chutes_application_update_actions), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account, "session-ended", G_CALLBACK (session_ended_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account, "revocation-failed",
-                           G_CALLBACK (revocation_failed_cb), self, G_CONNECT_SWAPPED);
+  active_account_cb (self);
   g_signal_connect_object (self->config, "notify::has-client",
                            G_CALLBACK (chutes_application_update_actions), self,
                            G_CONNECT_SWAPPED);
 
   chutes_application_update_actions (self);
   chutes_application_load (self);
-  chutes_history_open_async (self->history, self->cancellable, history_open_cb, g_object_ref (self));
-
-  chutes_search_provider_set_history (self->search_provider, self->history);
   g_settings_bind (self->settings, "search-provider-enabled",
                    self->search_provider, "enabled", G_SETTINGS_BIND_GET);
 
@@ -452,9 +515,8 @@ chutes_application_activate (GApplication *application)
                            "settings", self->settings,
                            "config", self->config,
                            "idp-client", self->idp,
-                           "account", self->account,
+                           "accounts", self->accounts,
                            "gateway", self->gateway,
-                           "history", self->history,
                            NULL);
 
   gtk_window_present (window);
@@ -556,8 +618,8 @@ chutes_application_shutdown (GApplication *application)
   g_cancellable_cancel (self->cancellable);
 
   /* Saves what streaming replies hold now and waits for queued writes. */
-  if (self->history != NULL)
-    chutes_history_close (self->history);
+  if (self->accounts != NULL)
+    chutes_accounts_close (self->accounts);
 
   G_APPLICATION_CLASS (chutes_application_parent_class)->shutdown (application);
 }
@@ -587,8 +649,8 @@ chutes_application_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->gateway);
   g_clear_object (&self->search_provider);
-  g_clear_object (&self->history);
-  g_clear_object (&self->account);
+  g_clear_object (&self->account_signals);
+  g_clear_object (&self->accounts);
   g_clear_object (&self->store);
   g_clear_object (&self->idp);
   g_clear_object (&self->config);
@@ -738,7 +800,7 @@ ChutesAccount *
 chutes_application_get_account (ChutesApplication *self)
 {
   g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
-  return self->account;
+  return chutes_accounts_get_active (self->accounts);
 }
 
 ChutesGateway *
@@ -752,7 +814,14 @@ ChutesHistory *
 chutes_application_get_history (ChutesApplication *self)
 {
   g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
-  return self->history;
+  return chutes_accounts_get_active_history (self->accounts);
+}
+
+ChutesAccounts *
+chutes_application_get_accounts (ChutesApplication *self)
+{
+  g_return_val_if_fail (CHUTES_IS_APPLICATION (self), NULL);
+  return self->accounts;
 }
 
 gboolean

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "chutes-account.h"
+#include "chutes-accounts.h"
 #include "chutes-config.h"
 #include "chutes-gateway.h"
 #include "chutes-history.h"
@@ -27,6 +28,10 @@ ChutesTokenStore  *chutes_application_get_token_store   (ChutesApplication *self
 ChutesAccount     *chutes_application_get_account       (ChutesApplication *self);
 ChutesGateway     *chutes_application_get_gateway       (ChutesApplication *self);
 ChutesHistory     *chutes_application_get_history       (ChutesApplication *self);
+/* Every account; the two above are its active account and that account's
+ * history (NULL while nobody is signed in), notified by its "active" and
+ * "active-history". */
+ChutesAccounts    *chutes_application_get_accounts      (ChutesApplication *self);
 
 /* "ready" (boolean): the stored client secret and session have been looked
  * up, so the window knows which page to show. */

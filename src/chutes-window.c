@@ -26,9 +26,22 @@ struct _ChutesWindow
   GSettings            *settings;
   ChutesConfig         *config;
   ChutesIdpClient      *idp;
-  ChutesAccount        *account;
+  ChutesAccounts       *accounts;
   ChutesGateway        *gateway;
+
+  /* The active account and its history ("account", "history"), followed
+   * from @accounts; history stays the last one while the account is
+   * nobody yet (which shows no chats). */
+  ChutesAccount        *account;
   ChutesHistory        *history;
+  GSignalGroup         *account_signals;
+  GSignalGroup         *history_signals;
+  /* Each account's chats (ChutesAccount -> the split in chat_stack), kept
+   * while it is signed in, so a reply streaming in one goes on into its
+   * own history while another is shown. */
+  GHashTable           *chat_views;
+  GtkStack             *chat_stack;
+  GBinding             *sidebar_binding;
 
   /* Its state ("ready", "sign-in-error", "keyring-problem"); NULL until
    * GtkWindow:application is set. */
@@ -70,6 +83,7 @@ enum {
   PROP_SETTINGS,
   PROP_CONFIG,
   PROP_IDP_CLIENT,
+  PROP_ACCOUNTS,
   PROP_ACCOUNT,
   PROP_GATEWAY,
   PROP_HISTORY,
@@ -194,20 +208,70 @@ chutes_window_account_tooltip (gpointer    object,
   return g_strdup_printf (_("Account: %s"), username);
 }
 
+/* The quota left that the account's chats last saw, or -1. */
+static gint64
+chutes_window_account_quota (ChutesWindow  *self,
+                             ChutesAccount *account)
+{
+  GtkWidget *split = g_hash_table_lookup (self->chat_views, account);
+  ChutesChatPage *page = split != NULL ? g_object_get_data (G_OBJECT (split), "chat-page") : NULL;
+  ChutesConversation *conversation = page != NULL ? chutes_chat_page_get_conversation (page) : NULL;
+  gint64 quota = -1;
+
+  if (conversation != NULL)
+    g_object_get (conversation, "quota-remaining", &quota, NULL);
+
+  return quota;
+}
+
+/* Each account (the active one checked: app.switch-account's state is its
+ * user ID), then adding one and signing out of the active one. */
 static void
 chutes_window_update_account_menu (ChutesWindow *self)
 {
   const char *username = chutes_account_get_username (self->account);
+  GListModel *model = chutes_accounts_get_model (self->accounts);
   g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenu) section = g_menu_new ();
-  g_autofree char *heading = NULL;
+  g_autoptr(GMenu) accounts = g_menu_new ();
+  g_autoptr(GMenu) actions = g_menu_new ();
+  g_autofree char *sign_out = NULL;
 
-  /* No "Signed in as Signed in" when the server gave no name. */
-  heading = username_is_known (username)
-    ? g_strdup_printf (_("Signed in as %s"), username)
-    : chutes_window_account_label (self, username);
-  g_menu_append (section, _("_Sign Out"), "app.sign-out");
-  g_menu_append_section (menu, heading, G_MENU_MODEL (section));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(ChutesAccount) account = g_list_model_get_item (model, i);
+      const char *user_id = chutes_account_get_user_id (account);
+      g_autofree char *label = chutes_window_account_label (self, chutes_account_get_username (account));
+      gint64 quota = chutes_window_account_quota (self, account);
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (quota >= 0)
+        {
+          g_autofree char *with_quota = NULL;
+
+          /* Translators: an account in the account menu: its username,
+           * then how many requests its quota still allows */
+          with_quota = g_strdup_printf (_("%s (%" G_GINT64_FORMAT " left)"), label, quota);
+          g_free (label);
+          label = g_steal_pointer (&with_quota);
+        }
+
+      item = g_menu_item_new (label, NULL);
+      /* A session not moved over yet has no user ID: shown, not a choice. */
+      if (user_id != NULL)
+        g_menu_item_set_action_and_target_value (item, "app.switch-account",
+                                                 g_variant_new_string (user_id));
+      g_menu_append_item (accounts, item);
+    }
+
+  /* No "Sign Out of Signed in" when the server gave no name. */
+  sign_out = username_is_known (username)
+    /* Translators: %s is a username */
+    ? g_strdup_printf (_("Sign _Out of %s"), username)
+    : g_strdup (_("_Sign Out"));
+  g_menu_append (actions, _("_Add Account…"), "app.add-account");
+  g_menu_append (actions, sign_out, "app.sign-out");
+  g_menu_append_section (menu, _("Accounts"), G_MENU_MODEL (accounts));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));
   gtk_menu_button_set_menu_model (self->account_button, G_MENU_MODEL (menu));
 }
 
@@ -432,6 +496,8 @@ search_action (GtkWidget  *widget,
   ChutesWindow *self = CHUTES_WINDOW (widget);
 
   chutes_window_ensure_chat_view (self);
+  if (self->sidebar == NULL)
+    return;
   chutes_window_show_sidebar (self, TRUE);
   chutes_sidebar_focus_search (self->sidebar);
 }
@@ -456,6 +522,10 @@ open_chat_action (GtkWidget  *widget,
 
   g_variant_get (param, "(xx)", &conversation_id, &message_id);
   chutes_window_ensure_chat_view (self);
+  /* Nobody signed in (a hit in the chats of the account active last):
+   * the window shows the sign-in page. */
+  if (self->chat_page == NULL)
+    return;
   open_chat_cb (self, conversation_id, message_id);
 }
 
@@ -467,14 +537,20 @@ search_text_action (GtkWidget  *widget,
   ChutesWindow *self = CHUTES_WINDOW (widget);
 
   search_action (widget, "win.search", NULL);
-  chutes_sidebar_set_search_text (self->sidebar, g_variant_get_string (param, NULL));
+  if (self->sidebar != NULL)
+    chutes_sidebar_set_search_text (self->sidebar, g_variant_get_string (param, NULL));
 }
 
 static void
 conversation_id_cb (ChutesWindow *self)
 {
-  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  ChutesConversation *conversation;
 
+  /* Between two accounts' chats. */
+  if (self->chat_page == NULL)
+    return;
+
+  conversation = chutes_chat_page_get_conversation (self->chat_page);
   chutes_sidebar_set_selected_chat (self->sidebar, chutes_conversation_get_id (conversation));
 }
 
@@ -544,7 +620,8 @@ delete_toast_dismissed_cb (ChutesWindow *self,
     return;
 
   chutes_window_finish_delete (self);
-  chutes_sidebar_set_hidden_chat (self->sidebar, 0);
+  if (self->sidebar != NULL)
+    chutes_sidebar_set_hidden_chat (self->sidebar, 0);
 }
 
 static void
@@ -555,7 +632,8 @@ undo_delete_action (GtkWidget  *widget,
   ChutesWindow *self = CHUTES_WINDOW (widget);
 
   self->deleting_id = 0;
-  chutes_sidebar_set_hidden_chat (self->sidebar, 0);
+  if (self->sidebar != NULL)
+    chutes_sidebar_set_hidden_chat (self->sidebar, 0);
   if (self->delete_toast != NULL)
     adw_toast_dismiss (self->delete_toast);
 }
@@ -597,7 +675,7 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
   ChutesHistory *history = self->history;
   ChutesConversation *conversation;
 
-  if (self->split != NULL)
+  if (self->split != NULL || history == NULL)
     return;
 
   self->sidebar = CHUTES_SIDEBAR (g_object_new (CHUTES_TYPE_SIDEBAR, NULL));
@@ -607,7 +685,16 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
                                          self->settings);
   gtk_widget_set_hexpand (GTK_WIDGET (self->chat_page), TRUE);
   self->split = chutes_window_new_split (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->chat_page));
-  adw_bin_set_child (self->chat_bin, self->split);
+  g_object_set_data (G_OBJECT (self->split), "sidebar", self->sidebar);
+  g_object_set_data (G_OBJECT (self->split), "chat-page", self->chat_page);
+  if (self->chat_stack == NULL)
+    {
+      self->chat_stack = GTK_STACK (gtk_stack_new ());
+      adw_bin_set_child (self->chat_bin, GTK_WIDGET (self->chat_stack));
+    }
+  gtk_stack_add_child (self->chat_stack, self->split);
+  gtk_stack_set_visible_child (self->chat_stack, self->split);
+  g_hash_table_insert (self->chat_views, g_object_ref (self->account), self->split);
 
   chutes_sidebar_set_history (self->sidebar, history);
   conversation = chutes_chat_page_get_conversation (self->chat_page);
@@ -623,8 +710,75 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
   g_signal_connect_object (chutes_conversation_get_messages (conversation),
                            "items-changed", G_CALLBACK (chutes_window_update_export), self,
                            G_CONNECT_SWAPPED);
-  g_object_bind_property (self->split, SIDEBAR_SHOWN_PROPERTY, self->sidebar_button, "active",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (conversation, "notify::quota-remaining",
+                           G_CALLBACK (chutes_window_update_account_menu), self, G_CONNECT_SWAPPED);
+  self->sidebar_binding = g_object_bind_property (self->split, SIDEBAR_SHOWN_PROPERTY,
+                                                  self->sidebar_button, "active",
+                                                  G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+}
+
+static void history_notice_cb (ChutesWindow  *self,
+                               GParamSpec    *pspec,
+                               ChutesHistory *history);
+
+/* Another account became active: its chats are shown at once (those it
+ * had, or new ones), nothing of the other's. */
+static void
+chutes_window_follow_active (ChutesWindow *self)
+{
+  ChutesAccount *account = chutes_accounts_get_active (self->accounts);
+  ChutesHistory *history = chutes_accounts_get_active_history (self->accounts);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (account == self->account && (history == NULL || history == self->history))
+    return;
+
+  /* A deletion still undoable belongs to the chats being left. */
+  chutes_window_finish_delete (self);
+
+  if (history != NULL && history != self->history)
+    {
+      g_set_object (&self->history, history);
+      g_signal_group_set_target (self->history_signals, history);
+      history_notice_cb (self, NULL, history);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
+    }
+
+  if (g_set_object (&self->account, account))
+    {
+      g_signal_group_set_target (self->account_signals, account);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
+    }
+
+  /* Let go of the view shown, and of those of accounts signed out. */
+  if (self->sidebar_binding != NULL)
+    g_binding_unbind (g_steal_pointer (&self->sidebar_binding));
+  self->split = NULL;
+  self->sidebar = NULL;
+  self->chat_page = NULL;
+
+  g_hash_table_iter_init (&iter, self->chat_views);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (key != (gpointer) account &&
+        chutes_account_get_state (key) != CHUTES_ACCOUNT_STATE_SIGNED_IN)
+      {
+        gtk_stack_remove (self->chat_stack, value);
+        g_hash_table_iter_remove (&iter);
+      }
+
+  if ((self->split = g_hash_table_lookup (self->chat_views, account)) != NULL)
+    {
+      self->sidebar = g_object_get_data (G_OBJECT (self->split), "sidebar");
+      self->chat_page = g_object_get_data (G_OBJECT (self->split), "chat-page");
+      gtk_stack_set_visible_child (self->chat_stack, self->split);
+      self->sidebar_binding = g_object_bind_property (self->split, SIDEBAR_SHOWN_PROPERTY,
+                                                      self->sidebar_button, "active",
+                                                      G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+    }
+
+  chutes_window_update (self);
+  chutes_window_update_account_menu (self);
 }
 
 /* Export ------------------------------------------------------------------ */
@@ -746,12 +900,16 @@ usage_action (GtkWidget  *widget,
               GVariant   *param)
 {
   ChutesWindow *self = CHUTES_WINDOW (widget);
-  ChutesConversation *conversation = chutes_chat_page_get_conversation (self->chat_page);
+  ChutesConversation *conversation = self->chat_page != NULL
+    ? chutes_chat_page_get_conversation (self->chat_page) : NULL;
   ChutesUsageWindow *usage;
   gint64 quota_remaining = -1;
 
   if (conversation != NULL)
     g_object_get (conversation, "quota-remaining", &quota_remaining, NULL);
+
+  if (self->history == NULL)
+    return;
 
   usage = chutes_usage_window_new (self->history,
                                    quota_remaining);
@@ -823,7 +981,15 @@ chutes_window_constructed (GObject *object)
   G_OBJECT_CLASS (chutes_window_parent_class)->constructed (object);
 
   g_return_if_fail (self->settings != NULL && self->config != NULL && self->idp != NULL &&
-                    self->account != NULL && self->gateway != NULL && self->history != NULL);
+                    self->accounts != NULL && self->gateway != NULL);
+
+  self->account = g_object_ref (chutes_accounts_get_active (self->accounts));
+  self->history = chutes_accounts_get_active_history (self->accounts);
+  if (self->history != NULL)
+    g_object_ref (self->history);
+  /* For the template's lookups, bound before these were known. */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -846,22 +1012,34 @@ chutes_window_constructed (GObject *object)
       adw_status_page_set_description (self->sign_in_status, description);
     }
 
-  g_signal_connect_object (self->history, "notify::notice",
-                           G_CALLBACK (history_notice_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->history, "save-failed",
-                           G_CALLBACK (history_save_failed_cb), self, G_CONNECT_SWAPPED);
-  history_notice_cb (self, NULL, self->history);
+  self->history_signals = g_signal_group_new (CHUTES_TYPE_HISTORY);
+  g_signal_group_connect_swapped (self->history_signals, "notify::notice",
+                                  G_CALLBACK (history_notice_cb), self);
+  g_signal_group_connect_swapped (self->history_signals, "save-failed",
+                                  G_CALLBACK (history_save_failed_cb), self);
+  g_signal_group_set_target (self->history_signals, self->history);
+  if (self->history != NULL)
+    history_notice_cb (self, NULL, self->history);
 
   g_signal_connect_object (self->config, "notify::has-client",
                            G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account, "notify::state",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account, "notify::username",
-                           G_CALLBACK (chutes_window_update_account_menu), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account, "notify::authorize-uri",
-                           G_CALLBACK (chutes_window_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account, "session-ended",
-                           G_CALLBACK (session_ended_cb), self, G_CONNECT_SWAPPED);
+  self->account_signals = g_signal_group_new (CHUTES_TYPE_ACCOUNT);
+  g_signal_group_connect_swapped (self->account_signals, "notify::state",
+                                  G_CALLBACK (chutes_window_update), self);
+  g_signal_group_connect_swapped (self->account_signals, "notify::username",
+                                  G_CALLBACK (chutes_window_update_account_menu), self);
+  g_signal_group_connect_swapped (self->account_signals, "notify::authorize-uri",
+                                  G_CALLBACK (chutes_window_update), self);
+  g_signal_group_connect_swapped (self->account_signals, "session-ended",
+                                  G_CALLBACK (session_ended_cb), self);
+  g_signal_group_set_target (self->account_signals, self->account);
+  g_signal_connect_object (self->accounts, "notify::active",
+                           G_CALLBACK (chutes_window_follow_active), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->accounts, "notify::active-history",
+                           G_CALLBACK (chutes_window_follow_active), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chutes_accounts_get_model (self->accounts), "items-changed",
+                           G_CALLBACK (chutes_window_update_account_menu), self,
+                           G_CONNECT_SWAPPED);
 
   chutes_window_update (self);
   chutes_window_update_account_menu (self);
@@ -915,6 +1093,10 @@ chutes_window_get_property (GObject    *object,
       g_value_set_object (value, self->idp);
       break;
 
+    case PROP_ACCOUNTS:
+      g_value_set_object (value, self->accounts);
+      break;
+
     case PROP_ACCOUNT:
       g_value_set_object (value, self->account);
       break;
@@ -954,17 +1136,14 @@ chutes_window_set_property (GObject      *object,
       self->idp = g_value_dup_object (value);
       break;
 
-    case PROP_ACCOUNT:
-      self->account = g_value_dup_object (value);
+    case PROP_ACCOUNTS:
+      self->accounts = g_value_dup_object (value);
       break;
 
     case PROP_GATEWAY:
       self->gateway = g_value_dup_object (value);
       break;
 
-    case PROP_HISTORY:
-      self->history = g_value_dup_object (value);
-      break;
 
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1017,9 +1196,13 @@ chutes_window_finalize (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->idp);
   g_clear_object (&self->account);
+  g_clear_object (&self->accounts);
   g_clear_object (&self->gateway);
   g_clear_object (&self->history);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
+  g_clear_object (&self->account_signals);
+  g_clear_object (&self->history_signals);
+  g_clear_pointer (&self->chat_views, g_hash_table_unref);
 
   G_OBJECT_CLASS (chutes_window_parent_class)->finalize (object);
 }
@@ -1048,15 +1231,18 @@ chutes_window_class_init (ChutesWindowClass *klass)
   properties[PROP_IDP_CLIENT] =
     g_param_spec_object ("idp-client", NULL, NULL, CHUTES_TYPE_IDP_CLIENT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ACCOUNTS] =
+    g_param_spec_object ("accounts", NULL, NULL, CHUTES_TYPE_ACCOUNTS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ACCOUNT] =
     g_param_spec_object ("account", NULL, NULL, CHUTES_TYPE_ACCOUNT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_GATEWAY] =
     g_param_spec_object ("gateway", NULL, NULL, CHUTES_TYPE_GATEWAY,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_HISTORY] =
     g_param_spec_object ("history", NULL, NULL, CHUTES_TYPE_HISTORY,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Named by the template's lookups. */
@@ -1129,6 +1315,7 @@ static void
 chutes_window_init (ChutesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->chat_views = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   gtk_menu_button_set_create_popup_func (self->primary_menu_button, create_primary_menu_cb, self, NULL);
   chutes_stack_a11y_track (self->stack);
   /* The development profile's own icon (the striped one). */

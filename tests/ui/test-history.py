@@ -97,8 +97,9 @@ def main():
         import glob
         import os
         s.quit_app()
-        folder = os.path.join(s.env["XDG_DATA_HOME"], "ai.chutes.Desktop")
-        path = os.path.join(folder, "history.db")
+        # The signed-in account's own history (accounts/<user ID>/).
+        (path,) = glob.glob(os.path.join(s.env["XDG_DATA_HOME"], "ai.chutes.Desktop", "accounts",
+                                         "*", "history.db"))
         for stale in glob.glob(path + "-*"):
             os.remove(stale)
         with open(path, "wb") as f:
