@@ -691,6 +691,8 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
     {
       self->chat_stack = GTK_STACK (gtk_stack_new ());
       adw_bin_set_child (self->chat_bin, GTK_WIDGET (self->chat_stack));
+      /* Another account's chats are not read out either. */
+      chutes_stack_a11y_track (self->chat_stack);
     }
   gtk_stack_add_child (self->chat_stack, self->split);
   gtk_stack_set_visible_child (self->chat_stack, self->split);
