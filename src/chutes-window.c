@@ -247,10 +247,12 @@ chutes_window_update_account_menu (ChutesWindow *self)
       if (quota >= 0)
         {
           g_autofree char *with_quota = NULL;
+          g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT, quota);
 
-          /* Translators: an account in the account menu: its username,
-           * then how many requests its quota still allows */
-          with_quota = g_strdup_printf (_("%s (%" G_GINT64_FORMAT " left)"), label, quota);
+          /* Translators: an account in the account menu: the first %s is
+           * its username, the second how many requests its quota still
+           * allows */
+          with_quota = g_strdup_printf (_("%s (%s left)"), label, left);
           g_free (label);
           label = g_steal_pointer (&with_quota);
         }
