@@ -77,7 +77,7 @@ chutes_accounts_move_legacy_files (ChutesAccounts *self)
 
 /* accounts/.legacy/ becomes the folder of @user_id: one rename when it has
  * none yet, else what it lacks is moved in. */
-static void
+static gboolean
 give_legacy_dir (ChutesAccounts *self,
                  const char     *user_id)
 {
@@ -87,27 +87,29 @@ give_legacy_dir (ChutesAccounts *self,
 
   legacy_dir = g_build_filename (self->data_dir, "accounts", CHUTES_ACCOUNTS_LEGACY_DIR, NULL);
   if (!path_exists (legacy_dir))
-    return;
+    return TRUE;
 
   /* Open (by an account still on the old session): moved at next start. */
   if (g_hash_table_contains (self->histories, CHUTES_ACCOUNTS_LEGACY_DIR))
-    return;
+    return FALSE;
 
   dir_name = chutes_accounts_dir_name (user_id);
   target = g_build_filename (self->data_dir, "accounts", dir_name, NULL);
 
   if (!path_exists (target))
     {
-      if (g_rename (legacy_dir, target) != 0)
-        g_warning ("Could not move the history over: %s", g_strerror (errno));
-      return;
+      if (g_rename (legacy_dir, target) == 0)
+        return TRUE;
+      g_warning ("Could not move the history over: %s", g_strerror (errno));
+      return FALSE;
     }
 
   /* The account has a folder already (a move interrupted after step 4 of
    * an earlier run cannot leave one; signing in to it while the old
    * session was offline can): keep both, never lose one. */
   move_names (legacy_dir, target);
-  g_rmdir (legacy_dir);
+
+  return g_rmdir (legacy_dir) == 0;
 }
 
 void
@@ -127,7 +129,8 @@ chutes_accounts_adopt_legacy_files (ChutesAccounts *self,
     return;
 
   g_debug ("Giving the history of the single-account install to the account signing in");
-  give_legacy_dir (self, user_id);
+  if (!give_legacy_dir (self, user_id))
+    g_debug ("Its history could not be moved yet");
 }
 
 /* The steps. */
@@ -178,7 +181,14 @@ on_new_item_saved (GObject      *source,
       return;
     }
 
-  give_legacy_dir (self, migration->user_id);
+  /* The old item stays until the files have moved: the next start
+   * finishes. */
+  if (!give_legacy_dir (self, migration->user_id))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               "The history could not be moved yet");
+      return;
+    }
 
   chutes_token_store_clear_session_async (chutes_account_get_token_store (migration->legacy),
                                           chutes_config_get_client_id (config),

@@ -105,8 +105,15 @@ last_used_dir (ChutesAccounts *self)
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      g_autofree char *path = g_build_filename (accounts_dir, name, "history.db", NULL);
+      g_autofree char *path = NULL;
       GStatBuf buf;
+
+      /* Not the files of a single-account install still to move: opened
+       * here, they could not be. */
+      if (name[0] == '.')
+        continue;
+
+      path = g_build_filename (accounts_dir, name, "history.db", NULL);
 
       if (g_stat (path, &buf) == 0 && (gint64) buf.st_mtime > best_time)
         {
@@ -152,8 +159,16 @@ chutes_accounts_get_search_history (ChutesAccounts *self)
   if (self->settings != NULL)
     remembered = g_settings_get_string (self->settings, "active-account");
   if (remembered != NULL && *remembered != '\0')
-    dir = chutes_accounts_dir_name (remembered);
-  else
+    {
+      g_autofree char *path = NULL;
+
+      dir = chutes_accounts_dir_name (remembered);
+      path = g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+      /* Never made here: an empty one would be in the way of a move. */
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        g_clear_pointer (&dir, g_free);
+    }
+  if (dir == NULL)
     dir = last_used_dir (self);
 
   return dir != NULL ? history_for_dir (self, dir) : NULL;

@@ -123,6 +123,7 @@ fixture_set_up (Fixture *f)
   f->session = chutes_http_session_new ();
   f->idp = chutes_idp_client_new (f->session, f->config);
   f->settings = g_settings_new (BASE_APP_ID);
+  g_settings_reset (f->settings, "active-account");
   f->data_dir = g_dir_make_tmp ("test-accounts-XXXXXX", NULL);
   g_assert_nonnull (f->data_dir);
 }
@@ -149,6 +150,8 @@ start (Fixture *f)
 
   accounts = chutes_accounts_new (f->idp, f->settings, f->data_dir);
   chutes_accounts_set_flow_options (accounts, FALSE, 30);
+  /* As the application does, for the Shell's search, before restoring. */
+  chutes_accounts_get_search_history (accounts);
   chutes_accounts_restore_async (accounts, NULL, chutes_test_store_result_cb, &result);
   result = chutes_test_wait_for_result (&result);
   g_assert_true (chutes_accounts_restore_finish (accounts, result, &error));
