@@ -68,6 +68,21 @@ account_dir_name (ChutesAccounts *self,
 }
 
 char *
+chutes_accounts_dup_account_history_path (ChutesAccounts *self,
+                                          ChutesAccount  *account)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (CHUTES_IS_ACCOUNTS (self), NULL);
+  g_return_val_if_fail (CHUTES_IS_ACCOUNT (account), NULL);
+
+  if ((dir = account_dir_name (self, account)) == NULL)
+    return NULL;
+
+  return g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+}
+
+char *
 chutes_accounts_dup_history_path (ChutesAccounts *self,
                                   const char     *user_id)
 {

@@ -47,6 +47,10 @@ ChutesHistory  *chutes_accounts_get_search_history  (ChutesAccounts      *self);
 /* The signed-in account with @user_id, or NULL. */
 ChutesAccount  *chutes_accounts_find                (ChutesAccounts      *self,
                                                      const char          *user_id);
+/* Where the history of @account lives (NULL for an account of nobody
+ * yet), for a process that opens its own (--ask). */
+char           *chutes_accounts_dup_account_history_path (ChutesAccounts *self,
+                                                          ChutesAccount  *account);
 /* Where the history of @user_id lives (a user ID from the network is
  * never used as a path as such). */
 char           *chutes_accounts_dup_history_path    (ChutesAccounts      *self,

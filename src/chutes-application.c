@@ -327,8 +327,11 @@ history_changed_action (GSimpleAction *action,
                         gpointer       user_data)
 {
   ChutesApplication *self = user_data;
+  ChutesHistory *history = chutes_accounts_get_active_history (self->accounts);
 
-  chutes_history_reload_conversations_async (self->history, self->cancellable, NULL, NULL);
+  /* --ask writes to the active account's history. */
+  if (history != NULL)
+    chutes_history_reload_conversations_async (history, self->cancellable, NULL, NULL);
 }
 
 static const GActionEntry app_actions[] = {

@@ -20,6 +20,7 @@
 #include <glib-unix.h>
 
 #include "chutes-account.h"
+#include "chutes-accounts.h"
 #include "chutes-ask.h"
 #include "chutes-conversation.h"
 #include "chutes-error.h"
@@ -88,8 +89,9 @@ typedef struct
   SoupSession        *session;
   ChutesConfig       *config;
   ChutesIdpClient    *idp;
-  ChutesTokenStore   *store;
-  ChutesAccount      *account;
+  ChutesTokenStore   *store;     /* the shared client secret */
+  ChutesAccounts     *accounts;
+  ChutesAccount      *account;   /* the active one, once restored */
   ChutesGateway      *gateway;
   ChutesHistory      *history;
   GListModel         *models;
@@ -151,6 +153,7 @@ ask_clear (Ask *ask)
     chutes_history_close (ask->history);
   g_clear_object (&ask->history);
   g_clear_object (&ask->gateway);
+  g_clear_object (&ask->accounts);
   drain_account (&ask->account);
   g_clear_object (&ask->store);
   g_clear_object (&ask->idp);
@@ -692,6 +695,7 @@ list_models_cb (GObject      *object,
 {
   Ask *ask = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
 
   ask->models = chutes_gateway_list_models_finish (CHUTES_GATEWAY (object), result, &error);
   if (ask->models == NULL)
@@ -709,7 +713,10 @@ list_models_cb (GObject      *object,
 
   /* Before the model is checked: an unknown model is a usage error, and
    * the check needs the list; opening the history meanwhile is cheap. */
-  ask->history = chutes_history_new (NULL);
+  /* A history of its own, the active account's file: the window's
+   * instance, if any, reloads it after (notify_running_instance()). */
+  path = chutes_accounts_dup_account_history_path (ask->accounts, ask->account);
+  ask->history = chutes_history_new (path);
   chutes_history_open_async (ask->history, ask->cancellable, history_open_cb, ask);
 }
 
@@ -722,11 +729,13 @@ restore_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   const char *problem;
 
-  if (!chutes_account_restore_finish (CHUTES_ACCOUNT (object), result, &error))
+  if (!chutes_accounts_restore_finish (CHUTES_ACCOUNTS (object), result, &error))
     {
       ask_fail_with_error (ask, error);
       return;
     }
+
+  ask->account = g_object_ref (chutes_accounts_get_active (ask->accounts));
 
   if (chutes_account_get_state (ask->account) != CHUTES_ACCOUNT_STATE_SIGNED_IN)
     {
@@ -760,7 +769,7 @@ load_client_secret_cb (GObject      *object,
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     say (error->message);
 
-  chutes_account_restore_async (ask->account, ask->cancellable, restore_cb, ask);
+  chutes_accounts_restore_async (ask->accounts, ask->cancellable, restore_cb, ask);
 }
 
 static gboolean
@@ -928,7 +937,7 @@ chutes_ask_handle_options (GVariantDict *options)
   ask.config = chutes_config_new (ask.settings);
   ask.idp = chutes_idp_client_new (ask.session, ask.config);
   ask.store = chutes_token_store_new (chutes_config_get_idp_base_url (ask.config));
-  ask.account = chutes_account_new (ask.idp, ask.store);
+  ask.accounts = chutes_accounts_new (ask.idp, ask.settings, NULL);
   ask.gateway = chutes_gateway_new (ask.session, ask.config);
 
   if (!chutes_config_validate (ask.config, &error))
@@ -948,7 +957,7 @@ chutes_ask_handle_options (GVariantDict *options)
     chutes_token_store_load_client_secret_async (ask.store, client_id, ask.cancellable,
                                                  load_client_secret_cb, &ask);
   else
-    chutes_account_restore_async (ask.account, ask.cancellable, restore_cb, &ask);
+    chutes_accounts_restore_async (ask.accounts, ask.cancellable, restore_cb, &ask);
 
   g_main_loop_run (ask.loop);
 

@@ -989,7 +989,10 @@ chutes_test_mock_new_signed_in_account (ChutesTestMock *mock,
                                         ChutesConfig   *config)
 {
   g_autoptr(ChutesIdpClient) idp = chutes_idp_client_new (session, config);
-  g_autoptr(ChutesTokenStore) store = chutes_token_store_new (chutes_config_get_idp_base_url (config));
+  /* Stored the way the application stores an account of several: under
+   * its user ID (see chutes_token_store_new_for_account()). */
+  g_autoptr(ChutesTokenStore) store = chutes_token_store_new_for_account (chutes_config_get_idp_base_url (config),
+                                                                          NULL);
   ChutesAccount *account = chutes_account_new (idp, store);
   SignIn sign_in = { mock, FALSE, FALSE };
   gulong handler;

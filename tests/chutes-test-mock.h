@@ -122,7 +122,8 @@ GAsyncResult   *chutes_test_wait_for_result        (GAsyncResult **slot);
 int             chutes_test_check_live_objects     (int          status);
 
 /* A new account for @config, signed in the real way: its flow, the
- * browser (played here: allow), the keyring. Aborts the test on any
+ * browser (played here: allow), the keyring (as one account of several:
+ * see chutes_token_store_new_for_account()). Aborts the test on any
  * failure. */
 ChutesAccount  *chutes_test_mock_new_signed_in_account (ChutesTestMock *mock,
                                                         SoupSession    *session,

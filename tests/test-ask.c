@@ -238,7 +238,10 @@ known_reply_to (Fixture    *f,
 static ChutesHistory *
 open_history (Fixture *f)
 {
-  g_autofree char *path = g_build_filename (f->data_home, APP_ID, "history.db", NULL);
+  /* The signed-in account's own history (see ChutesAccounts). */
+  g_autofree char *path = g_build_filename (f->data_home, APP_ID, "accounts",
+                                            chutes_account_get_user_id (f->account),
+                                            "history.db", NULL);
   ChutesHistory *history = chutes_history_new (path);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GAsyncResult) done = NULL;
@@ -637,7 +640,8 @@ test_plain_output_no_secrets (void)
   g_assert_null (strchr (run.err, '\033'));
   g_assert_cmpstr (run.err, !=, "");   /* the debug messages are there */
 
-  store = chutes_token_store_new (chutes_config_get_idp_base_url (f.config));
+  store = chutes_token_store_new_for_account (chutes_config_get_idp_base_url (f.config),
+                                              chutes_account_get_user_id (f.account));
   chutes_token_store_load_session_async (store, chutes_config_get_client_id (f.config), NULL,
                                          chutes_test_store_result_cb, &result);
   done = chutes_test_wait_for_result (&result);
