@@ -67,6 +67,14 @@ account_dir_name (ChutesAccounts *self,
   return chutes_accounts_dir_name (user_id);
 }
 
+/* accounts/@dir/history.db */
+static char *
+history_path (ChutesAccounts *self,
+              const char     *dir)
+{
+  return g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+}
+
 char *
 chutes_accounts_dup_account_history_path (ChutesAccounts *self,
                                           ChutesAccount  *account)
@@ -79,7 +87,7 @@ chutes_accounts_dup_account_history_path (ChutesAccounts *self,
   if ((dir = account_dir_name (self, account)) == NULL)
     return NULL;
 
-  return g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+  return history_path (self, dir);
 }
 
 char *
@@ -93,7 +101,7 @@ chutes_accounts_dup_history_path (ChutesAccounts *self,
 
   dir = chutes_accounts_dir_name (user_id);
 
-  return g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+  return history_path (self, dir);
 }
 
 static void
@@ -151,7 +159,7 @@ history_for_dir (ChutesAccounts *self,
   if ((history = g_hash_table_lookup (self->histories, dir)) != NULL)
     return history;
 
-  path = g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+  path = history_path (self, dir);
   history = chutes_history_new (path);
   g_hash_table_insert (self->histories, g_strdup (dir), history);
   chutes_history_open_async (history, self->cancellable, on_history_opened, NULL);
@@ -178,7 +186,7 @@ chutes_accounts_get_search_history (ChutesAccounts *self)
       g_autofree char *path = NULL;
 
       dir = chutes_accounts_dir_name (remembered);
-      path = g_build_filename (self->data_dir, "accounts", dir, "history.db", NULL);
+      path = history_path (self, dir);
       /* Never made here: an empty one would be in the way of a move. */
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         g_clear_pointer (&dir, g_free);
