@@ -208,6 +208,15 @@ chutes_window_account_tooltip (gpointer    object,
   return g_strdup_printf (_("Account: %s"), username);
 }
 
+/* Menu labels take "_" as a mnemonic: a username shows it literally. */
+static char *
+escape_mnemonic (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "_", -1);
+
+  return g_strjoinv ("__", parts);
+}
+
 /* The quota left that the account's chats last saw, or -1. */
 static gint64
 chutes_window_account_quota (ChutesWindow  *self,
@@ -240,7 +249,8 @@ chutes_window_update_account_menu (ChutesWindow *self)
     {
       g_autoptr(ChutesAccount) account = g_list_model_get_item (model, i);
       const char *user_id = chutes_account_get_user_id (account);
-      g_autofree char *label = chutes_window_account_label (self, chutes_account_get_username (account));
+      g_autofree char *name = chutes_window_account_label (self, chutes_account_get_username (account));
+      g_autofree char *label = escape_mnemonic (name);
       gint64 quota = chutes_window_account_quota (self, account);
       g_autoptr(GMenuItem) item = NULL;
 
@@ -266,10 +276,17 @@ chutes_window_update_account_menu (ChutesWindow *self)
     }
 
   /* No "Sign Out of Signed in" when the server gave no name. */
-  sign_out = username_is_known (username)
-    /* Translators: %s is a username */
-    ? g_strdup_printf (_("Sign _Out of %s"), username)
-    : g_strdup (_("_Sign Out"));
+  if (username_is_known (username))
+    {
+      g_autofree char *escaped = escape_mnemonic (username);
+
+      /* Translators: %s is a username */
+      sign_out = g_strdup_printf (_("Sign _Out of %s"), escaped);
+    }
+  else
+    {
+      sign_out = g_strdup (_("_Sign Out"));
+    }
   g_menu_append (actions, _("_Add Account…"), "app.add-account");
   g_menu_append (actions, sign_out, "app.sign-out");
   g_menu_append_section (menu, _("Accounts"), G_MENU_MODEL (accounts));
