@@ -310,8 +310,13 @@ static void chutes_window_ensure_chat_view (ChutesWindow *self);
 static void
 chutes_window_attach_pending_files (ChutesWindow *self)
 {
-  g_autoptr(GPtrArray) files = g_steal_pointer (&self->pending_files);
+  g_autoptr(GPtrArray) files = NULL;
 
+  /* They wait for a chat page (an account with its history). */
+  if (self->chat_page == NULL)
+    return;
+
+  files = g_steal_pointer (&self->pending_files);
   if (files == NULL || files->len == 0)
     return;
 
