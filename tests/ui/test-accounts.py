@@ -4,10 +4,8 @@
 chat in each, never see each other's chats, and one signs out: the other
 stays signed in with hers."""
 
-import subprocess
 import sys
 
-import pyatspi
 
 from uitest import Session, Tap, setup_signals, wait_for
 
@@ -31,9 +29,7 @@ def main():
     def chat(text):
         composer = s.wait_find("the chat composer", timeout=30, role="text", name="Message")
         if not s.focused(composer):
-            x, y, w, h = composer.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-            subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync",
-                            str(x + w // 2), str(y + h // 2), "click", "1"], check=True, timeout=10)
+            s.click(composer)
         wait_for("the composer to have keyboard focus", lambda: s.focused(composer), timeout=10)
         s.type(text)
         s.key("Return")

@@ -85,16 +85,9 @@ def main():
     def composer_text():
         return s.text_of(composer())
 
-    def click(node):
-        x, y, w, h = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-        subprocess.run(["xdotool", "windowfocus", "--sync", s.wid], check=True, timeout=10)
-        subprocess.run(["xdotool", "mousemove", "0", "0"], check=True, timeout=10)
-        subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync", str(x + w // 2),
-                        str(y + h // 2), "click", "1"], check=True, timeout=10)
-
     def click_composer():
         node = composer()
-        click(node)
+        s.click(node)
         wait_for("the composer to have the focus", lambda: s.focused(node), timeout=10)
 
     def focus_name():

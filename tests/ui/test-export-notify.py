@@ -182,10 +182,7 @@ def main():
     def click_composer():
         """Clicks into the composer, as a person would after using the menu."""
         composer = s.wait_find("the composer", role="text", name="Message")
-        x, y, w, h = composer.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-        subprocess.run(["xdotool", "windowfocus", "--sync", s.wid], check=True, timeout=10)
-        subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync", str(x + w // 2), str(y + h // 2),
-                        "click", "1"], check=True, timeout=10)
+        s.click(composer)
         wait_for("the composer to have the focus", lambda: s.focused(composer), timeout=10)
 
     def ask(text):

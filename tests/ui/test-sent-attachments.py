@@ -20,8 +20,6 @@ import gi
 gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf  # noqa: E402
 
-import pyatspi  # noqa: E402
-
 from uitest import Session, Tap, setup_signals, wait_for  # noqa: E402
 
 VISION_MODEL = "unsloth/gemma-3-27b-it"
@@ -62,12 +60,6 @@ def main():
     def opens(name):
         return s.find(role="push button", name="Open " + name, within=conversation())
 
-    def click(node):
-        x, y, w, h = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-        subprocess.run(["xdotool", "windowfocus", "--sync", s.wid], check=True, timeout=10)
-        subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync", str(x + w // 2),
-                        str(y + h // 2), "click", "1"], check=True, timeout=10)
-
     def pick_vision_model():
         s.key("ctrl+k")
         s.wait_find("the model list", role="list", name="Models")
@@ -78,7 +70,7 @@ def main():
         wait_for("the picker to show the vision model", lambda: s.find(name="Model: " + VISION_MODEL),
                  timeout=10)
         composer = s.wait_find("the composer", role="text", name="Message")
-        click(composer)
+        s.click(composer)
         wait_for("the composer to have the focus", lambda: s.focused(composer), timeout=10)
 
     def sent_image_and_file_shown():

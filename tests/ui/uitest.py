@@ -378,6 +378,16 @@ class Session:
     def focused(self, node):
         return node.getState().contains(pyatspi.STATE_FOCUSED)
 
+    def click(self, node):
+        """Clicks the middle of @node with the pointer, as a person would.
+        xdotool's mousemove --sync waits for the pointer to move, forever
+        when it is already there: it is moved away first."""
+        x, y, w, h = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        subprocess.run(["xdotool", "windowfocus", "--sync", self.wid], check=True, timeout=10)
+        subprocess.run(["xdotool", "mousemove", "0", "0"], check=True, timeout=10)
+        subprocess.run(["xdotool", "mousemove", "--window", self.wid, "--sync", str(x + w // 2),
+                        str(y + h // 2), "click", "1"], check=True, timeout=10)
+
     # Keyboard and pictures ---------------------------------------------------
 
     def type(self, text):
