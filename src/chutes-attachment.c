@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "chutes-attachment.h"
+#include "chutes-attachment-private.h"
 #include "chutes-error.h"
 
 struct _ChutesAttachment
@@ -391,12 +392,63 @@ encode_within_limit (GdkPixbuf   *pixbuf,
   return NULL;
 }
 
+/* The largest size a WebP file claims (its canvas, its first frame), or
+ * 0 when @data is not one. The WebP loader allocates the picture before it
+ * tells "size-prepared", and goes on when asked to stop there, so a 70-byte
+ * file claiming a canvas of millions of pixels a side would take gigabytes:
+ * the claim is read here first. */
+gint64
+_chutes_attachment_webp_claimed_pixels (const guint8 *data,
+                                        gsize         size)
+{
+  gint64 largest = 0;
+  gsize at = 12;
+
+  if (size < 12 || memcmp (data, "RIFF", 4) != 0 || memcmp (data + 8, "WEBP", 4) != 0)
+    return 0;
+
+  while (at + 8 <= size)
+    {
+      const guint8 *chunk = data + at + 8;
+      guint32 length = data[at + 4] | data[at + 5] << 8 | data[at + 6] << 16 |
+                       (guint32) data[at + 7] << 24;
+      gsize left = size - at - 8;
+      gint64 width = 0, height = 0;
+
+      if (memcmp (data + at, "VP8X", 4) == 0 && left >= 10)
+        {
+          width = 1 + (chunk[4] | chunk[5] << 8 | chunk[6] << 16);
+          height = 1 + (chunk[7] | chunk[8] << 8 | chunk[9] << 16);
+        }
+      else if (memcmp (data + at, "VP8 ", 4) == 0 && left >= 10)
+        {
+          width = (chunk[6] | chunk[7] << 8) & 0x3fff;
+          height = (chunk[8] | chunk[9] << 8) & 0x3fff;
+        }
+      else if (memcmp (data + at, "VP8L", 4) == 0 && left >= 5)
+        {
+          guint32 bits = chunk[1] | chunk[2] << 8 | chunk[3] << 16 | (guint32) chunk[4] << 24;
+
+          width = 1 + (bits & 0x3fff);
+          height = 1 + ((bits >> 14) & 0x3fff);
+        }
+      largest = MAX (largest, width * height);
+
+      /* Chunks are padded to an even length. */
+      if (length > size || at + 8 + length + (length & 1) <= at)
+        break;
+      at += 8 + length + (length & 1);
+    }
+
+  return largest;
+}
+
 static ChutesAttachment *
 attachment_from_image (GBytes      *bytes,
                        const char  *name,
                        GError     **error)
 {
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) encoded = NULL;
   g_autoptr(GdkPixbuf) upright = NULL;
@@ -409,6 +461,14 @@ attachment_from_image (GBytes      *bytes,
   SizeCheck check = { 0, };
   gboolean decoded;
 
+  if (_chutes_attachment_webp_claimed_pixels (g_bytes_get_data (bytes, NULL),
+                                              g_bytes_get_size (bytes)) > MAX_PIXELS)
+    {
+      *error = attachment_error (_("“%s” is too large an image to attach"), name);
+      return NULL;
+    }
+
+  loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
   g_signal_connect (loader, "area-prepared", G_CALLBACK (on_area_prepared), NULL);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &check);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "chutes-attachment.h"
+#include "chutes-attachment-private.h"
 #include "chutes-error.h"
 #include "chutes-test-mock.h"
 
@@ -345,6 +346,9 @@ test_webp_becomes_jpeg (void)
   if (!gdk_pixbuf_save_to_buffer (source, &buffer, &size, "webp", &error, NULL))
     g_error ("No WebP support in gdk-pixbuf (install webp-pixbuf-loader): %s", error->message);
   webp = g_bytes_new_take (buffer, size);
+  /* The size check before decoding reads the encoder's own headers. */
+  g_assert_cmpint (_chutes_attachment_webp_claimed_pixels (g_bytes_get_data (webp, NULL),
+                                                           g_bytes_get_size (webp)), ==, 64 * 32);
 
   attachment = attach_bytes (webp, "shot.webp", &error);
   g_assert_no_error (error);
@@ -447,6 +451,38 @@ test_huge_dimensions_refused_undecoded (void)
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "“bomb.png” is too large an image"));
   g_assert_nonnull (strstr (error->message, "100000 × 100000 pixels"));
+}
+
+static void
+test_huge_webp_refused_undecoded (void)
+{
+  /* Found by fuzz-attachment: 71 bytes of WebP whose VP8X chunk claims a
+   * canvas of 354 x 3109747 pixels (1.1 gigapixels). The WebP loader
+   * allocates the canvas before it asks what size to decode at, so the
+   * claim must be refused before the loader sees it (the fuzzer ran out
+   * of memory). */
+  static const guint8 webp[] = {
+    'R', 'I', 'F', 'F', 0x56, 0, 0, 0, 'W', 'E', 'B', 'P',
+    'V', 'P', '8', 'X', 0x0a, 0, 0, 0, 0x10, 0x2f, 0x6c, 0x6f, 0x61, 0x01, 0x00, 0x72, 0x73, 0x2f,
+    'A', 'L', 'P', 'H', 0x05, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0,
+    'V', 'P', '6', ' ', 0x2a, 0, 0, 0, 0xd0, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x14, 0xcd,
+    0x79, 0x83, 0xfc, 0x9c, 0xff, 0xb7, 0x26, 0x5e, 0x6d, 0xb0, 0x00,
+  };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (webp, sizeof webp);
+  g_autoptr(ChutesAttachment) attachment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* What it claims, read before any decoder sees it. */
+  g_assert_cmpint (_chutes_attachment_webp_claimed_pixels (webp, sizeof webp), ==,
+                   G_GINT64_CONSTANT (354) * 3109747);
+  g_assert_cmpint (_chutes_attachment_webp_claimed_pixels (webp, 20), ==, 0);
+  g_assert_cmpint (_chutes_attachment_webp_claimed_pixels ((const guint8 *) "RIFF\0\0\0\0WEBP", 12), ==, 0);
+  g_assert_cmpint (_chutes_attachment_webp_claimed_pixels ((const guint8 *) "\x89PNG\r\n\x1a\n....", 12), ==, 0);
+
+  attachment = attach_bytes (bytes, "canvas.webp", &error);
+  g_assert_null (attachment);
+  g_assert_error (error, CHUTES_ERROR, CHUTES_ERROR_ATTACHMENT);
+  g_assert_nonnull (strstr (error->message, "“canvas.webp” is too large an image"));
 }
 
 static void
@@ -680,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attachment/refused/corrupt-image", test_corrupt_image);
   g_test_add_func ("/attachment/refused/truncated-image", test_truncated_image);
   g_test_add_func ("/attachment/refused/huge-dimensions-undecoded", test_huge_dimensions_refused_undecoded);
+  g_test_add_func ("/attachment/refused/huge-webp-canvas-undecoded", test_huge_webp_refused_undecoded);
   g_test_add_func ("/attachment/refused/directory", test_directory);
   g_test_add_func ("/attachment/refused/200mb-file-unread", test_huge_file_refused_unread);
   g_test_add_func ("/attachment/refused/unreadable", test_unreadable);
