@@ -29,10 +29,21 @@ run_one () {
   work="$out/$name"
   mkdir -p "$work/corpus" "$work/crashes"
   start=$(date +%s)
+  # GIO's copy of xdgmime, behind g_content_type_guess(), loses a few
+  # bytes on some inputs; with the fast unwinder (GLib has no frame
+  # pointers) LeakSanitizer cannot tell them from ours. The attachment
+  # code's own leaks are checked with exact stacks by the ASan pass's
+  # attachment test instead.
+  leaks=1
+  asan_options=$ASAN_OPTIONS
+  if [ "$name" = attachment ]; then
+    leaks=0
+    asan_options="$ASAN_OPTIONS:detect_leaks=0"
+  fi
   # -rss_limit_mb: json-glib's recursion on deep input shows up as a crash,
   # not as the machine swapping.
-  "$builddir/tests/fuzz/fuzz-$name" -max_total_time="$seconds" -max_len=16384 \
-    -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+  ASAN_OPTIONS=$asan_options "$builddir/tests/fuzz/fuzz-$name" -max_total_time="$seconds" -max_len=16384 \
+    -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -detect_leaks=$leaks \
     -artifact_prefix="$work/crashes/" \
     "$work/corpus" "$here/corpus/$name" >"$work/log" 2>&1
   echo $? >"$work/status"
