@@ -80,6 +80,14 @@ void         chutes_account_note_keyring_result   (ChutesAccount       *self,
 const char  *chutes_account_get_client_id         (ChutesAccount       *self);
 GError      *chutes_account_cancelled_error       (void);
 
+/* @self's session has been replaced by @successor's, a sign-in of the
+ * same person whose store holds the new session: @self becomes signed out
+ * in memory (its keyring item is @successor's now, left alone), and its
+ * tokens and pending revocations are revoked by @successor, retried later
+ * as a sign-out's are. */
+void         chutes_account_hand_over             (ChutesAccount       *self,
+                                                   ChutesAccount       *successor);
+
 /* chutes-account-keyring.c */
 
 /* Revokes @tokens (taken, may be NULL; bounded in time, and retried later
@@ -137,6 +145,10 @@ void         chutes_account_revoke_async          (ChutesAccount       *self,
 gboolean     chutes_account_revoke_finish         (ChutesAccount       *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
+/* Moves the pending revocations of @from to @self (saved in @self's
+ * keyring item) and retries them. */
+void         chutes_account_move_revocations      (ChutesAccount       *from,
+                                                   ChutesAccount       *self);
 /* At start: adds the pending revocations kept in the keyring, then retries
  * them all. */
 void         chutes_account_load_revocations      (ChutesAccount       *self);

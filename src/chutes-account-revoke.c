@@ -385,6 +385,35 @@ chutes_account_load_revocations (ChutesAccount *self)
                                              on_revocations_loaded, g_object_ref (self));
 }
 
+void
+chutes_account_move_revocations (ChutesAccount *from,
+                                 ChutesAccount *self)
+{
+  guint added = 0;
+
+  if (from->revocations->len == 0)
+    return;
+
+  for (guint i = 0; i < from->revocations->len; i++)
+    {
+      ChutesRevocation *revocation = g_ptr_array_index (from->revocations, i);
+
+      if (account_find_revocation (self, revocation->token) < 0)
+        {
+          g_ptr_array_add (self->revocations, chutes_revocation_copy (revocation));
+          added++;
+        }
+    }
+  g_ptr_array_set_size (from->revocations, 0);
+  account_notify_pending (from);
+
+  if (added > 0)
+    {
+      account_notify_pending (self);
+      chutes_account_retry_revocations (self);
+    }
+}
+
 guint
 chutes_account_get_pending_revocations (ChutesAccount *self)
 {

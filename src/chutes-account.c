@@ -369,6 +369,51 @@ chutes_account_sign_out_async (ChutesAccount       *self,
                                 on_signed_out, g_steal_pointer (&task));
 }
 
+/* Replaced by a sign-in of the same person elsewhere. */
+static void
+on_replaced_discarded (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Kept among @source's pending revocations, retried later. */
+  if (!chutes_account_discard_finish (CHUTES_ACCOUNT (source), result, &error))
+    g_debug ("Could not revoke the replaced session yet: %s", error->message);
+}
+
+void
+chutes_account_hand_over (ChutesAccount *self,
+                          ChutesAccount *successor)
+{
+  g_autoptr(ChutesTokens) tokens = NULL;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (CHUTES_IS_ACCOUNT (successor));
+  g_return_if_fail (self != successor);
+
+  g_debug ("Handing a replaced session over for revocation");
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  tokens = g_steal_pointer (&self->tokens);
+  self->session_serial++;
+
+  chutes_account_abandon_sign_in (self);
+  chutes_account_set_state (self, CHUTES_ACCOUNT_STATE_SIGNED_OUT);
+
+  /* Whoever waited for a refresh of the old pair gets the new token. */
+  chutes_account_abandon_refresh (self, successor->tokens != NULL
+                                          ? successor->tokens->access_token : NULL);
+
+  g_object_thaw_notify (G_OBJECT (self));
+
+  /* The successor's keyring item is the one both were stored under. */
+  chutes_account_move_revocations (self, successor);
+  chutes_account_discard_async (successor, g_steal_pointer (&tokens), FALSE, NULL,
+                                on_replaced_discarded, NULL);
+}
+
 gboolean
 chutes_account_sign_out_finish (ChutesAccount  *self,
                                 GAsyncResult   *result,

@@ -360,6 +360,8 @@ accounts_adopt (ChutesAccounts *self,
       g_list_store_splice (self->model, position, 1, (gpointer *) &account, 1);
       if (self->active == old)
         accounts_set_active (self, account);
+      /* Its tokens are revoked, as a sign-out's would be. */
+      chutes_account_hand_over (old, account);
     }
   else
     {

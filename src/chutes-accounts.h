@@ -75,9 +75,9 @@ gboolean        chutes_accounts_restore_finish      (ChutesAccounts      *self,
                                                      GError             **error);
 
 /* Signs in one more account, active meanwhile. An account already there
- * gets the new tokens instead of a twin. On failure or cancel the account
- * active before is again. Returns the signed-in account (a new
- * reference). */
+ * gets the new tokens instead of a twin (its old ones are revoked, as at a
+ * sign-out). On failure or cancel the account active before is again.
+ * Returns the signed-in account (a new reference). */
 void            chutes_accounts_add_async           (ChutesAccounts      *self,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,

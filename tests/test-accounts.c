@@ -293,6 +293,25 @@ access_token_of (ChutesAccount *account)
   return token;
 }
 
+/* Whether @token stops working at the mock within 30 s (a revocation
+ * runs in the background). */
+static gboolean
+wait_until_inactive (Fixture    *f,
+                     const char *token)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (chutes_test_mock_token_is_active (f->mock, token))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+
+  return TRUE;
+}
+
 static void
 test_two_accounts (void)
 {
@@ -308,6 +327,8 @@ test_two_accounts (void)
   g_autofree char *bob_titles = NULL;
   g_autofree char *alice_item = NULL;
   g_autofree char *alice_item_after = NULL;
+  g_autoptr(ChutesTokens) old_tokens = NULL;
+  g_autofree char *new_token = NULL;
   ChutesAccount *alice;
   ChutesAccount *bob;
 
@@ -330,10 +351,18 @@ test_two_accounts (void)
   g_assert_true (item_exists (f, "account-session", bob_id));
   g_assert_false (item_exists (f, "session", NULL));
 
-  /* Signing in to alice again refreshes her tokens: no twin. */
+  /* Signing in to alice again refreshes her tokens: no twin, and the
+   * replaced pair is revoked at Chutes, as a sign-out would. */
+  old_tokens = chutes_account_dup_tokens (alice);
   g_assert_true (add_account (f, accounts, "alice") != alice);
   alice = chutes_accounts_find (accounts, alice_id);
   g_assert_cmpuint (g_list_model_get_n_items (chutes_accounts_get_model (accounts)), ==, 2);
+  g_assert_true (wait_until_inactive (f, old_tokens->refresh_token));
+  g_assert_true (wait_until_inactive (f, old_tokens->access_token));
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocation_failures"), ==, 0);
+  g_assert_cmpuint (chutes_account_get_pending_revocations (alice), ==, 0);
+  new_token = access_token_of (alice);
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, new_token));
 
   /* Each chats in a history of its own. */
   chutes_accounts_set_active (accounts, alice);
