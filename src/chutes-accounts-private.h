@@ -26,6 +26,9 @@ struct _ChutesAccounts
   ChutesAccount   *before_add;   /* active before an add, weak */
   ChutesAccount   *legacy;       /* a single-account session, not moved yet */
   GHashTable      *histories;    /* folder name -> ChutesHistory */
+  GHashTable      *quotas;       /* folder name -> gint64, the quota left */
+  GHashTable      *quota_writes; /* folder names being written */
+  GHashTable      *quota_dirty;  /* of those, written again after */
 
   gboolean         restoring;
   gboolean         open_browser;
@@ -38,6 +41,16 @@ ChutesAccount *chutes_accounts_new_account      (ChutesAccounts      *self,
                                                  const char          *user_id);
 /* The folder name under accounts/ for @user_id. */
 char          *chutes_accounts_dir_name         (const char          *user_id);
+/* The folder name under accounts/ of @account, NULL for one of nobody. */
+char          *chutes_accounts_account_dir_name (ChutesAccounts      *self,
+                                                 ChutesAccount       *account);
+
+/* chutes-accounts-quota.c */
+
+/* Reads the quota @account last saw, kept from an earlier run, unless it
+ * is known already; "quota-changed" tells when it is there. */
+void           chutes_accounts_load_quota       (ChutesAccounts      *self,
+                                                 ChutesAccount       *account);
 
 /* chutes-accounts-migrate.c */
 

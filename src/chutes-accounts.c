@@ -33,6 +33,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  QUOTA_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* Folders and histories. */
 char *
 chutes_accounts_dir_name (const char *user_id)
@@ -53,9 +60,9 @@ chutes_accounts_dir_name (const char *user_id)
   return g_strconcat ("id-", hash, NULL);
 }
 
-static char *
-account_dir_name (ChutesAccounts *self,
-                  ChutesAccount  *account)
+char *
+chutes_accounts_account_dir_name (ChutesAccounts *self,
+                                  ChutesAccount  *account)
 {
   const char *user_id = chutes_account_get_user_id (account);
 
@@ -84,7 +91,7 @@ chutes_accounts_dup_account_history_path (ChutesAccounts *self,
   g_return_val_if_fail (CHUTES_IS_ACCOUNTS (self), NULL);
   g_return_val_if_fail (CHUTES_IS_ACCOUNT (account), NULL);
 
-  if ((dir = account_dir_name (self, account)) == NULL)
+  if ((dir = chutes_accounts_account_dir_name (self, account)) == NULL)
     return NULL;
 
   return history_path (self, dir);
@@ -206,7 +213,7 @@ chutes_accounts_get_history (ChutesAccounts *self,
   g_return_val_if_fail (CHUTES_IS_ACCOUNTS (self), NULL);
   g_return_val_if_fail (CHUTES_IS_ACCOUNT (account), NULL);
 
-  if ((dir = account_dir_name (self, account)) == NULL)
+  if ((dir = chutes_accounts_account_dir_name (self, account)) == NULL)
     return NULL;
 
   return history_for_dir (self, dir);
@@ -351,6 +358,8 @@ accounts_adopt (ChutesAccounts *self,
 
   if (!self->restoring && account != self->legacy)
     chutes_accounts_adopt_legacy_files (self, chutes_account_get_user_id (account));
+
+  chutes_accounts_load_quota (self, account);
 
   if (twin != NULL && model_find (self, twin, &position))
     {
@@ -818,6 +827,9 @@ chutes_accounts_finalize (GObject *object)
 
   g_clear_pointer (&self->kept, g_ptr_array_unref);
   g_clear_pointer (&self->histories, g_hash_table_unref);
+  g_clear_pointer (&self->quotas, g_hash_table_unref);
+  g_clear_pointer (&self->quota_writes, g_hash_table_unref);
+  g_clear_pointer (&self->quota_dirty, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->idp);
@@ -869,6 +881,14 @@ chutes_accounts_class_init (ChutesAccountsClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* See chutes_accounts_get_quota(). */
+  signals[QUOTA_CHANGED] =
+    g_signal_new ("quota-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CHUTES_TYPE_ACCOUNT);
 }
 
 static void
@@ -877,6 +897,9 @@ chutes_accounts_init (ChutesAccounts *self)
   self->model = g_list_store_new (CHUTES_TYPE_ACCOUNT);
   self->kept = g_ptr_array_new_with_free_func (g_object_unref);
   self->histories = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->quotas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->quota_writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->quota_dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   self->open_browser = TRUE;
 }

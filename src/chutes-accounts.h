@@ -56,6 +56,17 @@ char           *chutes_accounts_dup_account_history_path (ChutesAccounts *self,
 char           *chutes_accounts_dup_history_path    (ChutesAccounts      *self,
                                                      const char          *user_id);
 
+/* How many requests the quota of @account still allowed when a chat last
+ * said so (in this run or an earlier one), or -1 when unknown. Setting it
+ * keeps it beside the account's history (written in the background) and
+ * emits "quota-changed" (ChutesAccount *account) when it changed, as a
+ * number read back from disk after a start does. */
+gint64          chutes_accounts_get_quota           (ChutesAccounts      *self,
+                                                     ChutesAccount       *account);
+void            chutes_accounts_set_quota           (ChutesAccounts      *self,
+                                                     ChutesAccount       *account,
+                                                     gint64               quota);
+
 /* For tests: see chutes_account_set_flow_options(), for every account. */
 void            chutes_accounts_set_flow_options    (ChutesAccounts      *self,
                                                      gboolean             open_browser,

@@ -217,20 +217,27 @@ escape_mnemonic (const char *text)
   return g_strjoinv ("__", parts);
 }
 
-/* The quota left that the account's chats last saw, or -1. */
-static gint64
-chutes_window_account_quota (ChutesWindow  *self,
-                             ChutesAccount *account)
+/* A chat of one of the accounts heard how much quota is left: kept for
+ * that account (see chutes_accounts_set_quota()). */
+static void
+chutes_window_quota_cb (ChutesWindow       *self,
+                        GParamSpec         *pspec,
+                        ChutesConversation *conversation)
 {
-  GtkWidget *split = g_hash_table_lookup (self->chat_views, account);
-  ChutesChatPage *page = split != NULL ? g_object_get_data (G_OBJECT (split), "chat-page") : NULL;
-  ChutesConversation *conversation = page != NULL ? chutes_chat_page_get_conversation (page) : NULL;
+  GHashTableIter iter;
+  gpointer account, split;
   gint64 quota = -1;
 
-  if (conversation != NULL)
-    g_object_get (conversation, "quota-remaining", &quota, NULL);
+  g_object_get (conversation, "quota-remaining", &quota, NULL);
 
-  return quota;
+  g_hash_table_iter_init (&iter, self->chat_views);
+  while (g_hash_table_iter_next (&iter, &account, &split))
+    {
+      ChutesChatPage *page = g_object_get_data (G_OBJECT (split), "chat-page");
+
+      if (page != NULL && chutes_chat_page_get_conversation (page) == conversation)
+        chutes_accounts_set_quota (self->accounts, account, quota);
+    }
 }
 
 /* Each account (the active one checked: app.switch-account's state is its
@@ -251,7 +258,7 @@ chutes_window_update_account_menu (ChutesWindow *self)
       const char *user_id = chutes_account_get_user_id (account);
       g_autofree char *name = chutes_window_account_label (self, chutes_account_get_username (account));
       g_autofree char *label = escape_mnemonic (name);
-      gint64 quota = chutes_window_account_quota (self, account);
+      gint64 quota = chutes_accounts_get_quota (self->accounts, account);
       g_autoptr(GMenuItem) item = NULL;
 
       if (quota >= 0)
@@ -261,8 +268,11 @@ chutes_window_update_account_menu (ChutesWindow *self)
 
           /* Translators: an account in the account menu: the first %s is
            * its username, the second how many requests its quota still
-           * allows */
-          with_quota = g_strdup_printf (_("%s (%s left)"), label, left);
+           * allows (the last number a chat heard, kept across restarts) */
+          with_quota = g_strdup_printf (ngettext ("%s · %s request left",
+                                                  "%s · %s requests left",
+                                                  (gulong) MIN (quota, G_MAXLONG)),
+                                        label, left);
           g_free (label);
           label = g_steal_pointer (&with_quota);
         }
@@ -737,7 +747,7 @@ chutes_window_ensure_chat_view (ChutesWindow *self)
                            "items-changed", G_CALLBACK (chutes_window_update_export), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (conversation, "notify::quota-remaining",
-                           G_CALLBACK (chutes_window_update_account_menu), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (chutes_window_quota_cb), self, G_CONNECT_SWAPPED);
   self->sidebar_binding = g_object_bind_property (self->split, SIDEBAR_SHOWN_PROPERTY,
                                                   self->sidebar_button, "active",
                                                   G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
@@ -1063,6 +1073,8 @@ chutes_window_constructed (GObject *object)
                            G_CALLBACK (chutes_window_follow_active), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->accounts, "notify::active-history",
                            G_CALLBACK (chutes_window_follow_active), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->accounts, "quota-changed",
+                           G_CALLBACK (chutes_window_update_account_menu), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (chutes_accounts_get_model (self->accounts), "items-changed",
                            G_CALLBACK (chutes_window_update_account_menu), self,
                            G_CONNECT_SWAPPED);

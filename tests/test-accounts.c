@@ -430,6 +430,85 @@ test_two_accounts (void)
   fixture_tear_down (f);
 }
 
+/* Closes @accounts and waits until it is gone, its background writes
+ * done. */
+static void
+stop_and_wait (ChutesAccounts **accounts)
+{
+  gpointer weak = *accounts;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (weak, &weak);
+  g_clear_pointer (accounts, stop);
+  while (weak != NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (weak);
+}
+
+/* The quota of @account once it is @expected, or what it is after 30 s. */
+static gint64
+wait_for_quota (ChutesAccounts *accounts,
+                ChutesAccount  *account,
+                gint64          expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (chutes_accounts_get_quota (accounts, account) != expected
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+
+  return chutes_accounts_get_quota (accounts, account);
+}
+
+static void
+on_quota_changed (ChutesAccounts *accounts,
+                  ChutesAccount  *account,
+                  guint          *count)
+{
+  (*count)++;
+}
+
+/* The menu's "alice · 997 requests left" is there again after a restart,
+ * each account with its own number. */
+static void
+test_quota_kept (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(ChutesAccounts) accounts = NULL;
+  g_autofree char *alice_id = user_id_of ("alice");
+  g_autofree char *bob_id = user_id_of ("bob");
+  ChutesAccount *alice;
+  ChutesAccount *bob;
+  guint changes = 0;
+
+  fixture_set_up (f);
+
+  accounts = start (f);
+  alice = add_account (f, accounts, "alice");
+  bob = add_account (f, accounts, "bob");
+  g_assert_cmpint (chutes_accounts_get_quota (accounts, alice), ==, -1);
+  g_signal_connect (accounts, "quota-changed", G_CALLBACK (on_quota_changed), &changes);
+  chutes_accounts_set_quota (accounts, alice, 998);
+  chutes_accounts_set_quota (accounts, alice, 997);
+  chutes_accounts_set_quota (accounts, bob, 5);
+  g_assert_cmpuint (changes, ==, 3);
+  g_assert_cmpint (chutes_accounts_get_quota (accounts, alice), ==, 997);
+  g_assert_cmpint (chutes_accounts_get_quota (accounts, bob), ==, 5);
+  stop_and_wait (&accounts);
+
+  accounts = start (f);
+  alice = chutes_accounts_find (accounts, alice_id);
+  bob = chutes_accounts_find (accounts, bob_id);
+  g_assert_cmpint (wait_for_quota (accounts, alice, 997), ==, 997);
+  g_assert_cmpint (wait_for_quota (accounts, bob, 5), ==, 5);
+
+  /* Not a secret: beside the history, never in the keyring's items. */
+  g_assert_cmpuint (chutes_test_count_files_containing (f->data_dir, "997"), ==, 1);
+  g_clear_pointer (&accounts, stop);
+
+  fixture_tear_down (f);
+}
+
 /* A single-account install, as a0ee4f3 leaves it. */
 static const char legacy_schema[] =
   "PRAGMA journal_mode = WAL;"
@@ -635,6 +714,7 @@ main (int    argc,
 
   g_test_add_func ("/accounts/two/each-own-tokens-and-history-sign-out-leaves-the-other",
                    test_two_accounts);
+  g_test_add_func ("/accounts/quota/last-seen-kept-across-restart", test_quota_kept);
   g_test_add_func ("/accounts/migration/single-account-install-stays-signed-in-with-history",
                    test_migration);
   g_test_add_func ("/accounts/migration/interrupted-move-is-finished", test_migration_interrupted);

@@ -4,6 +4,7 @@
 chat in each, never see each other's chats, and one signs out: the other
 stays signed in with hers."""
 
+import re
 import sys
 
 
@@ -39,13 +40,23 @@ def main():
         wait_for("%r among the chats" % text, lambda: any(text in c for c in chats()), timeout=10)
 
     def menu_item(name):
-        # An account's item may say its quota after the name: "alice (999 left)".
+        # An account's item may say its quota after the name: "alice · 999 requests left".
         for role in MENU_ROLES:
             for node in s.all(role=role):
                 label = s.name_of(node) or ""
-                if (label == name or label.startswith(name + " (")) and s.showing(node):
+                if (label == name or label.startswith(name + " · ")) and s.showing(node):
                     return node
         return None
+
+    quota_seen = {}
+
+    def account_rows():
+        # What the account menu says of each account, e.g. "alice · 997 requests left".
+        open_account_menu()
+        rows = {name: s.name_of(menu_item(name)) if menu_item(name) else None
+                for name in ("alice", "bob_smith")}
+        close_menu()
+        return rows
 
     def open_account_menu():
         s.press(s.wait_find("the account button", role="toggle button", name="Account")
@@ -101,6 +112,14 @@ def main():
         chat("cherries from alice")
         if any("bananas" in c for c in chats()):
             raise AssertionError("alice sees bob's chats: %r" % chats())
+        # Each account's row says the quota its last chat heard of.
+        def rows_with_quota():
+            rows = account_rows()
+            if all(re.fullmatch(r"%s · \d+ requests left" % n, rows[n] or "") for n in rows):
+                return rows
+            return None
+
+        quota_seen.update(wait_for("both accounts' quota in the menu", rows_with_quota, timeout=20))
 
     def dark_menu_after_restart_both_still_signed_in():
         s.quit_app()
@@ -114,6 +133,9 @@ def main():
                 raise AssertionError("%r was not signed in again at start" % name)
         s.screenshot("account-menu-dark")
         close_menu()
+        # The quota each saw before the restart, before any chat of this run.
+        wait_for("the quota seen before the restart, %r" % quota_seen,
+                 lambda: account_rows() == quota_seen, timeout=20)
 
     def signing_one_out_leaves_the_other():
         open_account_menu()
