@@ -80,6 +80,12 @@ void         chutes_account_note_keyring_result   (ChutesAccount       *self,
 const char  *chutes_account_get_client_id         (ChutesAccount       *self);
 GError      *chutes_account_cancelled_error       (void);
 
+/* From now on the session is kept in @store (the keyring writes queued
+ * meanwhile included); the tokens in memory take its user ID. For moving
+ * a single-account session over while it is in use. */
+void         chutes_account_set_token_store       (ChutesAccount       *self,
+                                                   ChutesTokenStore    *store);
+
 /* @self's session has been replaced by @successor's, a sign-in of the
  * same person whose store holds the new session: @self becomes signed out
  * in memory (its keyring item is @successor's now, left alone), and its

@@ -369,6 +369,18 @@ chutes_account_sign_out_async (ChutesAccount       *self,
                                 on_signed_out, g_steal_pointer (&task));
 }
 
+void
+chutes_account_set_token_store (ChutesAccount    *self,
+                                ChutesTokenStore *store)
+{
+  g_return_if_fail (CHUTES_IS_ACCOUNT (self));
+  g_return_if_fail (CHUTES_IS_TOKEN_STORE (store));
+
+  g_set_object (&self->store, store);
+  if (self->tokens != NULL && chutes_token_store_is_per_account (store))
+    chutes_set_str (&self->tokens->user_id, chutes_token_store_get_account (store));
+}
+
 /* Replaced by a sign-in of the same person elsewhere. */
 static void
 on_replaced_discarded (GObject      *source,

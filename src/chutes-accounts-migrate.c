@@ -29,6 +29,8 @@
 #include "chutes-config.h"
 #include "chutes-error.h"
 
+#define LEGACY_OWNER "owner"
+
 static const char * const legacy_names[] = {
   "history.db", "history.db-wal", "history.db-shm", "attachments",
 };
@@ -66,13 +68,35 @@ move_names (const char *from,
     }
 }
 
+static gboolean give_legacy_dir (ChutesAccounts *self,
+                                 const char     *user_id);
+
+/* accounts/.legacy/owner: the user ID of a session moved over while its
+ * history was open, whose files follow at the next start. */
+static char *
+owner_path (ChutesAccounts *self)
+{
+  return g_build_filename (self->data_dir, "accounts", CHUTES_ACCOUNTS_LEGACY_DIR, LEGACY_OWNER,
+                           NULL);
+}
+
 void
 chutes_accounts_move_legacy_files (ChutesAccounts *self)
 {
   g_autofree char *legacy_dir = NULL;
+  g_autofree char *owner_file = owner_path (self);
+  g_autofree char *owner = NULL;
 
   legacy_dir = g_build_filename (self->data_dir, "accounts", CHUTES_ACCOUNTS_LEGACY_DIR, NULL);
   move_names (self->data_dir, legacy_dir);
+
+  /* Step 4 of a move finished while the app ran (see chutes_accounts_migrate_async()). */
+  if (g_file_get_contents (owner_file, &owner, NULL, NULL) && *owner != '\0')
+    {
+      g_debug ("Giving the history of the single-account install to its account");
+      if (g_unlink (owner_file) != 0 || !give_legacy_dir (self, owner))
+        g_warning ("Could not move the history over: %s", g_strerror (errno));
+    }
 }
 
 /* accounts/.legacy/ becomes the folder of @user_id: one rename when it has
@@ -136,14 +160,16 @@ chutes_accounts_adopt_legacy_files (ChutesAccounts *self,
 /* The steps. */
 typedef struct
 {
-  ChutesAccount *legacy;
-  char          *user_id;
+  ChutesAccount    *legacy;
+  char             *user_id;
+  ChutesTokenStore *old_store;  /* while the app runs: the store replaced */
 } Migration;
 
 static void
 migration_free (Migration *migration)
 {
   g_clear_object (&migration->legacy);
+  g_clear_object (&migration->old_store);
   g_free (migration->user_id);
   g_free (migration);
 }
@@ -164,6 +190,19 @@ on_old_item_cleared (GObject      *source,
   g_task_return_pointer (task, g_strdup (migration->user_id), g_free);
 }
 
+/* Step 5: deletes the single-account item from @store, then @task returns
+ * the user ID. */
+static void
+migration_clear_old_item (GTask            *task,
+                          ChutesTokenStore *store)
+{
+  ChutesAccounts *self = g_task_get_source_object (task);
+  ChutesConfig *config = chutes_idp_client_get_config (self->idp);
+
+  chutes_token_store_clear_session_async (store, chutes_config_get_client_id (config), NULL,
+                                          on_old_item_cleared, g_object_ref (task));
+}
+
 static void
 on_new_item_saved (GObject      *source,
                    GAsyncResult *result,
@@ -172,7 +211,6 @@ on_new_item_saved (GObject      *source,
   g_autoptr(GTask) task = user_data;
   ChutesAccounts *self = g_task_get_source_object (task);
   Migration *migration = g_task_get_task_data (task);
-  ChutesConfig *config = chutes_idp_client_get_config (self->idp);
   g_autoptr(GError) error = NULL;
 
   if (!chutes_token_store_save_session_finish (CHUTES_TOKEN_STORE (source), result, &error))
@@ -190,9 +228,72 @@ on_new_item_saved (GObject      *source,
       return;
     }
 
-  chutes_token_store_clear_session_async (chutes_account_get_token_store (migration->legacy),
-                                          chutes_config_get_client_id (config),
-                                          NULL, on_old_item_cleared, g_steal_pointer (&task));
+  migration_clear_old_item (task, chutes_account_get_token_store (migration->legacy));
+}
+
+static void
+on_moved_item_saved (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChutesAccounts *self = g_task_get_source_object (task);
+  Migration *migration = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *owner_file = owner_path (self);
+
+  /* The account keeps the new item either way; the old one stays until
+   * both are sure. */
+  if (!chutes_account_write_session_finish (CHUTES_ACCOUNT (source), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Step 4 at the next start, before anything opens the files. */
+  if (!g_file_set_contents (owner_file, migration->user_id, -1, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  migration_clear_old_item (task, migration->old_store);
+}
+
+/* No refresh in flight now: the session moves to the account's item in
+ * one go, and every later refresh is saved there. */
+static void
+on_settled (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChutesAccounts *self = g_task_get_source_object (task);
+  Migration *migration = g_task_get_task_data (task);
+  ChutesConfig *config = chutes_idp_client_get_config (self->idp);
+  g_autoptr(ChutesTokenStore) store = NULL;
+  g_autoptr(ChutesTokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  char *access_token;
+
+  access_token = chutes_account_get_access_token_finish (CHUTES_ACCOUNT (source), result, &error);
+  chutes_secret_free (access_token);
+  if (error != NULL || (tokens = chutes_account_dup_tokens (migration->legacy)) == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (CHUTES_ERROR, CHUTES_ERROR_PROTOCOL, "Signed out meanwhile");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_free (tokens->user_id);
+  tokens->user_id = g_strdup (migration->user_id);
+  store = chutes_token_store_new_for_account (chutes_config_get_idp_base_url (config),
+                                              migration->user_id);
+  migration->old_store = g_object_ref (chutes_account_get_token_store (migration->legacy));
+  chutes_account_set_token_store (migration->legacy, store);
+  chutes_account_write_session_async (migration->legacy, chutes_config_get_client_id (config),
+                                      tokens, NULL, on_moved_item_saved, g_steal_pointer (&task));
 }
 
 static void
@@ -229,6 +330,17 @@ on_user_known (GObject      *source,
   tokens->user_id = g_strdup (migration->user_id);
   g_free (tokens->username);
   tokens->username = g_steal_pointer (&username);
+
+  /* While the app runs, its history open: the session moves now, the
+   * files at the next start. */
+  if (g_hash_table_contains (self->histories, CHUTES_ACCOUNTS_LEGACY_DIR))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      chutes_account_get_access_token_async (migration->legacy, cancellable,
+                                             on_settled, g_steal_pointer (&task));
+      return;
+    }
 
   store = chutes_token_store_new_for_account (chutes_config_get_idp_base_url (config),
                                               migration->user_id);

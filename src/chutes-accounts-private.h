@@ -31,6 +31,10 @@ struct _ChutesAccounts
   GHashTable      *quota_dirty;  /* of those, written again after */
 
   gboolean         restoring;
+  gboolean         migrating;    /* the move of @legacy runs */
+  gboolean         legacy_moved; /* its session moved, its files follow at next start */
+  GNetworkMonitor *network_monitor;
+  gboolean         network_available;
   gboolean         open_browser;
   guint            flow_timeout;
   GCancellable    *cancellable;

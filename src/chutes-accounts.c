@@ -559,6 +559,103 @@ restore_list_accounts (GTask *task)
                                           on_accounts_listed, task);
 }
 
+/* The network came back: the single-account session still to move, if
+ * any, moves now. */
+static void
+on_legacy_moved_live (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(ChutesAccounts) self = user_data;
+  g_autoptr(ChutesAccount) legacy = self->legacy != NULL ? g_object_ref (self->legacy) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user_id = NULL;
+  guint position;
+
+  self->migrating = FALSE;
+  user_id = chutes_accounts_migrate_finish (self, result, &error);
+  if (user_id == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not move the session over yet: %s", error->message);
+      return;
+    }
+
+  if (legacy == NULL || !model_find (self, legacy, &position))
+    return;
+
+  g_debug ("Moved the single-account session over");
+  self->legacy_moved = TRUE;
+
+  /* Its files moved too (its history was not open): from now on it is
+   * an account like the others. Else they follow at the next start, and
+   * it keeps the history where it is until then. */
+  if (!g_hash_table_contains (self->histories, CHUTES_ACCOUNTS_LEGACY_DIR))
+    {
+      ChutesConfig *config = chutes_idp_client_get_config (self->idp);
+      g_autoptr(ChutesTokenStore) store = NULL;
+
+      if (chutes_account_get_user_id (legacy) == NULL)
+        {
+          store = chutes_token_store_new_for_account (chutes_config_get_idp_base_url (config),
+                                                      user_id);
+          chutes_account_set_token_store (legacy, store);
+        }
+      g_clear_object (&self->legacy);
+    }
+
+  /* The menu can switch to it now that it has a user ID. */
+  g_list_store_splice (self->model, position, 1, (gpointer *) &legacy, 1);
+  if (self->active == legacy)
+    {
+      if (self->settings != NULL)
+        g_settings_set_string (self->settings, "active-account", user_id);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE_HISTORY]);
+    }
+}
+
+static void
+accounts_retry_migration (ChutesAccounts *self)
+{
+  if (self->legacy == NULL || self->legacy_moved || self->migrating || self->restoring
+      || chutes_account_get_state (self->legacy) != CHUTES_ACCOUNT_STATE_SIGNED_IN
+      || !model_find (self, self->legacy, NULL))
+    return;
+
+  g_debug ("Trying again to move the single-account session over");
+  self->migrating = TRUE;
+  chutes_accounts_migrate_async (self, self->legacy, self->cancellable,
+                                 on_legacy_moved_live, g_object_ref (self));
+}
+
+/* Only a network that comes back is worth it (see chutes-account-revoke.c). */
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    ChutesAccounts  *self)
+{
+  gboolean came_back = available && !self->network_available;
+
+  self->network_available = available;
+  if (came_back)
+    accounts_retry_migration (self);
+}
+
+void
+chutes_accounts_set_network_monitor (ChutesAccounts  *self,
+                                     GNetworkMonitor *monitor)
+{
+  g_return_if_fail (CHUTES_IS_ACCOUNTS (self));
+  g_return_if_fail (G_IS_NETWORK_MONITOR (monitor));
+
+  if (self->network_monitor != NULL)
+    g_signal_handlers_disconnect_by_func (self->network_monitor, on_network_changed, self);
+  g_set_object (&self->network_monitor, monitor);
+
+  self->network_available = g_network_monitor_get_network_available (monitor);
+  g_signal_connect (monitor, "network-changed", G_CALLBACK (on_network_changed), self);
+}
+
 static void
 on_legacy_migrated (GObject      *source,
                     GAsyncResult *result,
@@ -574,7 +671,8 @@ on_legacy_migrated (GObject      *source,
   if (user_id == NULL)
     {
       /* Offline, most likely: the session goes on where it was, and the
-       * move is tried again at the next start. */
+       * move is tried again when the network comes back, or at the next
+       * start. */
       g_debug ("Could not move the session over yet: %s", error->message);
       if (chutes_account_get_state (self->legacy) == CHUTES_ACCOUNT_STATE_SIGNED_IN)
         g_list_store_append (self->model, self->legacy);
@@ -807,6 +905,9 @@ chutes_accounts_dispose (GObject *object)
   ChutesAccounts *self = CHUTES_ACCOUNTS (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->network_monitor != NULL)
+    g_signal_handlers_disconnect_by_func (self->network_monitor, on_network_changed, self);
+  g_clear_object (&self->network_monitor);
   g_clear_object (&self->before_add);
   g_clear_object (&self->legacy);
   g_clear_object (&self->active);
@@ -902,6 +1003,7 @@ chutes_accounts_init (ChutesAccounts *self)
   self->quota_dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   self->open_browser = TRUE;
+  chutes_accounts_set_network_monitor (self, g_network_monitor_get_default ());
 }
 
 ChutesAccounts *

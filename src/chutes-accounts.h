@@ -67,6 +67,12 @@ void            chutes_accounts_set_quota           (ChutesAccounts      *self,
                                                      ChutesAccount       *account,
                                                      gint64               quota);
 
+/* For tests: follow @monitor instead of the default network monitor. A
+ * single-account session that could not move over at start (offline) is
+ * moved when the network comes back. */
+void            chutes_accounts_set_network_monitor (ChutesAccounts      *self,
+                                                     GNetworkMonitor     *monitor);
+
 /* For tests: see chutes_account_set_flow_options(), for every account. */
 void            chutes_accounts_set_flow_options    (ChutesAccounts      *self,
                                                      gboolean             open_browser,

@@ -1055,3 +1055,108 @@ chutes_test_close_history (ChutesHistory **history)
     ;
   g_assert_finalize_object (g_steal_pointer (history));
 }
+
+/* ---- A network monitor -------------------------------------------------- */
+
+/* A network monitor the test switches on and off. */
+G_DECLARE_FINAL_TYPE (FakeMonitor, fake_monitor, FAKE, MONITOR, GObject)
+
+struct _FakeMonitor
+{
+  GObject  parent_instance;
+  gboolean available;
+};
+
+static void fake_monitor_initable_init (GInitableIface *iface);
+static void fake_monitor_monitor_init (GNetworkMonitorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (FakeMonitor, fake_monitor, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, fake_monitor_initable_init)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_NETWORK_MONITOR,
+                                                fake_monitor_monitor_init))
+
+enum {
+  FAKE_PROP_0,
+  FAKE_PROP_AVAILABLE,
+  FAKE_PROP_METERED,
+  FAKE_PROP_CONNECTIVITY,
+};
+
+static gboolean
+fake_monitor_initable_init_func (GInitable     *initable,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  return TRUE;
+}
+
+static void
+fake_monitor_initable_init (GInitableIface *iface)
+{
+  iface->init = fake_monitor_initable_init_func;
+}
+
+static void
+fake_monitor_monitor_init (GNetworkMonitorInterface *iface)
+{
+}
+
+static void
+fake_monitor_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FakeMonitor *self = (FakeMonitor *) object;
+
+  switch (prop_id)
+    {
+    case FAKE_PROP_AVAILABLE:
+      g_value_set_boolean (value, self->available);
+      break;
+
+    case FAKE_PROP_METERED:
+      g_value_set_boolean (value, FALSE);
+      break;
+
+    case FAKE_PROP_CONNECTIVITY:
+      g_value_set_enum (value, self->available ? G_NETWORK_CONNECTIVITY_FULL
+                                               : G_NETWORK_CONNECTIVITY_LOCAL);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fake_monitor_class_init (FakeMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = fake_monitor_get_property;
+  g_object_class_override_property (object_class, FAKE_PROP_AVAILABLE, "network-available");
+  g_object_class_override_property (object_class, FAKE_PROP_METERED, "network-metered");
+  g_object_class_override_property (object_class, FAKE_PROP_CONNECTIVITY, "connectivity");
+}
+
+static void
+fake_monitor_init (FakeMonitor *self)
+{
+}
+
+GNetworkMonitor *
+chutes_test_fake_monitor_new (void)
+{
+  return g_object_new (fake_monitor_get_type (), NULL);
+}
+
+void
+chutes_test_fake_monitor_set_available (GNetworkMonitor *monitor,
+                                        gboolean         available)
+{
+  FakeMonitor *self = FAKE_MONITOR (monitor);
+
+  self->available = available;
+  g_signal_emit_by_name (self, "network-changed", available);
+}

@@ -137,6 +137,12 @@ void            chutes_test_remove_tree                (const char     *path);
 ChutesHistory  *chutes_test_open_history               (const char     *path);
 void            chutes_test_close_history              (ChutesHistory **history);
 
+/* A network monitor the test switches on and off: unavailable at first;
+ * setting emits "network-changed". */
+GNetworkMonitor *chutes_test_fake_monitor_new           (void);
+void             chutes_test_fake_monitor_set_available (GNetworkMonitor *monitor,
+                                                         gboolean         available);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChutesTestMock, chutes_test_mock_free)
 
 G_END_DECLS

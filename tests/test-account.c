@@ -1346,101 +1346,6 @@ test_sign_in_again_replaces_session (void)
   fixture_tear_down (f);
 }
 
-/* A network monitor the test switches on and off. */
-G_DECLARE_FINAL_TYPE (FakeMonitor, fake_monitor, FAKE, MONITOR, GObject)
-
-struct _FakeMonitor
-{
-  GObject  parent_instance;
-  gboolean available;
-};
-
-static void fake_monitor_initable_init (GInitableIface *iface);
-static void fake_monitor_monitor_init (GNetworkMonitorInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (FakeMonitor, fake_monitor, G_TYPE_OBJECT,
-                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, fake_monitor_initable_init)
-                         G_IMPLEMENT_INTERFACE (G_TYPE_NETWORK_MONITOR,
-                                                fake_monitor_monitor_init))
-
-enum {
-  FAKE_PROP_0,
-  FAKE_PROP_AVAILABLE,
-  FAKE_PROP_METERED,
-  FAKE_PROP_CONNECTIVITY,
-};
-
-static gboolean
-fake_monitor_initable_init_func (GInitable     *initable,
-                                 GCancellable  *cancellable,
-                                 GError       **error)
-{
-  return TRUE;
-}
-
-static void
-fake_monitor_initable_init (GInitableIface *iface)
-{
-  iface->init = fake_monitor_initable_init_func;
-}
-
-static void
-fake_monitor_monitor_init (GNetworkMonitorInterface *iface)
-{
-}
-
-static void
-fake_monitor_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  FakeMonitor *self = (FakeMonitor *) object;
-
-  switch (prop_id)
-    {
-    case FAKE_PROP_AVAILABLE:
-      g_value_set_boolean (value, self->available);
-      break;
-
-    case FAKE_PROP_METERED:
-      g_value_set_boolean (value, FALSE);
-      break;
-
-    case FAKE_PROP_CONNECTIVITY:
-      g_value_set_enum (value, self->available ? G_NETWORK_CONNECTIVITY_FULL
-                                               : G_NETWORK_CONNECTIVITY_LOCAL);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-fake_monitor_class_init (FakeMonitorClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = fake_monitor_get_property;
-  g_object_class_override_property (object_class, FAKE_PROP_AVAILABLE, "network-available");
-  g_object_class_override_property (object_class, FAKE_PROP_METERED, "network-metered");
-  g_object_class_override_property (object_class, FAKE_PROP_CONNECTIVITY, "connectivity");
-}
-
-static void
-fake_monitor_init (FakeMonitor *self)
-{
-}
-
-static void
-fake_monitor_set_available (FakeMonitor *self,
-                            gboolean     available)
-{
-  self->available = available;
-  g_signal_emit_by_name (self, "network-changed", available);
-}
-
 /* The person is told about a sign-out Chutes did not take. */
 typedef struct
 {
@@ -1583,20 +1488,20 @@ static void
 test_sign_out_revocation_retried_when_network_returns (void)
 {
   Fixture fixture = { 0 }, *f = &fixture;
-  g_autoptr(FakeMonitor) monitor = g_object_new (fake_monitor_get_type (), NULL);
+  g_autoptr(GNetworkMonitor) monitor = chutes_test_fake_monitor_new ();
   g_autoptr(ChutesTokens) before = NULL;
   g_autoptr(GPtrArray) left = NULL;
   Told told = { 0 };
   gint64 revocations;
 
   fixture_set_up (f, NULL, NULL);
-  chutes_account_set_network_monitor (f->account, G_NETWORK_MONITOR (monitor));
+  chutes_account_set_network_monitor (f->account, monitor);
   g_signal_connect (f->account, "revocation-failed", G_CALLBACK (on_revocation_failed), &told);
   sign_in (f);
   before = stored_session (f);
 
   chutes_test_mock_control (f->mock, "fail", "revoke-500", NULL);
-  fake_monitor_set_available (monitor, FALSE);
+  chutes_test_fake_monitor_set_available (monitor, FALSE);
   sign_out (f->account);
   g_assert_cmpuint (told.count, ==, 1);
   g_assert_cmpuint (chutes_account_get_pending_revocations (f->account), ==, 2);
@@ -1604,12 +1509,12 @@ test_sign_out_revocation_retried_when_network_returns (void)
   /* The server works again, but nothing says so yet: no retry. */
   chutes_test_mock_control (f->mock, "fail", "", NULL);
   revocations = chutes_test_mock_get_stat (f->mock, "revocations");
-  fake_monitor_set_available (monitor, FALSE);
+  chutes_test_fake_monitor_set_available (monitor, FALSE);
   run_main_loop_for (100);
   g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "revocations"), ==, revocations);
   g_assert_true (chutes_test_mock_token_is_active (f->mock, before->refresh_token));
 
-  fake_monitor_set_available (monitor, TRUE);
+  chutes_test_fake_monitor_set_available (monitor, TRUE);
   run_main_loop_until (no_pending_revocations, f->account);
   while (chutes_test_mock_token_is_active (f->mock, before->refresh_token))
     run_main_loop_for (20);
@@ -1797,7 +1702,7 @@ test_no_keyring (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
   g_autofree char *refreshed = NULL;
-  g_autoptr(FakeMonitor) monitor = NULL;
+  g_autoptr(GNetworkMonitor) monitor = NULL;
   const char *problem;
 
   if (g_getenv (CHILD_ENV) == NULL)
@@ -1842,15 +1747,15 @@ test_no_keyring (void)
   g_assert_cmpuint (chutes_test_count_files_containing (g_get_user_cache_dir (), refreshed), ==, 0);
 
   /* A revocation that fails is retried in memory while the app runs. */
-  monitor = g_object_new (fake_monitor_get_type (), NULL);
-  chutes_account_set_network_monitor (f->account, G_NETWORK_MONITOR (monitor));
+  monitor = chutes_test_fake_monitor_new ();
+  chutes_account_set_network_monitor (f->account, monitor);
   chutes_test_mock_control (f->mock, "fail", "revoke-500", "count", "2", NULL);
   sign_out (f->account);
   g_assert_true (chutes_test_mock_token_is_active (f->mock, refreshed));
   g_assert_cmpuint (chutes_account_get_pending_revocations (f->account), ==, 2);
   g_assert_cmpuint (chutes_test_count_files_containing (g_get_home_dir (), refreshed), ==, 0);
 
-  fake_monitor_set_available (monitor, TRUE);
+  chutes_test_fake_monitor_set_available (monitor, TRUE);
   run_main_loop_until (no_pending_revocations, f->account);
   g_assert_false (chutes_test_mock_token_is_active (f->mock, refreshed));
 

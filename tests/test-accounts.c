@@ -706,6 +706,71 @@ test_migration_later (void)
   fixture_tear_down (f);
 }
 
+/* Offline at start, the session goes on from the old item; once the
+ * network is back it moves over without waiting for a restart, and its
+ * files (in use meanwhile) follow at the next start without the network. */
+static void
+test_migration_when_network_returns (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(ChutesAccounts) accounts = NULL;
+  g_autoptr(GNetworkMonitor) monitor = chutes_test_fake_monitor_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alice_id = user_id_of ("alice");
+  g_autofree char *shown = NULL;
+  g_autofree char *token = NULL;
+  gint64 deadline;
+  ChutesAccount *active;
+
+  fixture_set_up (f);
+  write_legacy_history (f->data_dir);
+  write_legacy_session (f);
+
+  chutes_test_mock_control (f->mock, "fail", "userinfo-401", "count", "1", NULL);
+  accounts = chutes_accounts_new (f->idp, f->settings, f->data_dir);
+  chutes_accounts_set_network_monitor (accounts, monitor);
+  chutes_accounts_set_flow_options (accounts, FALSE, 30);
+  chutes_accounts_restore_async (accounts, NULL, chutes_test_store_result_cb, &result);
+  result = chutes_test_wait_for_result (&result);
+  g_assert_true (chutes_accounts_restore_finish (accounts, result, &error));
+  g_assert_no_error (error);
+
+  active = chutes_accounts_get_active (accounts);
+  g_assert_cmpint (chutes_account_get_state (active), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+  g_assert_null (chutes_account_get_user_id (active));
+  shown = titles (chutes_accounts_get_active_history (accounts), 1);
+  g_assert_cmpstr (shown, ==, "Trip to Lisbon");
+  g_assert_true (item_exists (f, "session", NULL));
+
+  /* The network comes back: the session moves, in this run. */
+  chutes_test_fake_monitor_set_available (monitor, TRUE);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while ((item_exists (f, "session", NULL) || !item_exists (f, "account-session", alice_id))
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (item_exists (f, "session", NULL));
+  g_assert_true (item_exists (f, "account-session", alice_id));
+  g_assert_true (chutes_accounts_get_active (accounts) == active);
+  g_assert_cmpstr (chutes_account_get_user_id (active), ==, alice_id);
+  g_assert_true (chutes_accounts_find (accounts, alice_id) == active);
+  g_assert_cmpint (chutes_account_get_state (active), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+  /* Still chatting in the same history. */
+  token = access_token_of (active);
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, token));
+  g_clear_pointer (&shown, g_free);
+  shown = titles (chutes_accounts_get_active_history (accounts), 1);
+  g_assert_cmpstr (shown, ==, "Trip to Lisbon");
+  g_clear_pointer (&accounts, stop);
+
+  /* The next start needs no network for the rest. */
+  chutes_test_mock_control (f->mock, "reset-stats", "1", NULL);
+  assert_migrated (f);
+  g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "userinfo_requests"), ==, 0);
+
+  fixture_tear_down (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -720,6 +785,8 @@ main (int    argc,
   g_test_add_func ("/accounts/migration/interrupted-move-is-finished", test_migration_interrupted);
   g_test_add_func ("/accounts/migration/offline-keeps-the-session-and-moves-later",
                    test_migration_later);
+  g_test_add_func ("/accounts/migration/offline-moves-when-the-network-returns",
+                   test_migration_when_network_returns);
 
   return g_test_run ();
 }
