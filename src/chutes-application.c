@@ -330,8 +330,14 @@ history_changed_action (GSimpleAction *action,
   ChutesHistory *history = chutes_accounts_get_active_history (self->accounts);
 
   /* --ask writes to the active account's history. */
-  if (history != NULL)
-    chutes_history_reload_conversations_async (history, self->cancellable, NULL, NULL);
+  if (history == NULL)
+    return;
+
+  chutes_history_reload_conversations_async (history, self->cancellable, NULL, NULL);
+  /* The chat open in a window may be the one it added to. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (CHUTES_IS_WINDOW (l->data))
+      chutes_window_history_changed (l->data, history);
 }
 
 static const GActionEntry app_actions[] = {

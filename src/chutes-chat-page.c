@@ -68,6 +68,9 @@ struct _ChutesChatPage
   double              last_value;
 
   guint               stick_to_bottom : 1;
+  /* The history changed elsewhere while the chat was busy: read it again
+   * once idle (see chutes_chat_page_reload()). */
+  guint               reload_pending : 1;
   guint               auto_scrolling : 1;
   guint               models_loading : 1;
   guint               watching_window : 1;
@@ -88,6 +91,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void chutes_chat_page_load_models (ChutesChatPage *self);
 static void chutes_chat_page_follow      (ChutesChatPage *self);
+static void chutes_chat_page_reload_if_pending (ChutesChatPage *self);
 
 /* What the composer holds, without the spaces around it. */
 static char *
@@ -807,6 +811,7 @@ cancel_edit_action (GtkWidget  *widget,
   chutes_attachment_strip_clear (self->attachment_strip);
   gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
   gtk_widget_action_set_enabled (widget, "chat.cancel-edit", FALSE);
+  chutes_chat_page_reload_if_pending (self);
 }
 
 /* Chat settings: shown from the conversation when the popover opens,
@@ -1360,6 +1365,9 @@ chutes_chat_page_constructed (GObject *object)
                            G_CALLBACK (chutes_chat_page_follow), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::busy",
                            G_CALLBACK (chutes_chat_page_update_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::busy",
+                           G_CALLBACK (chutes_chat_page_reload_if_pending), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::model",
                            G_CALLBACK (conversation_model_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation, "notify::quota-remaining",
@@ -1559,6 +1567,7 @@ chutes_chat_page_new_chat (ChutesChatPage *self)
 
   g_autofree char *initial = NULL;
 
+  self->reload_pending = FALSE;
   gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
   chutes_conversation_clear (self->conversation);
   self->stick_to_bottom = TRUE;
@@ -1637,12 +1646,80 @@ chutes_chat_page_open_chat (ChutesChatPage *self,
 
   g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
 
+  /* Read afresh anyway. */
+  self->reload_pending = FALSE;
   gtk_widget_activate_action (GTK_WIDGET (self), "chat.cancel-edit", NULL);
 
   data = g_new0 (OpenData, 1);
   data->self = g_object_ref (self);
   data->message_id = message_id;
   chutes_conversation_load_async (self->conversation, conversation_id, NULL, open_chat_cb, data);
+}
+
+typedef struct
+{
+  ChutesChatPage *self;
+  gboolean        at_end;   /* the view was at the end: it stays there */
+} ReloadData;
+
+static void
+reload_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ReloadData *data = user_data;
+  g_autoptr(ChutesChatPage) self = data->self;
+  gboolean at_end = data->at_end;
+  g_autoptr(GError) error = NULL;
+
+  g_free (data);
+
+  if (!chutes_conversation_load_finish (CHUTES_CONVERSATION (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not read the open chat again: %s", error->message);
+      return;
+    }
+
+  if (at_end)
+    {
+      self->stick_to_bottom = TRUE;
+      chutes_chat_page_follow (self);
+    }
+}
+
+void
+chutes_chat_page_reload (ChutesChatPage *self)
+{
+  gint64 id;
+  ReloadData *data;
+
+  g_return_if_fail (CHUTES_IS_CHAT_PAGE (self));
+
+  if ((id = chutes_conversation_get_id (self->conversation)) == 0)
+    return;
+
+  /* Not under a reply on its way, nor a message being edited. */
+  if (chutes_conversation_get_busy (self->conversation) || self->editing != NULL)
+    {
+      self->reload_pending = TRUE;
+      return;
+    }
+
+  g_debug ("The open chat changed elsewhere: reading it again");
+  self->reload_pending = FALSE;
+  data = g_new0 (ReloadData, 1);
+  data->self = g_object_ref (self);
+  data->at_end = self->stick_to_bottom;
+  chutes_conversation_load_async (self->conversation, id, NULL, reload_cb, data);
+}
+
+/* The chat became idle: a reload put off meanwhile is done now. */
+static void
+chutes_chat_page_reload_if_pending (ChutesChatPage *self)
+{
+  if (self->reload_pending)
+    chutes_chat_page_reload (self);
 }
 
 ChutesConversation *

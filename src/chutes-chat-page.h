@@ -38,6 +38,12 @@ void                chutes_chat_page_open_chat        (ChutesChatPage    *self,
                                                        gint64             conversation_id,
                                                        gint64             message_id);
 
+/* The open chat was changed by another process (chutes-desktop
+ * --continue --ask): its messages are read again from the history, at
+ * once when idle, else once no reply is on its way and no message is
+ * being edited. A view at the end stays at the end. */
+void                chutes_chat_page_reload           (ChutesChatPage    *self);
+
 /* Attaches @files to the message being written (read off the main thread;
  * those that cannot be attached say why under the composer). */
 void                chutes_chat_page_attach_files     (ChutesChatPage    *self,

@@ -1389,3 +1389,27 @@ chutes_window_open_files (ChutesWindow  *self,
       chutes_window_attach_pending_files (self);
     }
 }
+
+void
+chutes_window_history_changed (ChutesWindow  *self,
+                               ChutesHistory *history)
+{
+  GHashTableIter iter;
+  gpointer split;
+
+  g_return_if_fail (CHUTES_IS_WINDOW (self));
+  g_return_if_fail (CHUTES_IS_HISTORY (history));
+
+  g_hash_table_iter_init (&iter, self->chat_views);
+  while (g_hash_table_iter_next (&iter, NULL, &split))
+    {
+      ChutesChatPage *page = g_object_get_data (G_OBJECT (split), "chat-page");
+      g_autoptr(ChutesHistory) shown = NULL;
+
+      if (page == NULL)
+        continue;
+      g_object_get (page, "history", &shown, NULL);
+      if (shown == history)
+        chutes_chat_page_reload (page);
+    }
+}

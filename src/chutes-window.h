@@ -29,4 +29,10 @@ void          chutes_window_open_files        (ChutesWindow  *self,
                                                GFile        **files,
                                                guint          n_files);
 
+/* @history was changed by another process (--ask): the open chat of each
+ * account whose history it is reads its messages again (see
+ * chutes_chat_page_reload()). */
+void          chutes_window_history_changed   (ChutesWindow  *self,
+                                               ChutesHistory *history);
+
 G_END_DECLS

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pyatspi
+
 from uitest import Session, Tap, setup_signals, wait_for
 
 
@@ -48,11 +50,41 @@ def main():
             raise AssertionError("--ask changed the window count")
         s.screenshot("ask-in-sidebar")
 
+    def conversation():
+        return s.find(role="list", name="Conversation")
+
+    def click(node):
+        x, y, w, h = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync",
+                        str(x + w // 2), str(y + h // 2), "click", "1"], check=True, timeout=10)
+
+    def open_from_the_sidebar(title):
+        listing = s.find(role="list", name="Chats")
+        click(next(n for n in s.all(role="label", within=listing)
+                   if s.name_of(n).startswith(title)))
+
     def continue_adds_to_the_newest():
+        # The window shows the very chat --continue adds to.
+        open_from_the_sidebar("terminal question")
+        wait_for("the terminal's chat open in the window",
+                 lambda: s.find(contains='You said: "terminal question', within=conversation()),
+                 timeout=10)
         before = len(chats())
         out = finish(ask("--continue", "--ask", "and a follow-up"), "--continue")
         if "This conversation has 3 messages so far." not in out:
             raise AssertionError("the follow-up did not continue the chat: %r" % out)
+        # The open chat shows the new question and its reply, not only the sidebar.
+        wait_for("the follow-up and its reply in the open chat",
+                 lambda: s.find(contains="and a follow-up", within=conversation())
+                 and s.find(contains='You said: "and a follow-up', within=conversation()),
+                 timeout=10)
+        if s.find(contains='You said: "terminal question', within=conversation()) is None:
+            raise AssertionError("the open chat lost its first exchange")
+        s.screenshot("ask-continue-in-open-chat")
+        # Back to writing, as before.
+        composer = s.find(role="text", name="Message")
+        click(composer)
+        wait_for("the composer to have keyboard focus", lambda: s.focused(composer), timeout=10)
         time.sleep(1)
         if len(chats()) != before:
             raise AssertionError("--continue made a new chat: %r" % chats())
