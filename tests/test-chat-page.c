@@ -56,7 +56,12 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  f->mock = chutes_test_mock_start ("--reply-words", "0", "--quiet", NULL);
+  /* user_data: replies that take a while to stream. */
+  if (user_data != NULL)
+    f->mock = chutes_test_mock_start ("--reply-words", "20", "--stream-delay-ms", "100",
+                                      "--quiet", NULL);
+  else
+    f->mock = chutes_test_mock_start ("--reply-words", "0", "--quiet", NULL);
   f->config = chutes_test_mock_new_config (f->mock, NULL);
   f->session = chutes_http_session_new ();
 
@@ -200,6 +205,88 @@ test_send_shows_reply (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+busy_cb (ChutesConversation *conversation,
+         GParamSpec         *pspec,
+         gboolean           *idle)
+{
+  *idle = !chutes_conversation_get_busy (conversation);
+}
+
+static void
+appended_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chutes_history_append_message_finish (CHUTES_HISTORY (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+send_text (ChutesChatPage *page,
+           const char     *text)
+{
+  GtkTextView *composer = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (page), GTK_TYPE_TEXT_VIEW));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (composer), text, -1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "chat.send", NULL));
+}
+
+/* Another process (--continue --ask) adds to the open chat while a reply
+ * streams: the reply is not cut short, and once it is done the page shows
+ * what was added. */
+static void
+test_reload_waits_for_the_reply (Fixture       *f,
+                                 gconstpointer  user_data)
+{
+  ChutesChatPage *page = chutes_chat_page_new (f->account, f->gateway, f->history, f->settings);
+  ChutesConversation *conversation = chutes_chat_page_get_conversation (page);
+  GListModel *messages = chutes_conversation_get_messages (conversation);
+  GtkWidget *window = gtk_window_new ();
+  g_autoptr(ChutesMessage) added = NULL;
+  g_autoptr(ChutesMessage) reply = NULL;
+  gboolean has_model = FALSE;
+  gboolean idle = FALSE;
+  gboolean appended = FALSE;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 500);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  g_signal_connect (conversation, "notify::model", G_CALLBACK (model_cb), &has_model);
+  g_signal_connect (conversation, "notify::busy", G_CALLBACK (busy_cb), &idle);
+  gtk_window_present (GTK_WINDOW (window));
+  chutes_test_wait_for (&has_model, 30);
+
+  send_text (page, "first question");
+  chutes_test_wait_for (&idle, 30);
+  g_assert_cmpint (chutes_conversation_get_id (conversation), >, 0);
+
+  idle = FALSE;
+  send_text (page, "second question");
+  g_assert_true (chutes_conversation_get_busy (conversation));
+
+  /* The terminal's question lands in the history meanwhile. */
+  added = chutes_message_new (CHUTES_MESSAGE_ROLE_USER, "question from the terminal");
+  chutes_history_append_message_async (f->history, chutes_conversation_get_id (conversation),
+                                       added, NULL, appended_cb, &appended);
+  chutes_test_wait_for (&appended, 30);
+  chutes_chat_page_reload (page);
+  g_assert_true (chutes_conversation_get_busy (conversation));
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 4);
+
+  chutes_test_wait_for (&idle, 30);
+  wait_until_shown (GTK_WIDGET (page), "question from the terminal");
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 5);
+  /* The reply that streamed meanwhile is whole. */
+  reply = g_list_model_get_item (messages, 3);
+  g_assert_cmpint (chutes_message_get_status (reply), ==, CHUTES_MESSAGE_STATUS_COMPLETE);
+  g_assert_nonnull (strstr (chutes_message_get_content (reply), "You said: \"second question"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -213,6 +300,9 @@ main (int   argc,
 
   g_test_add ("/chat-page/no-application/send-shows-the-reply", Fixture, NULL,
               fixture_set_up, test_send_shows_reply, fixture_tear_down);
+
+  g_test_add ("/chat-page/reload/waits-for-the-reply-then-shows-what-was-added", Fixture, "slow",
+              fixture_set_up, test_reload_waits_for_the_reply, fixture_tear_down);
 
   return chutes_test_check_live_objects (g_test_run ());
 }
