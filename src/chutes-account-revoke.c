@@ -438,6 +438,7 @@ on_network_changed (GNetworkMonitor *monitor,
     {
       g_debug ("The network is back");
       chutes_account_retry_revocations (self);
+      g_signal_emit_by_name (self, "network-returned");
     }
 }
 

@@ -689,6 +689,13 @@ chutes_account_class_init (ChutesAccountClass *klass)
                 G_SIGNAL_RUN_LAST,
                 0, NULL, NULL, NULL,
                 G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /* Emitted from chutes-account-revoke.c, by name. */
+  g_signal_new ("network-returned",
+                G_TYPE_FROM_CLASS (klass),
+                G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL,
+                G_TYPE_NONE, 0);
 }
 
 static void

@@ -52,7 +52,11 @@ G_DECLARE_FINAL_TYPE (ChutesAccount, chutes_account, CHUTES, ACCOUNT, GObject)
  * text, partly from the network; the UI shows it on the sign-in page) says
  * so and why. The tokens are kept in
  * the keyring (or, without one, in memory) and revoked later: at the next
- * start and whenever the network comes back. */
+ * start and whenever the network comes back.
+ *
+ * Signal "network-returned": the network monitor (see
+ * chutes_account_set_network_monitor()) says the network is available
+ * again after it was not; pending revocations are being retried. */
 ChutesAccount     *chutes_account_new                       (ChutesIdpClient     *idp,
                                                              ChutesTokenStore    *store);
 

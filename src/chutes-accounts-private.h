@@ -33,8 +33,6 @@ struct _ChutesAccounts
   gboolean         restoring;
   gboolean         migrating;    /* the move of @legacy runs */
   gboolean         legacy_moved; /* its session moved, its files follow at next start */
-  GNetworkMonitor *network_monitor;
-  gboolean         network_available;
   gboolean         open_browser;
   guint            flow_timeout;
   GCancellable    *cancellable;

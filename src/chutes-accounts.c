@@ -628,34 +628,6 @@ accounts_retry_migration (ChutesAccounts *self)
                                  on_legacy_moved_live, g_object_ref (self));
 }
 
-/* Only a network that comes back is worth it (see chutes-account-revoke.c). */
-static void
-on_network_changed (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    ChutesAccounts  *self)
-{
-  gboolean came_back = available && !self->network_available;
-
-  self->network_available = available;
-  if (came_back)
-    accounts_retry_migration (self);
-}
-
-void
-chutes_accounts_set_network_monitor (ChutesAccounts  *self,
-                                     GNetworkMonitor *monitor)
-{
-  g_return_if_fail (CHUTES_IS_ACCOUNTS (self));
-  g_return_if_fail (G_IS_NETWORK_MONITOR (monitor));
-
-  if (self->network_monitor != NULL)
-    g_signal_handlers_disconnect_by_func (self->network_monitor, on_network_changed, self);
-  g_set_object (&self->network_monitor, monitor);
-
-  self->network_available = g_network_monitor_get_network_available (monitor);
-  g_signal_connect (monitor, "network-changed", G_CALLBACK (on_network_changed), self);
-}
-
 static void
 on_legacy_migrated (GObject      *source,
                     GAsyncResult *result,
@@ -678,6 +650,8 @@ on_legacy_migrated (GObject      *source,
         g_list_store_append (self->model, self->legacy);
       else
         accounts_keep (self, self->legacy);
+      g_signal_connect_object (self->legacy, "network-returned",
+                               G_CALLBACK (accounts_retry_migration), self, G_CONNECT_SWAPPED);
     }
   else
     {
@@ -905,9 +879,6 @@ chutes_accounts_dispose (GObject *object)
   ChutesAccounts *self = CHUTES_ACCOUNTS (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->network_monitor != NULL)
-    g_signal_handlers_disconnect_by_func (self->network_monitor, on_network_changed, self);
-  g_clear_object (&self->network_monitor);
   g_clear_object (&self->before_add);
   g_clear_object (&self->legacy);
   g_clear_object (&self->active);
@@ -1003,7 +974,6 @@ chutes_accounts_init (ChutesAccounts *self)
   self->quota_dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   self->open_browser = TRUE;
-  chutes_accounts_set_network_monitor (self, g_network_monitor_get_default ());
 }
 
 ChutesAccounts *

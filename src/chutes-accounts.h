@@ -67,19 +67,15 @@ void            chutes_accounts_set_quota           (ChutesAccounts      *self,
                                                      ChutesAccount       *account,
                                                      gint64               quota);
 
-/* For tests: follow @monitor instead of the default network monitor. A
- * single-account session that could not move over at start (offline) is
- * moved when the network comes back. */
-void            chutes_accounts_set_network_monitor (ChutesAccounts      *self,
-                                                     GNetworkMonitor     *monitor);
-
 /* For tests: see chutes_account_set_flow_options(), for every account. */
 void            chutes_accounts_set_flow_options    (ChutesAccounts      *self,
                                                      gboolean             open_browser,
                                                      guint                timeout_seconds);
 
 /* At start: moves a single-account install over (its files at once, its
- * keyring item once its user ID is known; see chutes-accounts-migrate.c),
+ * keyring item once its user ID is known, or when its account's
+ * "network-returned" says the network is back; see
+ * chutes-accounts-migrate.c),
  * then restores every stored session and makes the remembered account
  * active. Never fails but for a cancel: a keyring that cannot be read
  * shows as the active account's "keyring-problem". */

@@ -715,8 +715,6 @@ test_migration_when_network_returns (void)
   Fixture fixture = { 0 }, *f = &fixture;
   g_autoptr(ChutesAccounts) accounts = NULL;
   g_autoptr(GNetworkMonitor) monitor = chutes_test_fake_monitor_new ();
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *alice_id = user_id_of ("alice");
   g_autofree char *shown = NULL;
   g_autofree char *token = NULL;
@@ -728,15 +726,10 @@ test_migration_when_network_returns (void)
   write_legacy_session (f);
 
   chutes_test_mock_control (f->mock, "fail", "userinfo-401", "count", "1", NULL);
-  accounts = chutes_accounts_new (f->idp, f->settings, f->data_dir);
-  chutes_accounts_set_network_monitor (accounts, monitor);
-  chutes_accounts_set_flow_options (accounts, FALSE, 30);
-  chutes_accounts_restore_async (accounts, NULL, chutes_test_store_result_cb, &result);
-  result = chutes_test_wait_for_result (&result);
-  g_assert_true (chutes_accounts_restore_finish (accounts, result, &error));
-  g_assert_no_error (error);
-
+  accounts = start (f);
   active = chutes_accounts_get_active (accounts);
+  /* Offline, as far as it knows. */
+  chutes_account_set_network_monitor (active, monitor);
   g_assert_cmpint (chutes_account_get_state (active), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
   g_assert_null (chutes_account_get_user_id (active));
   shown = titles (chutes_accounts_get_active_history (accounts), 1);
