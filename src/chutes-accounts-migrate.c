@@ -28,6 +28,7 @@
 #include "chutes-accounts-private.h"
 #include "chutes-config.h"
 #include "chutes-error.h"
+#include "chutes-util.h"
 
 #define LEGACY_OWNER "owner"
 
@@ -85,18 +86,34 @@ chutes_accounts_move_legacy_files (ChutesAccounts *self)
 {
   g_autofree char *legacy_dir = NULL;
   g_autofree char *owner_file = owner_path (self);
-  g_autofree char *owner = NULL;
 
   legacy_dir = g_build_filename (self->data_dir, "accounts", CHUTES_ACCOUNTS_LEGACY_DIR, NULL);
   move_names (self->data_dir, legacy_dir);
 
+  /* A session moved over while the app ran: its files, in use then, are
+   * still here (see chutes_accounts_finish_legacy_move()). */
+  if (!g_file_get_contents (owner_file, &self->legacy_owner, NULL, NULL)
+      || *self->legacy_owner == '\0')
+    g_clear_pointer (&self->legacy_owner, g_free);
+}
+
+void
+chutes_accounts_finish_legacy_move (ChutesAccounts *self)
+{
+  g_autofree char *owner_file = owner_path (self);
+  g_autofree char *owner = NULL;
+
+  g_return_if_fail (CHUTES_IS_ACCOUNTS (self));
+
+  if (self->legacy_owner == NULL || g_hash_table_contains (self->histories,
+                                                           CHUTES_ACCOUNTS_LEGACY_DIR))
+    return;
+
   /* Step 4 of a move finished while the app ran (see chutes_accounts_migrate_async()). */
-  if (g_file_get_contents (owner_file, &owner, NULL, NULL) && *owner != '\0')
-    {
-      g_debug ("Giving the history of the single-account install to its account");
-      if (g_unlink (owner_file) != 0 || !give_legacy_dir (self, owner))
-        g_warning ("Could not move the history over: %s", g_strerror (errno));
-    }
+  g_debug ("Giving the history of the single-account install to its account");
+  owner = g_steal_pointer (&self->legacy_owner);
+  if (g_unlink (owner_file) != 0 || !give_legacy_dir (self, owner))
+    g_warning ("Could not move the history over: %s", g_strerror (errno));
 }
 
 /* accounts/.legacy/ becomes the folder of @user_id: one rename when it has
@@ -256,6 +273,7 @@ on_moved_item_saved (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  chutes_set_str (&self->legacy_owner, migration->user_id);
 
   migration_clear_old_item (task, migration->old_store);
 }

@@ -33,6 +33,7 @@ struct _ChutesAccounts
   gboolean         restoring;
   gboolean         migrating;    /* the move of @legacy runs */
   gboolean         legacy_moved; /* its session moved, its files follow at next start */
+  char            *legacy_owner; /* the user ID whose files are still in accounts/.legacy */
   gboolean         open_browser;
   guint            flow_timeout;
   GCancellable    *cancellable;

@@ -60,6 +60,19 @@ chutes_accounts_dir_name (const char *user_id)
   return g_strconcat ("id-", hash, NULL);
 }
 
+/* The folder of @user_id: its own, or accounts/.legacy while the files of
+ * its single-account install wait there (see
+ * chutes_accounts_finish_legacy_move()). */
+static char *
+user_dir_name (ChutesAccounts *self,
+               const char     *user_id)
+{
+  if (self->legacy_owner != NULL && g_str_equal (user_id, self->legacy_owner))
+    return g_strdup (CHUTES_ACCOUNTS_LEGACY_DIR);
+
+  return chutes_accounts_dir_name (user_id);
+}
+
 char *
 chutes_accounts_account_dir_name (ChutesAccounts *self,
                                   ChutesAccount  *account)
@@ -71,7 +84,7 @@ chutes_accounts_account_dir_name (ChutesAccounts *self,
   if (user_id == NULL)
     return NULL;
 
-  return chutes_accounts_dir_name (user_id);
+  return user_dir_name (self, user_id);
 }
 
 /* accounts/@dir/history.db */
@@ -106,7 +119,7 @@ chutes_accounts_dup_history_path (ChutesAccounts *self,
   g_return_val_if_fail (CHUTES_IS_ACCOUNTS (self), NULL);
   g_return_val_if_fail (user_id != NULL, NULL);
 
-  dir = chutes_accounts_dir_name (user_id);
+  dir = user_dir_name (self, user_id);
 
   return history_path (self, dir);
 }
@@ -192,7 +205,7 @@ chutes_accounts_get_search_history (ChutesAccounts *self)
     {
       g_autofree char *path = NULL;
 
-      dir = chutes_accounts_dir_name (remembered);
+      dir = user_dir_name (self, remembered);
       path = history_path (self, dir);
       /* Never made here: an empty one would be in the way of a move. */
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -906,6 +919,7 @@ chutes_accounts_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->idp);
   g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->legacy_owner, g_free);
 
   G_OBJECT_CLASS (chutes_accounts_parent_class)->finalize (object);
 }

@@ -87,6 +87,14 @@ gboolean        chutes_accounts_restore_finish      (ChutesAccounts      *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
 
+/* At the start of the app's own process, before restoring: gives the
+ * files of a single-account install whose session moved over while the
+ * app ran (offline at start, see chutes_accounts_restore_async()) to that
+ * account. Not for a process beside a running window (--ask): the window
+ * may have them open; until then every process finds them where they
+ * are. */
+void            chutes_accounts_finish_legacy_move  (ChutesAccounts      *self);
+
 /* Signs in one more account, active meanwhile. An account already there
  * gets the new tokens instead of a twin (its old ones are revoked, as at a
  * sign-out). On failure or cancel the account active before is again.

@@ -476,6 +476,8 @@ chutes_application_startup (GApplication *application)
   self->idp = chutes_idp_client_new (self->session, self->config);
   self->store = chutes_token_store_new (chutes_config_get_idp_base_url (self->config));
   self->accounts = chutes_accounts_new (self->idp, self->settings, NULL);
+  /* The app's own process only: not --ask beside a running window. */
+  chutes_accounts_finish_legacy_move (self->accounts);
   self->gateway = chutes_gateway_new (self->session, self->config);
   self->cancellable = g_cancellable_new ();
 

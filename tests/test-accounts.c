@@ -30,6 +30,7 @@ typedef struct
   ChutesIdpClient *idp;
   GSettings       *settings;
   gboolean         browser_done;
+  gboolean         beside_window;  /* start() as --ask does */
 } Fixture;
 
 /* Every attribute an item may have; items of a0ee4f3 lack "account". */
@@ -150,6 +151,9 @@ start (Fixture *f)
 
   accounts = chutes_accounts_new (f->idp, f->settings, f->data_dir);
   chutes_accounts_set_flow_options (accounts, FALSE, 30);
+  /* As the application does (not --ask). */
+  if (!f->beside_window)
+    chutes_accounts_finish_legacy_move (accounts);
   /* As the application does, for the Shell's search, before restoring. */
   chutes_accounts_get_search_history (accounts);
   chutes_accounts_restore_async (accounts, NULL, chutes_test_store_result_cb, &result);
@@ -755,6 +759,19 @@ test_migration_when_network_returns (void)
   shown = titles (chutes_accounts_get_active_history (accounts), 1);
   g_assert_cmpstr (shown, ==, "Trip to Lisbon");
   g_clear_pointer (&accounts, stop);
+
+  /* --ask meanwhile, beside the window that has them open, finds the
+   * files where they are and moves nothing. */
+  f->beside_window = TRUE;
+  accounts = start (f);
+  active = chutes_accounts_find (accounts, alice_id);
+  g_assert_nonnull (active);
+  g_assert_cmpint (chutes_account_get_state (active), ==, CHUTES_ACCOUNT_STATE_SIGNED_IN);
+  g_clear_pointer (&shown, g_free);
+  shown = titles (chutes_accounts_get_history (accounts, active), 1);
+  g_assert_cmpstr (shown, ==, "Trip to Lisbon");
+  g_clear_pointer (&accounts, stop);
+  f->beside_window = FALSE;
 
   /* The next start needs no network for the rest. */
   chutes_test_mock_control (f->mock, "reset-stats", "1", NULL);
