@@ -9,8 +9,6 @@ import subprocess
 import sys
 import time
 
-import pyatspi
-
 from uitest import Session, Tap, setup_signals, wait_for
 
 
@@ -53,15 +51,10 @@ def main():
     def conversation():
         return s.find(role="list", name="Conversation")
 
-    def click(node):
-        x, y, w, h = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-        subprocess.run(["xdotool", "mousemove", "--window", s.wid, "--sync",
-                        str(x + w // 2), str(y + h // 2), "click", "1"], check=True, timeout=10)
-
     def open_from_the_sidebar(title):
         listing = s.find(role="list", name="Chats")
-        click(next(n for n in s.all(role="label", within=listing)
-                   if s.name_of(n).startswith(title)))
+        s.click(next(n for n in s.all(role="label", within=listing)
+                     if s.name_of(n).startswith(title)))
 
     def continue_adds_to_the_newest():
         # The window shows the very chat --continue adds to.
@@ -83,7 +76,7 @@ def main():
         s.screenshot("ask-continue-in-open-chat")
         # Back to writing, as before.
         composer = s.find(role="text", name="Message")
-        click(composer)
+        s.click(composer)
         wait_for("the composer to have keyboard focus", lambda: s.focused(composer), timeout=10)
         time.sleep(1)
         if len(chats()) != before:
