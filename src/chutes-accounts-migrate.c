@@ -95,6 +95,7 @@ chutes_accounts_move_legacy_files (ChutesAccounts *self)
   if (!g_file_get_contents (owner_file, &self->legacy_owner, NULL, NULL)
       || *self->legacy_owner == '\0')
     g_clear_pointer (&self->legacy_owner, g_free);
+  self->legacy_committed = self->legacy_owner != NULL;
 }
 
 void

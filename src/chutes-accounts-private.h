@@ -34,6 +34,7 @@ struct _ChutesAccounts
   gboolean         migrating;    /* the move of @legacy runs */
   gboolean         legacy_moved; /* its session moved, its files follow at next start */
   char            *legacy_owner; /* the user ID whose files are still in accounts/.legacy */
+  gboolean         legacy_committed; /* .legacy/owner was there at start: any old item is stale */
   gboolean         open_browser;
   guint            flow_timeout;
   GCancellable    *cancellable;

@@ -703,6 +703,20 @@ on_legacy_restored (GObject      *source,
   restore_list_accounts (task);
 }
 
+static void
+on_stale_legacy_cleared (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!chutes_token_store_clear_session_finish (CHUTES_TOKEN_STORE (source), result, &error))
+    g_debug ("Could not delete the single-account session: %s", error->message);
+
+  restore_list_accounts (task);
+}
+
 void
 chutes_accounts_restore_async (ChutesAccounts      *self,
                                GCancellable        *cancellable,
@@ -739,6 +753,19 @@ chutes_accounts_restore_async (ChutesAccounts      *self,
 
   /* The session of a single-account install, if any. */
   legacy_store = chutes_token_store_new (chutes_config_get_idp_base_url (config));
+
+  /* A move made while the app ran is committed once .legacy/owner exists:
+   * the account's own item has the session, refreshed there since, and
+   * an old item still around (its deletion failed, or the app died just
+   * before it) holds spent tokens that must not come back. */
+  if (self->legacy_committed)
+    {
+      g_debug ("Deleting the single-account session left behind by a finished move");
+      chutes_token_store_clear_session_async (legacy_store, chutes_config_get_client_id (config),
+                                              NULL, on_stale_legacy_cleared, task);
+      return;
+    }
+
   self->legacy = chutes_account_new (self->idp, legacy_store);
   g_signal_connect_object (self->legacy, "notify::state", G_CALLBACK (on_account_state), self, 0);
   chutes_account_restore_async (self->legacy, cancellable, on_legacy_restored, task);

@@ -773,10 +773,21 @@ test_migration_when_network_returns (void)
   g_clear_pointer (&accounts, stop);
   f->beside_window = FALSE;
 
+  /* The old item back, as if deleting it had failed: the move is
+   * committed, so it is deleted, never restored over the session that
+   * went on under the account's own item. */
+  write_legacy_session (f);
+
   /* The next start needs no network for the rest. */
   chutes_test_mock_control (f->mock, "reset-stats", "1", NULL);
   assert_migrated (f);
   g_assert_cmpint (chutes_test_mock_get_stat (f->mock, "userinfo_requests"), ==, 0);
+  accounts = start (f);
+  active = chutes_accounts_find (accounts, alice_id);
+  g_clear_pointer (&token, g_free);
+  token = access_token_of (active);
+  g_assert_true (chutes_test_mock_token_is_active (f->mock, token));
+  g_clear_pointer (&accounts, stop);
 
   fixture_tear_down (f);
 }
