@@ -179,7 +179,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char * const searches[] = { "the", "river kernel", "caf", "xylophone", "conversation 42" };
+  const char * const searches[] = {
+    "the", "river kernel", "caf", "xylophone", "conversation 42",
+    "conversation harbor",  /* a title's word and a message's */
+  };
   g_autoptr(GOptionContext) context = g_option_context_new ("- time the GNOME Shell search provider");
   g_autoptr(GError) error = NULL;
   g_autoptr(GTestDBus) bus = NULL;

@@ -92,9 +92,11 @@ match_ranges_fn (const Fts5ExtensionApi  *api,
   g_array_unref (state.ranges);
 }
 
-/* chutes_first_of_conversation(seen, conversation_id): 1 the first time
- * a statement meets @conversation_id, 0 after. @seen is a GHashTable of
- * gint64 bound with sqlite3_bind_pointer() as SEEN_POINTER_TYPE. */
+/* chutes_first_of_conversation(seen, allowed, conversation_id): 1 the
+ * first time a statement meets @conversation_id, 0 after, and 0 for a
+ * conversation not in @allowed. @seen and @allowed are GHashTables of
+ * gint64 bound with sqlite3_bind_pointer() as SEEN_POINTER_TYPE; @allowed
+ * NULL allows every conversation. */
 #define SEEN_POINTER_TYPE "chutes_seen_conversations"
 
 static void
@@ -103,9 +105,11 @@ first_of_conversation_fn (sqlite3_context  *context,
                           sqlite3_value   **values)
 {
   GHashTable *seen = sqlite3_value_pointer (values[0], SEEN_POINTER_TYPE);
-  gint64 id = sqlite3_value_int64 (values[1]);
+  GHashTable *allowed = sqlite3_value_pointer (values[1], SEEN_POINTER_TYPE);
+  gint64 id = sqlite3_value_int64 (values[2]);
 
-  if (seen == NULL || g_hash_table_contains (seen, &id))
+  if (seen == NULL || g_hash_table_contains (seen, &id) ||
+      (allowed != NULL && !g_hash_table_contains (allowed, &id)))
     {
       sqlite3_result_int (context, 0);
       return;
@@ -138,7 +142,7 @@ _chutes_history_register_match_ranges (sqlite3 *db)
   if (rc != SQLITE_OK)
     return rc;
 
-  return sqlite3_create_function (db, "chutes_first_of_conversation", 2, SQLITE_UTF8, NULL,
+  return sqlite3_create_function (db, "chutes_first_of_conversation", 3, SQLITE_UTF8, NULL,
                                   first_of_conversation_fn, NULL, NULL);
 }
 
@@ -220,6 +224,7 @@ typedef struct
 {
   char      *query;
   guint      max_conversations;  /* 0: every hit, else its newest hit each */
+  GHashTable *allowed;   /* conversation ids to look in (gint64), or NULL: all */
   GPtrArray *rows;       /* of HitRow */
 } SearchData;
 
@@ -227,6 +232,7 @@ static void
 search_data_free (SearchData *data)
 {
   g_free (data->query);
+  g_clear_pointer (&data->allowed, g_hash_table_unref);
   g_clear_pointer (&data->rows, g_ptr_array_unref);
   g_free (data);
 }
@@ -295,7 +301,7 @@ search_conversations_run (sqlite3     *db,
   stmt = _chutes_history_prepare (db,
                                   "SELECT m.id, m.conversation_id, c.title, m.role, m.created_at,"
                                   "       m.content, CASE WHEN"
-                                  "        chutes_first_of_conversation (?2, m.conversation_id)"
+                                  "        chutes_first_of_conversation (?2, ?4, m.conversation_id)"
                                   "        THEN chutes_match_ranges (messages_fts) END"
                                   " FROM messages_fts"
                                   " JOIN messages AS m ON m.id = messages_fts.rowid"
@@ -309,6 +315,10 @@ search_conversations_run (sqlite3     *db,
   _chutes_history_bind_text (stmt, 1, data->query);
   sqlite3_bind_pointer (stmt, 2, seen, SEEN_POINTER_TYPE, NULL);
   sqlite3_bind_int (stmt, 3, CHUTES_HISTORY_MAX_SCANNED_HITS);
+  if (data->allowed != NULL)
+    sqlite3_bind_pointer (stmt, 4, data->allowed, SEEN_POINTER_TYPE, NULL);
+  else
+    sqlite3_bind_null (stmt, 4);
 
   return read_hits (db, stmt, data, limit, error);
 }
@@ -377,6 +387,7 @@ queue_search (ChutesHistory       *self,
               gpointer             source_tag,
               const char          *text,
               guint                max_conversations,
+              GHashTable          *allowed,
               GCancellable        *cancellable,
               GAsyncReadyCallback  callback,
               gpointer             user_data)
@@ -390,6 +401,7 @@ queue_search (ChutesHistory       *self,
   data = g_new0 (SearchData, 1);
   data->query = build_match_query (text);
   data->max_conversations = max_conversations;
+  data->allowed = allowed;
   _chutes_history_queue_job (self, source_tag, cancellable, callback, user_data,
                              search_run, search_done, data, (GDestroyNotify)search_data_free,
                              CHUTES_HISTORY_JOB_RETURNS_POINTER);
@@ -402,7 +414,7 @@ chutes_history_search_async (ChutesHistory       *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  queue_search (self, chutes_history_search_async, text, 0, cancellable, callback, user_data);
+  queue_search (self, chutes_history_search_async, text, 0, NULL, cancellable, callback, user_data);
 }
 
 void
@@ -415,7 +427,27 @@ chutes_history_search_conversations_async (ChutesHistory       *self,
 {
   g_return_if_fail (max_conversations > 0);
 
-  queue_search (self, chutes_history_search_async, text, max_conversations,
+  queue_search (self, chutes_history_search_async, text, max_conversations, NULL,
+                cancellable, callback, user_data);
+}
+
+void
+chutes_history_search_in_conversations_async (ChutesHistory       *self,
+                                              const char          *text,
+                                              const gint64        *conversation_ids,
+                                              guint                n_ids,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GHashTable *allowed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  g_return_if_fail (n_ids > 0);
+
+  for (guint i = 0; i < n_ids; i++)
+    g_hash_table_add (allowed, g_memdup2 (&conversation_ids[i], sizeof (gint64)));
+
+  queue_search (self, chutes_history_search_async, text, n_ids, allowed,
                 cancellable, callback, user_data);
 }
 

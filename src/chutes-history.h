@@ -312,6 +312,15 @@ void                chutes_history_search_conversations_async (ChutesHistory    
                                                                GCancellable        *cancellable,
                                                                GAsyncReadyCallback  callback,
                                                                gpointer             user_data);
+/* The same, only in the conversations @conversation_ids (the newest hit
+ * of each that has one). Finish with chutes_history_search_finish(). */
+void                chutes_history_search_in_conversations_async (ChutesHistory       *self,
+                                                                  const char          *text,
+                                                                  const gint64        *conversation_ids,
+                                                                  guint                n_ids,
+                                                                  GCancellable        *cancellable,
+                                                                  GAsyncReadyCallback  callback,
+                                                                  gpointer             user_data);
 /* Returns a GListModel of ChutesSearchHit. */
 GListModel         *chutes_history_search_finish       (ChutesHistory        *self,
                                                         GAsyncResult         *result,

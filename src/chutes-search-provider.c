@@ -135,21 +135,27 @@ split_words (const char *text)
   return g_steal_pointer (&words);
 }
 
-gboolean
-chutes_search_provider_title_matches (const char        *title,
-                                      const char *const *terms)
+/* The words of @terms, as split_words() cuts them. */
+static GPtrArray *
+split_terms (const char *const *terms)
 {
-  g_autoptr(GPtrArray) title_words = split_words (title);
   g_autofree char *joined = NULL;
-  g_autoptr(GPtrArray) term_words = NULL;
 
   if (terms == NULL)
-    return FALSE;
+    return g_ptr_array_new_with_free_func (g_free);
 
   joined = g_strjoinv (" ", (char **)terms);
-  term_words = split_words (joined);
-  if (term_words->len == 0)
-    return FALSE;
+  return split_words (joined);
+}
+
+/* The words of @term_words that begin no word of @title, joined with
+ * spaces ("" when the title has them all). */
+static char *
+title_lacks (const char *title,
+             GPtrArray  *term_words)
+{
+  g_autoptr(GPtrArray) title_words = split_words (title);
+  g_autoptr(GString) missing = g_string_new (NULL);
 
   for (guint i = 0; i < term_words->len; i++)
     {
@@ -160,10 +166,24 @@ chutes_search_provider_title_matches (const char        *title,
         found = g_str_has_prefix (g_ptr_array_index (title_words, j), term);
 
       if (!found)
-        return FALSE;
+        g_string_append_printf (missing, "%s%s", missing->len > 0 ? " " : "", term);
     }
 
-  return TRUE;
+  return g_string_free (g_steal_pointer (&missing), FALSE);
+}
+
+gboolean
+chutes_search_provider_title_matches (const char        *title,
+                                      const char *const *terms)
+{
+  g_autoptr(GPtrArray) term_words = split_terms (terms);
+  g_autofree char *missing = NULL;
+
+  if (term_words->len == 0)
+    return FALSE;
+
+  missing = title_lacks (title, term_words);
+  return missing[0] == '\0';
 }
 
 /* Metas -------------------------------------------------------------------- */
@@ -317,7 +337,15 @@ typedef struct
   GDBusMethodInvocation *invocation;
   char                 **terms;
   GHashTable            *previous;    /* conversation id -> message id, or NULL */
+  GPtrArray             *ids;         /* the result ids so far */
+  GHashTable            *seen;        /* conversation ids in @ids */
+  GPtrArray             *term_words;  /* @terms split as titles are */
+  GHashTable            *tried;       /* the word sets looked for in messages */
 } Search;
+
+/* At most this many extra searches for conversations whose title has some
+ * of the words and whose messages have the rest. */
+#define MAX_SPLIT_SEARCHES 3
 
 static void
 search_free (Search *search)
@@ -328,6 +356,10 @@ search_free (Search *search)
   g_clear_object (&search->invocation);
   g_strfreev (search->terms);
   g_clear_pointer (&search->previous, g_hash_table_unref);
+  g_clear_pointer (&search->ids, g_ptr_array_unref);
+  g_clear_pointer (&search->seen, g_hash_table_unref);
+  g_clear_pointer (&search->term_words, g_ptr_array_unref);
+  g_clear_pointer (&search->tried, g_hash_table_unref);
   g_free (search);
 }
 
@@ -348,8 +380,6 @@ search_return (Search    *search,
 
 static void
 search_add (Search     *search,
-            GPtrArray  *ids,
-            GHashTable *seen,
             gint64      conversation_id,
             gint64      message_id,
             const char *title,
@@ -357,6 +387,8 @@ search_add (Search     *search,
 {
   g_autofree char *id = NULL;
   gpointer previous_message;
+  GPtrArray *ids = search->ids;
+  GHashTable *seen = search->seen;
 
   if (ids->len >= CHUTES_SEARCH_PROVIDER_MAX_RESULTS ||
       g_hash_table_contains (seen, &conversation_id))
@@ -389,9 +421,105 @@ search_add (Search     *search,
   g_ptr_array_add (ids, g_steal_pointer (&id));
 }
 
+/* Conversations found by their title and messages together, the title
+ * having some of the words and a message the others: one search of the
+ * messages per set of words the titles lack, in the conversations that
+ * lack just that set, newest first. Returns FALSE when there is nothing
+ * (more) to look for. */
+static void split_search_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data);
+
+static gboolean
+search_next_split (Search *search)
+{
+  ChutesHistory *history = search->self->history;
+  GListModel *conversations = chutes_history_get_conversations (history);
+  g_autoptr(GArray) candidates = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *looking_for = NULL;
+  guint n = g_list_model_get_n_items (conversations);
+
+  if (search->term_words->len < 2 || search->ids->len >= CHUTES_SEARCH_PROVIDER_MAX_RESULTS ||
+      g_hash_table_size (search->tried) >= MAX_SPLIT_SEARCHES)
+    return FALSE;
+
+  for (guint i = 0; i < n && candidates->len < CHUTES_SEARCH_PROVIDER_MAX_RESULTS; i++)
+    {
+      g_autoptr(ChutesChatSummary) summary = g_list_model_get_item (conversations, i);
+      gint64 id = chutes_chat_summary_get_id (summary);
+      g_autofree char *missing = NULL;
+      guint n_missing;
+
+      if (g_hash_table_contains (search->seen, &id))
+        continue;
+
+      missing = title_lacks (chutes_chat_summary_get_title (summary), search->term_words);
+      n_missing = missing[0] == '\0' ? 0 : 1;
+      for (const char *p = missing; *p != '\0'; p++)
+        n_missing += *p == ' ';
+      if (n_missing == 0 || n_missing == search->term_words->len ||
+          g_hash_table_contains (search->tried, missing))
+        continue;
+
+      if (looking_for == NULL)
+        looking_for = g_steal_pointer (&missing);
+      else if (!g_str_equal (looking_for, missing))
+        continue;
+
+      g_array_append_val (candidates, id);
+    }
+
+  if (looking_for == NULL)
+    return FALSE;
+
+  g_hash_table_add (search->tried, g_strdup (looking_for));
+  chutes_history_search_in_conversations_async (history, looking_for,
+                                                (const gint64 *) candidates->data, candidates->len,
+                                                search->self->cancellable, split_search_cb, search);
+  return TRUE;
+}
+
+static void
+search_add_hits (Search     *search,
+                 GListModel *hits)
+{
+  guint n_hits = g_list_model_get_n_items (hits);
+
+  for (guint i = 0; i < n_hits; i++)
+    {
+      g_autoptr(ChutesSearchHit) hit = g_list_model_get_item (hits, i);
+
+      search_add (search,
+                  chutes_search_hit_get_conversation_id (hit),
+                  chutes_search_hit_get_message_id (hit),
+                  chutes_search_hit_get_conversation_title (hit),
+                  chutes_search_hit_get_snippet (hit));
+    }
+}
+
+static void
+split_search_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Search *search = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) hits = NULL;
+
+  hits = chutes_history_search_finish (CHUTES_HISTORY (object), result, &error);
+  if (hits != NULL)
+    search_add_hits (search, hits);
+  else
+    g_debug ("Search provider: a search failed: %s", error->message);
+
+  if (hits == NULL || !search_next_split (search))
+    search_return (search, search->ids);
+}
+
 /* Conversations whose title matches first (newest first), then those with
  * a message found (newest hit first), each once, pointing at its newest
- * hit when it has one. */
+ * hit when it has one; then those whose title and messages have the
+ * words between them. */
 static void
 search_cb (GObject      *object,
            GAsyncResult *result,
@@ -401,8 +529,6 @@ search_cb (GObject      *object,
   ChutesHistory *history = CHUTES_HISTORY (object);
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) hits = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_autoptr(GHashTable) newest_hits = g_hash_table_new_full (g_int64_hash, g_int64_equal,
                                                              g_free, g_object_unref);
   GListModel *conversations;
@@ -439,24 +565,16 @@ search_cb (GObject      *object,
         continue;
 
       hit = g_hash_table_lookup (newest_hits, &id);
-      search_add (search, ids, seen, id,
+      search_add (search, id,
                   hit != NULL ? chutes_search_hit_get_message_id (hit) : 0,
                   title,
                   hit != NULL ? chutes_search_hit_get_snippet (hit) : NULL);
     }
 
-  for (guint i = 0; i < n_hits; i++)
-    {
-      g_autoptr(ChutesSearchHit) hit = g_list_model_get_item (hits, i);
+  search_add_hits (search, hits);
 
-      search_add (search, ids, seen,
-                  chutes_search_hit_get_conversation_id (hit),
-                  chutes_search_hit_get_message_id (hit),
-                  chutes_search_hit_get_conversation_title (hit),
-                  chutes_search_hit_get_snippet (hit));
-    }
-
-  search_return (search, ids);
+  if (!search_next_split (search))
+    search_return (search, search->ids);
 }
 
 static void
@@ -471,6 +589,10 @@ chutes_search_provider_search (ChutesSearchProvider  *self,
   search->self = g_object_ref (self);
   search->invocation = invocation;   /* owned: returning a value consumes it */
   search->terms = terms;
+  search->ids = g_ptr_array_new_with_free_func (g_free);
+  search->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  search->term_words = split_terms ((const char *const *) terms);
+  search->tried = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (self->application != NULL)
     g_application_hold (self->application);
 

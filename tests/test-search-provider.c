@@ -225,6 +225,24 @@ test_common_word (Fixture       *f,
 }
 
 static void
+test_title_and_message_together (Fixture       *f,
+                                 gconstpointer  data)
+{
+  /* "Rust" only in the title, "borrow" only in its message. */
+  const char *terms[] = { "rust", "borrow", NULL };
+  const char *nowhere[] = { "rust", "zebra", NULL };
+  g_auto(GStrv) ids = initial_result_set (f, terms);
+  g_auto(GStrv) none = initial_result_set (f, nowhere);
+  g_autofree char *prefix = g_strdup_printf ("%" G_GINT64_FORMAT ":", f->rust_id);
+
+  g_assert_cmpuint (g_strv_length (ids), ==, 1);
+  g_assert_true (g_str_has_prefix (ids[0], prefix));
+  g_assert_false (g_str_has_suffix (ids[0], ":0"));
+  /* The words must all be there, in the title or in one message. */
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+}
+
+static void
 test_finds_title (Fixture       *f,
                   gconstpointer  data)
 {
@@ -486,6 +504,7 @@ main (int   argc,
 
   ADD ("/search-provider/initial/finds-message-text", test_finds_message_text);
   ADD ("/search-provider/initial/common-word", test_common_word);
+  ADD ("/search-provider/initial/title-and-message-together", test_title_and_message_together);
   ADD ("/search-provider/initial/finds-title", test_finds_title);
   ADD ("/search-provider/initial/nothing-found", test_nothing_found);
   ADD ("/search-provider/subsearch/narrows-previous", test_subsearch_narrows);
