@@ -149,14 +149,16 @@ split_terms (const char *const *terms)
 }
 
 /* The words of @term_words that begin no word of @title, joined with
- * spaces ("" when the title has them all). */
+ * spaces ("" when the title has them all); @n_missing says how many. */
 static char *
 title_lacks (const char *title,
-             GPtrArray  *term_words)
+             GPtrArray  *term_words,
+             guint      *n_missing)
 {
   g_autoptr(GPtrArray) title_words = split_words (title);
   g_autoptr(GString) missing = g_string_new (NULL);
 
+  *n_missing = 0;
   for (guint i = 0; i < term_words->len; i++)
     {
       const char *term = g_ptr_array_index (term_words, i);
@@ -166,10 +168,28 @@ title_lacks (const char *title,
         found = g_str_has_prefix (g_ptr_array_index (title_words, j), term);
 
       if (!found)
-        g_string_append_printf (missing, "%s%s", missing->len > 0 ? " " : "", term);
+        {
+          g_string_append_printf (missing, "%s%s", missing->len > 0 ? " " : "", term);
+          (*n_missing)++;
+        }
     }
 
   return g_string_free (g_steal_pointer (&missing), FALSE);
+}
+
+/* Whether @title has every word of @term_words (there being some). */
+static gboolean
+title_has_all (const char *title,
+               GPtrArray  *term_words)
+{
+  g_autofree char *missing = NULL;
+  guint n_missing;
+
+  if (term_words->len == 0)
+    return FALSE;
+
+  missing = title_lacks (title, term_words, &n_missing);
+  return n_missing == 0;
 }
 
 gboolean
@@ -177,13 +197,8 @@ chutes_search_provider_title_matches (const char        *title,
                                       const char *const *terms)
 {
   g_autoptr(GPtrArray) term_words = split_terms (terms);
-  g_autofree char *missing = NULL;
 
-  if (term_words->len == 0)
-    return FALSE;
-
-  missing = title_lacks (title, term_words);
-  return missing[0] == '\0';
+  return title_has_all (title, term_words);
 }
 
 /* Metas -------------------------------------------------------------------- */
@@ -453,10 +468,8 @@ search_next_split (Search *search)
       if (g_hash_table_contains (search->seen, &id))
         continue;
 
-      missing = title_lacks (chutes_chat_summary_get_title (summary), search->term_words);
-      n_missing = missing[0] == '\0' ? 0 : 1;
-      for (const char *p = missing; *p != '\0'; p++)
-        n_missing += *p == ' ';
+      missing = title_lacks (chutes_chat_summary_get_title (summary), search->term_words,
+                             &n_missing);
       if (n_missing == 0 || n_missing == search->term_words->len ||
           g_hash_table_contains (search->tried, missing))
         continue;
@@ -561,7 +574,7 @@ search_cb (GObject      *object,
       gint64 id = chutes_chat_summary_get_id (summary);
       ChutesSearchHit *hit;
 
-      if (!chutes_search_provider_title_matches (title, (const char *const *)search->terms))
+      if (!title_has_all (title, search->term_words))
         continue;
 
       hit = g_hash_table_lookup (newest_hits, &id);
